@@ -1,0 +1,155 @@
+"""Application settings: one `Settings` object read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AnyUrl, BeforeValidator, EmailStr, Field, HttpUrl, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+BACKEND_DIR = Path(__file__).resolve().parents[2]
+
+# The default secret is recognisable so that production can refuse it.
+DEFAULT_SECRET_KEY = "changethis"  # noqa: S105
+
+
+class Environment(StrEnum):
+    LOCAL = "local"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+def _split_csv(value: Any) -> Any:
+    """Accept `a,b` as well as a JSON list for list settings."""
+    if isinstance(value, str) and not value.startswith("["):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=(BACKEND_DIR.parent / ".env", BACKEND_DIR / ".env"),
+        env_ignore_empty=True,
+        extra="ignore",
+    )
+
+    PROJECT_NAME: str = "Socia"
+    ENVIRONMENT: Environment = Environment.LOCAL
+    API_V1_STR: str = "/api/v1"
+    LOG_LEVEL: str = "INFO"
+
+    # Security
+    SECRET_KEY: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    # Older keys still accepted when verifying tokens, newest first (key rotation).
+    PREVIOUS_SECRET_KEYS: Annotated[list[SecretStr], NoDecode, BeforeValidator(_split_csv)] = []
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
+    REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=30, ge=1, le=365)
+
+    # HTTP
+    BACKEND_CORS_ORIGINS: Annotated[list[str], NoDecode, BeforeValidator(_split_csv)] = [
+        "http://localhost",
+        "http://localhost:5173",
+    ]
+    FRONTEND_HOST: str = "http://localhost:5173"
+    PUBLIC_BASE_URL: HttpUrl = HttpUrl("http://localhost:8000")
+    TRUSTED_PROXY_HOPS: int = Field(default=0, ge=0, le=5)
+
+    # Database: a server when DATABASE_URL is set, otherwise an embedded PostgreSQL.
+    DATABASE_URL: str | None = None
+    EMBEDDED_PG_DIR: Path = BACKEND_DIR / ".data" / "postgres"
+    EMBEDDED_PG_DATABASE: str = "socia"
+    DB_POOL_SIZE: int = Field(default=20, ge=1, le=200)
+    DB_MAX_OVERFLOW: int = Field(default=10, ge=0, le=200)
+    DB_POOL_TIMEOUT: float = Field(default=30.0, gt=0)
+    # Worker threads for sync endpoints; kept above the connection limit (see core/db.py).
+    THREADPOOL_SIZE: int = Field(default=48, ge=4, le=1000)
+    DB_STATEMENT_TIMEOUT_MS: int = Field(default=15_000, ge=0)
+
+    # Cache and rate limits: Redis when set, memory otherwise.
+    REDIS_URL: str | None = None
+    RATE_LIMIT_ENABLED: bool = True
+
+    # First platform admin, created by `socia migrate`/`socia dev` when both are set.
+    FIRST_SUPERUSER: EmailStr | None = None
+    FIRST_SUPERUSER_PASSWORD: SecretStr | None = None
+
+    # SMS: "console" writes messages to the log; "msg91" posts to an HTTP gateway.
+    SMS_PROVIDER: Literal["console", "msg91"] = "console"
+    SMS_GATEWAY_URL: HttpUrl = HttpUrl("https://control.msg91.com/api/v5/flow/")
+    SMS_GATEWAY_AUTH_KEY: SecretStr | None = None
+    SMS_SENDER_ID: str = "SOCIAA"
+    SMS_TEMPLATE_ID: str | None = None
+    SMS_TIMEOUT_SECONDS: float = 5.0
+
+    # Email: "console" logs messages, "smtp" sends them.
+    EMAIL_BACKEND: Literal["console", "smtp"] = "console"
+    SMTP_HOST: str | None = None
+    SMTP_PORT: int = 587
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: SecretStr | None = None
+    SMTP_TLS: bool = True
+    SMTP_SSL: bool = False
+    EMAILS_FROM_EMAIL: EmailStr = "noreply@socia.app"
+    EMAILS_FROM_NAME: str = "Socia"
+
+    # App links used by QR landing pages.
+    APP_DEEP_LINK_SCHEME: str = "socia"
+    APP_STORE_URL: HttpUrl = HttpUrl("https://apps.apple.com/app/socia")
+    PLAY_STORE_URL: HttpUrl = HttpUrl("https://play.google.com/store/apps/details?id=app.socia")
+    WEB_MENU_BASE_URL: HttpUrl = HttpUrl("https://socia.app/menu")
+
+    # Error reporting.
+    SENTRY_DSN: AnyUrl | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENVIRONMENT == Environment.PRODUCTION
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.DATABASE_URL is None
+
+    @property
+    def verification_keys(self) -> list[str]:
+        """Signing key first, then the previous keys still accepted for verification."""
+        keys = [self.SECRET_KEY.get_secret_value()]
+        keys.extend(k.get_secret_value() for k in self.PREVIOUS_SECRET_KEYS)
+        return keys
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Self:
+        if self.DB_MAX_OVERFLOW + self.DB_POOL_SIZE >= self.THREADPOOL_SIZE:
+            raise ValueError(
+                "THREADPOOL_SIZE must be larger than DB_POOL_SIZE + DB_MAX_OVERFLOW, "
+                "so that every request holding a connection can always get a thread"
+            )
+        if not self.is_production:
+            return self
+        secret = self.SECRET_KEY.get_secret_value()
+        if secret == DEFAULT_SECRET_KEY or len(secret) < 32:
+            raise ValueError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in "
+                f"production; generate one with: python -c 'import secrets; "
+                f"print(secrets.token_urlsafe(32))'  (example: {secrets.token_urlsafe(8)}...)"
+            )
+        if "*" in self.BACKEND_CORS_ORIGINS:
+            raise ValueError("BACKEND_CORS_ORIGINS may not contain '*' in production")
+        if self.DATABASE_URL is None:
+            raise ValueError("DATABASE_URL must point at a PostgreSQL server in production")
+        if self.FIRST_SUPERUSER_PASSWORD is not None and (
+            self.FIRST_SUPERUSER_PASSWORD.get_secret_value() == DEFAULT_SECRET_KEY
+        ):
+            raise ValueError("FIRST_SUPERUSER_PASSWORD may not be 'changethis' in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+settings = get_settings()

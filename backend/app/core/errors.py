@@ -1,0 +1,179 @@
+"""One error tree, rendered everywhere as `{"error": code, "detail": message}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.request_context import get_request_id
+
+logger = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """Base of every error the API answers with on purpose."""
+
+    status_code: int = 400
+    code: str = "bad_request"
+    headers: dict[str, str] | None = None
+
+    def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None) -> None:
+        self.detail = detail if detail is not None else self.default_detail()
+        if headers is not None:
+            self.headers = headers
+        super().__init__(str(self.detail))
+
+    def default_detail(self) -> str:
+        return self.code.replace("_", " ").capitalize()
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+
+
+class NotAuthenticated(AppError):
+    status_code = 401
+    code = "not_authenticated"
+    headers = {"WWW-Authenticate": "Bearer"}
+
+    def default_detail(self) -> str:
+        return "Not authenticated"
+
+
+class PermissionDenied(AppError):
+    status_code = 403
+    code = "permission_denied"
+
+    def default_detail(self) -> str:
+        return "You do not have permission to do this"
+
+
+class NotFound(AppError):
+    """An object that does not exist, or that the caller may not know exists."""
+
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self, what: str = "resource", **kwargs: Any) -> None:
+        self.what = what
+        super().__init__(f"{what.capitalize()} not found", **kwargs)
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unprocessable(AppError):
+    """A business-rule failure about the payload that Pydantic cannot see."""
+
+    status_code = 422
+    code = "invalid"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str = "Too many requests", *, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(detail, headers={"Retry-After": str(self.retry_after)})
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "service_unavailable"
+
+
+def error_body(code: str, detail: Any) -> dict[str, Any]:
+    return {"error": code, "detail": detail}
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return JSONResponse(
+        error_body(exc.code, jsonable_encoder(exc.detail)),
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    detail = exc.detail
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = "No such endpoint"
+    return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = jsonable_encoder(exc.errors())
+    for error in errors:
+        error.pop("url", None)
+        ctx = error.get("ctx")
+        if isinstance(ctx, dict):
+            error["ctx"] = {k: str(v) for k, v in ctx.items()}
+    return JSONResponse(error_body("invalid", errors), status_code=422)
+
+
+def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IntegrityError)
+    logger.warning("integrity error reached the handler: %s", exc.orig)
+    return JSONResponse(
+        error_body("conflict", "The change conflicts with existing data"), status_code=409
+    )
+
+
+def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    logger.error("database unavailable: %s", exc)
+    return JSONResponse(
+        error_body("service_unavailable", "The database is not reachable; try again shortly"),
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
+    request_id = get_request_id()
+    logger.exception("unhandled error (request %s)", request_id, exc_info=exc)
+    return JSONResponse(
+        error_body(
+            "internal_error",
+            f"Something went wrong on our side. Quote request id {request_id} when reporting it.",
+        ),
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,115 @@
+"""Passwords (argon2 via pwdlib) and signed tokens (PyJWT).
+
+Tokens are signed with `SECRET_KEY`; `PREVIOUS_SECRET_KEYS` are still accepted
+when verifying, so the key can be rotated without logging everybody out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+
+from app.core.config import settings
+
+ALGORITHM = "HS256"
+password_hash = PasswordHash.recommended()
+# A hash of a random password, checked when an account is unknown so that a wrong
+# email and a wrong password take the same time.
+_DUMMY_HASH = password_hash.hash(secrets.token_urlsafe(16))
+
+
+class TokenType(StrEnum):
+    ACCESS = "access"
+    REFRESH = "refresh"
+    EMAIL_VERIFICATION = "email_verification"
+    PASSWORD_RESET = "password_reset"  # noqa: S105
+    VENUE_INVITE = "venue_invite"
+    TABLE_QR = "table_qr"
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or of the wrong type."""
+
+
+def hash_password(password: str) -> str:
+    return password_hash.hash(password)
+
+
+def verify_password(password: str, hashed: str | None) -> bool:
+    """Constant-ish time check; an account with no password never matches."""
+    if hashed is None:
+        password_hash.verify(password, _DUMMY_HASH)
+        return False
+    return password_hash.verify(password, hashed)
+
+
+def hash_token(token: str) -> str:
+    """Store only digests of bearer secrets (refresh tokens, one-time codes, links)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class EncodedToken:
+    token: str
+    jti: str
+    expires_at: datetime
+
+
+def encode_token(
+    subject: str | uuid.UUID,
+    token_type: TokenType,
+    expires_delta: timedelta,
+    **claims: Any,
+) -> EncodedToken:
+    now = datetime.now(UTC)
+    expires_at = now + expires_delta
+    jti = uuid.uuid4().hex
+    payload: dict[str, Any] = {
+        "sub": str(subject),
+        "type": token_type.value,
+        "iat": int(now.timestamp()),
+        "exp": int(expires_at.timestamp()),
+        "jti": jti,
+        **claims,
+    }
+    token = jwt.encode(payload, settings.SECRET_KEY.get_secret_value(), algorithm=ALGORITHM)
+    return EncodedToken(token=token, jti=jti, expires_at=expires_at)
+
+
+def decode_token(token: str, expected_type: TokenType) -> dict[str, Any]:
+    """Verify signature (current or previous keys), expiry and the `type` claim."""
+    last_error: Exception | None = None
+    for key in settings.verification_keys:
+        try:
+            payload: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                options={"require": ["sub", "exp", "iat", "jti", "type"]},
+            )
+        except jwt.InvalidSignatureError as exc:
+            last_error = exc
+            continue
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        if payload.get("type") != expected_type.value:
+            raise InvalidToken("wrong token type")
+        return payload
+    raise InvalidToken(str(last_error) if last_error else "invalid token")
+
+
+def create_access_token(user_id: uuid.UUID, **claims: Any) -> EncodedToken:
+    return encode_token(
+        user_id,
+        TokenType.ACCESS,
+        timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
+        **claims,
+    )

@@ -1,0 +1,69 @@
+"""The application factory: routers, middleware, error handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from app.api.main import api_router
+from app.core.config import Settings, settings
+from app.core.db import db_slots
+from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware import RequestIdMiddleware
+
+
+def custom_generate_unique_id(route: APIRoute) -> str:
+    """Stable operation ids, `{tag}-{name}`, for the generated client."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(cfg: Settings = settings) -> FastAPI:
+    configure_logging(cfg)
+    if cfg.SENTRY_DSN and cfg.is_production:
+        import sentry_sdk
+
+        sentry_sdk.init(dsn=str(cfg.SENTRY_DSN), environment=cfg.ENVIRONMENT.value)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints run on this many threads; kept above the database slots
+        # (pool_size + max_overflow) so a request holding a connection always
+        # finds a thread. See app/core/db.py.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = cfg.THREADPOOL_SIZE
+        db_slots.reset()
+        yield
+
+    app = FastAPI(
+        title=cfg.PROJECT_NAME,
+        description="Socia API: venues, menus, tables, events and posters near you.",
+        version="0.1.0",
+        openapi_url=f"{cfg.API_V1_STR}/openapi.json",
+        docs_url="/docs",
+        redoc_url="/redoc",
+        generate_unique_id_function=custom_generate_unique_id,
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    install_error_handlers(app)
+    if cfg.BACKEND_CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=cfg.BACKEND_CORS_ORIGINS,
+            allow_credentials="*" not in cfg.BACKEND_CORS_ORIGINS,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "ETag", "Retry-After"],
+        )
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(api_router, prefix=cfg.API_V1_STR)
+    return app
+
+
+app = create_app()

