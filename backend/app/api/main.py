@@ -2,7 +2,27 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import utils
+from app.api.routes import (
+    admin,
+    auth,
+    events,
+    menus,
+    posters,
+    staff,
+    tables,
+    users,
+    utils,
+    venues,
+)
 
 api_router = APIRouter()
 api_router.include_router(utils.router)
+api_router.include_router(auth.router)
+api_router.include_router(users.router)
+api_router.include_router(admin.router)
+api_router.include_router(venues.router)
+api_router.include_router(staff.router)
+api_router.include_router(menus.router)
+api_router.include_router(tables.router)
+api_router.include_router(events.router)
+api_router.include_router(posters.router)

@@ -1,0 +1,5 @@
+"""Routes: events."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["events"])

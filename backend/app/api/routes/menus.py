@@ -1,0 +1,5 @@
+"""Routes: menus."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["menus"])

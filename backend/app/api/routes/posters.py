@@ -1,0 +1,5 @@
+"""Routes: posters."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["posters"])

@@ -1,0 +1,5 @@
+"""Routes: staff."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["staff"])

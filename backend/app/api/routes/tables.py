@@ -1,0 +1,5 @@
+"""Routes: tables."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["tables"])

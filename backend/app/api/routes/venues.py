@@ -1,0 +1,5 @@
+"""Routes: venues."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["venues"])

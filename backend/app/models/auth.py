@@ -1,0 +1,3 @@
+"""Tables of the auth domain."""
+
+from __future__ import annotations

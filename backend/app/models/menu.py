@@ -1,0 +1,3 @@
+"""Tables of the menu domain."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the poster domain."""
+
+from __future__ import annotations

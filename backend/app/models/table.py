@@ -1,0 +1,3 @@
+"""Tables of the table domain."""
+
+from __future__ import annotations
