@@ -8,7 +8,6 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-
 T = TypeVar("T")
 
 
