@@ -13,6 +13,8 @@ import os
 os.environ["ENVIRONMENT"] = "test"
 os.environ.setdefault("SMS_PROVIDER", "console")
 os.environ.setdefault("EMAIL_BACKEND", "console")
+# Long enough for HS256 (PyJWT warns below 32 bytes); never the default in tests.
+os.environ.setdefault("SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnop")
 
 import tempfile
 import uuid
@@ -32,6 +34,9 @@ from app.core import db, embedded_pg, migrations
 from app.core.config import settings
 from app.main import app as fastapi_app
 from tests.utils import QueryCounter
+
+# Shared fixtures: sms_outbox, mail_outbox, sms_gateway (fake SMS gateway on loopback).
+pytest_plugins = ["tests.factories.identity"]
 
 
 class TestDatabase:
@@ -124,3 +129,36 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def queries(session: Session) -> QueryCounter:
     """Counts the SQL statements issued on the test session's connection."""
     return QueryCounter(session.connection())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Rate-limit counters (memory, or Redis when REDIS_URL is set) start empty in every test."""
+    from app.core import ratelimit
+
+    ratelimit.reset()
+
+
+# --- coverage floor --------------------------------------------------------------
+# The 90% floor ([tool.coverage.report] fail_under) is about the whole suite; a run
+# of a few files or a -k/-m selection reports coverage but is not held to it.
+_TESTS_DIR = Path(__file__).resolve().parent
+_partial_run = False
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    global _partial_run
+    if items:
+        _partial_run = True
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    config = session.config
+    explicit = config.args_source == pytest.Config.ArgsSource.ARGS and any(
+        Path(arg.split("::")[0]).resolve() not in (_TESTS_DIR, _TESTS_DIR.parent)
+        for arg in config.args
+    )
+    cov = config.pluginmanager.get_plugin("_cov")
+    floor_from_config = config.getoption("cov_fail_under", None) is None
+    if cov is not None and floor_from_config and (explicit or _partial_run or config.option.lf):
+        cov.options.cov_fail_under = 0

@@ -14,6 +14,7 @@ from app.core.config import settings
 from app.core.db import db_slots, get_engine
 from app.core.errors import NotAuthenticated, NotFound, PermissionDenied
 from app.core.security import InvalidToken, TokenType, decode_token
+from app.crud import auth as auth_crud
 from app.models import User, Venue, VenueRole
 
 
@@ -48,6 +49,9 @@ def get_current_user(session: SessionDep, token: TokenDep) -> User:
     user = session.get(User, user_id)
     if user is None or not user.is_active or user.deleted_at is not None:
         raise NotAuthenticated("Invalid or expired access token")
+    # Logged out (jti deny-list) or issued before the user's sessions were ended.
+    if not auth_crud.access_token_is_live(session, user=user, payload=payload):
+        raise NotAuthenticated("This session has ended; sign in again")
     return user
 
 

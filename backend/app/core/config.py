@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AnyUrl, BeforeValidator, EmailStr, Field, HttpUrl, SecretStr, model_validator
+from pydantic import (
+    AnyUrl,
+    BeforeValidator,
+    EmailStr,
+    Field,
+    HttpUrl,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
@@ -24,8 +34,10 @@ class Environment(StrEnum):
 
 
 def _split_csv(value: Any) -> Any:
-    """Accept `a,b` as well as a JSON list for list settings."""
-    if isinstance(value, str) and not value.startswith("["):
+    """Accept `a,b` as well as a JSON list (`["a", "b"]`) for list settings."""
+    if isinstance(value, str):
+        if value.lstrip().startswith("["):
+            return json.loads(value)
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
 
@@ -72,6 +84,24 @@ class Settings(BaseSettings):
     # Cache and rate limits: Redis when set, memory otherwise.
     REDIS_URL: str | None = None
     RATE_LIMIT_ENABLED: bool = True
+    # Limits in the `limits` notation ("5/hour", "10 per 15 minutes").
+    OTP_REQUEST_LIMIT_PER_PHONE: str = "5/hour"
+    OTP_REQUEST_LIMIT_PER_IP: str = "30/hour"
+    OTP_VERIFY_LIMIT_PER_PHONE: str = "15/hour"
+    OTP_VERIFY_LIMIT_PER_IP: str = "60/hour"
+    LOGIN_LIMIT_PER_ACCOUNT: str = "10/15minutes"
+    LOGIN_LIMIT_PER_IP: str = "50/15minutes"
+    EMAIL_LINK_LIMIT_PER_ADDRESS: str = "5/hour"
+    EMAIL_LINK_LIMIT_PER_IP: str = "30/hour"
+    REGISTER_LIMIT_PER_IP: str = "20/hour"
+
+    # One-time sign-in codes and emailed links.
+    OTP_LENGTH: int = Field(default=6, ge=4, le=10)
+    OTP_EXPIRE_SECONDS: int = Field(default=300, ge=30, le=3600)
+    OTP_MAX_ATTEMPTS: int = Field(default=5, ge=1, le=20)
+    OTP_RESEND_SECONDS: int = Field(default=30, ge=0, le=600)
+    EMAIL_VERIFY_EXPIRE_HOURS: int = Field(default=48, ge=1, le=24 * 14)
+    PASSWORD_RESET_EXPIRE_MINUTES: int = Field(default=30, ge=5, le=24 * 60)
 
     # First platform admin, created by `socia migrate`/`socia dev` when both are set.
     FIRST_SUPERUSER: EmailStr | None = None
@@ -104,6 +134,27 @@ class Settings(BaseSettings):
 
     # Error reporting.
     SENTRY_DSN: AnyUrl | None = None
+
+    @field_validator(
+        "OTP_REQUEST_LIMIT_PER_PHONE",
+        "OTP_REQUEST_LIMIT_PER_IP",
+        "OTP_VERIFY_LIMIT_PER_PHONE",
+        "OTP_VERIFY_LIMIT_PER_IP",
+        "LOGIN_LIMIT_PER_ACCOUNT",
+        "LOGIN_LIMIT_PER_IP",
+        "EMAIL_LINK_LIMIT_PER_ADDRESS",
+        "EMAIL_LINK_LIMIT_PER_IP",
+        "REGISTER_LIMIT_PER_IP",
+    )
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit like '5/hour': {value!r}") from exc
+        return value
 
     @property
     def is_production(self) -> bool:

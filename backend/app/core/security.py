@@ -7,6 +7,7 @@ when verifying, so the key can be rotated without logging everybody out.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -67,15 +68,20 @@ def encode_token(
     subject: str | uuid.UUID,
     token_type: TokenType,
     expires_delta: timedelta,
+    *,
+    precise_iat: bool = False,
     **claims: Any,
 ) -> EncodedToken:
+    """A signed token; `precise_iat` writes `iat` to the millisecond (RFC 7519 allows
+    fractional NumericDates) so it can be compared with a user's "sessions revoked at"."""
     now = datetime.now(UTC)
     expires_at = now + expires_delta
     jti = uuid.uuid4().hex
+    iat: float = math.floor(now.timestamp() * 1000) / 1000 if precise_iat else int(now.timestamp())
     payload: dict[str, Any] = {
         "sub": str(subject),
         "type": token_type.value,
-        "iat": int(now.timestamp()),
+        "iat": iat,
         "exp": int(expires_at.timestamp()),
         "jti": jti,
         **claims,
@@ -111,5 +117,21 @@ def create_access_token(user_id: uuid.UUID, **claims: Any) -> EncodedToken:
         user_id,
         TokenType.ACCESS,
         timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
+        precise_iat=True,
         **claims,
     )
+
+
+def create_refresh_token(user_id: uuid.UUID, *, family_id: uuid.UUID) -> EncodedToken:
+    """A refresh token (a JWT of type `refresh`); only its `hash_token` digest is stored."""
+    return encode_token(
+        user_id,
+        TokenType.REFRESH,
+        timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
+        fam=family_id.hex,
+    )
+
+
+def issued_at_ms(payload: dict[str, Any]) -> int:
+    """A decoded token's `iat` in whole milliseconds."""
+    return round(float(payload["iat"]) * 1000)

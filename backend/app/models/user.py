@@ -61,5 +61,18 @@ class User(SQLModel, table=True):
         default=None, sa_column=TimestampColumn(nullable=True)
     )
     deleted_at: datetime | None = Field(default=None, sa_column=TimestampColumn(nullable=True))
+    # Access tokens issued before this instant are refused (password change, deactivation).
+    sessions_revoked_at: datetime | None = Field(
+        default=None, sa_column=TimestampColumn(nullable=True)
+    )
+    # The latest expiry among this user's revoked access tokens: until then the
+    # deny-list is consulted, after it no lookup is needed.
+    revoked_access_until: datetime | None = Field(
+        default=None, sa_column=TimestampColumn(nullable=True)
+    )
     created_at: datetime = CreatedAtField()
     updated_at: datetime = UpdatedAtField()
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None

@@ -1,11 +1,17 @@
-"""Account workflows that span several rules (first superuser, sign-up)."""
+"""Account workflows that span several rules: first superuser, adding a way to sign
+in, deleting an account, and what platform admins do to accounts."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, func, select
+from sqlalchemy import func as sa_func
+from sqlmodel import Session, col, delete, func, select
 
+from app.core.errors import Conflict
 from app.core.security import hash_password
-from app.models import User
+from app.crud import auth as auth_crud
+from app.crud import user as user_crud
+from app.models import User, VenueMembership, VenueRole
+from app.services import auth as auth_service
 
 
 def ensure_superuser(
@@ -20,5 +26,77 @@ def ensure_superuser(
     user.password_hash = hash_password(password)
     user.is_superuser = True
     user.is_active = True
+    session.flush()
+    return user
+
+
+def attach_email(session: Session, *, user: User, email: str, password: str) -> User:
+    """Add business sign-in to a phone account, and send the verification link."""
+    user_crud.attach_email(session, user=user, email=email, password=password)
+    auth_service.send_verification_email(session, user=user)
+    return user
+
+
+def _venues_only_owned_by(session: Session, user: User) -> list[str]:
+    """Ids of venues where this user is the only owner."""
+    owners = (
+        select(VenueMembership.venue_id, sa_func.count().label("owners"))
+        .where(VenueMembership.role == VenueRole.OWNER)
+        .group_by(col(VenueMembership.venue_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(VenueMembership.venue_id)
+        .join(owners, owners.c.venue_id == VenueMembership.venue_id)
+        .where(
+            VenueMembership.user_id == user.id,
+            VenueMembership.role == VenueRole.OWNER,
+            owners.c.owners == 1,
+        )
+    ).all()
+    return [str(venue_id) for venue_id in rows]
+
+
+def delete_account(session: Session, *, user: User) -> None:
+    """Erase the person, keep the row (orders and payments still point at it)."""
+    sole = _venues_only_owned_by(session, user)
+    if sole:
+        raise Conflict(
+            f"You are the only owner of {len(sole)} venue(s); add another owner or close "
+            "them before deleting your account"
+        )
+    auth_crud.end_sessions(session, user=user)
+    session.execute(delete(VenueMembership).where(col(VenueMembership.user_id) == user.id))
+    if user.phone is not None:
+        auth_crud.delete_codes_for_phone(session, phone=user.phone)
+    auth_crud.delete_email_tokens(session, user_id=user.id)
+    user_crud.anonymise(session, user=user)
+
+
+def deactivate(session: Session, *, admin: User, user: User) -> User:
+    """The user can no longer sign in, and every session ends now."""
+    if user.id == admin.id:
+        raise Conflict("You cannot deactivate your own account")
+    user.is_active = False
+    auth_crud.end_sessions(session, user=user)
+    return user
+
+
+def reactivate(session: Session, *, user: User) -> User:
+    if user.deleted_at is not None:
+        raise Conflict("This account was deleted and cannot be reactivated")
+    user.is_active = True
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_superuser(session: Session, *, admin: User, user: User, value: bool) -> User:
+    if user.deleted_at is not None:
+        raise Conflict("This account was deleted")
+    if not value and user.id == admin.id:
+        raise Conflict("You cannot remove your own platform admin rights")
+    user.is_superuser = value
+    session.add(user)
     session.flush()
     return user

@@ -1,5 +1,191 @@
-"""Routes: auth."""
+"""Routes: sign-in by one-time code (consumers) or password (business), tokens,
+emailed links."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["auth"])
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.api.deps import CurrentUser, SessionDep, TokenDep
+from app.core.errors import NotAuthenticated
+from app.core.ratelimit import client_ip
+from app.core.security import InvalidToken, TokenType, decode_token
+from app.models.auth import OtpPurpose
+from app.schema.auth import (
+    ChangePassword,
+    ForgotPassword,
+    LinkRequest,
+    LogoutRequest,
+    OtpRequest,
+    OtpRequested,
+    OtpVerify,
+    RefreshRequest,
+    RegisterRequest,
+    ResetPassword,
+    TokenPair,
+)
+from app.schema.common import Message
+from app.schema.user import UserRead
+from app.services import auth as auth_service
+from app.services import otp as otp_service
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+ClientIP = Annotated[str, Depends(client_ip)]
+
+
+def get_access_claims(_user: CurrentUser, token: TokenDep) -> dict[str, Any]:
+    """The claims of the caller's (already verified) access token."""
+    try:
+        return decode_token(token or "", TokenType.ACCESS)
+    except InvalidToken as exc:  # pragma: no cover - CurrentUser has checked it
+        raise NotAuthenticated() from exc
+
+
+AccessClaims = Annotated[dict[str, Any], Depends(get_access_claims)]
+
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Rate limited; see `Retry-After`"}
+}
+
+
+# --- consumers: one-time code -----------------------------------------------------------
+
+
+@router.post(
+    "/otp/request",
+    response_model=OtpRequested,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={**RATE_LIMITED, 503: {"description": "The SMS gateway failed"}},
+)
+def request_otp(body: OtpRequest, session: SessionDep, ip: ClientIP) -> OtpRequested:
+    """Send a 6-digit sign-in code by SMS (valid 5 minutes; a new one after 30 s)."""
+    answer = otp_service.request_code(session, phone=body.phone, purpose=OtpPurpose.SIGN_IN, ip=ip)
+    session.commit()
+    return answer
+
+
+@router.post("/otp/verify", response_model=TokenPair, responses=RATE_LIMITED)
+def verify_otp(body: OtpVerify, session: SessionDep, ip: ClientIP) -> TokenPair:
+    """Sign in with the code; the first sign-in of a number creates its account."""
+    outcome = otp_service.sign_in(session, phone=body.phone, code=body.code, ip=ip)
+    session.commit()  # a wrong try counts even though the answer is an error
+    return outcome.unwrap()
+
+
+# --- business: email and password ------------------------------------------------------
+
+
+@router.post(
+    "/register",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=RATE_LIMITED,
+)
+def register(body: RegisterRequest, session: SessionDep, ip: ClientIP) -> Any:
+    """Create a business account; a verification link is emailed."""
+    user = auth_service.register(
+        session, email=body.email, password=body.password, full_name=body.full_name, ip=ip
+    )
+    session.commit()
+    return user
+
+
+@router.post("/login", response_model=TokenPair, responses=RATE_LIMITED)
+def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, ip: ClientIP
+) -> TokenPair:
+    """OAuth2 password form: `username` is the email address."""
+    tokens = auth_service.login(session, email=form.username, password=form.password, ip=ip)
+    session.commit()
+    return tokens
+
+
+@router.post("/email/verify", response_model=UserRead)
+def verify_email(body: LinkRequest, session: SessionDep) -> Any:
+    """Confirm an email address with the token of the emailed link."""
+    user = auth_service.verify_email(session, token=body.token)
+    session.commit()
+    return user
+
+
+@router.post(
+    "/email/verify/resend",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=RATE_LIMITED,
+)
+def resend_verification(user: CurrentUser, session: SessionDep, ip: ClientIP) -> Message:
+    """Email a new verification link (earlier links stop working)."""
+    auth_service.send_verification_email(session, user=user, ip=ip)
+    session.commit()
+    return Message(message="A new verification link has been sent")
+
+
+@router.post(
+    "/password/forgot",
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=RATE_LIMITED,
+)
+def forgot_password(
+    body: ForgotPassword, session: SessionDep, ip: ClientIP, background: BackgroundTasks
+) -> Message:
+    """Email a password reset link. The answer is the same whether or not the account exists."""
+    pending = auth_service.request_password_reset(session, email=body.email, ip=ip)
+    session.commit()
+    background.add_task(auth_service.deliver, pending)
+    return Message(message="If an account uses this address, a reset link is on its way")
+
+
+@router.post("/password/reset", response_model=Message)
+def reset_password(body: ResetPassword, session: SessionDep) -> Message:
+    """Set a new password with the emailed link; every session ends."""
+    auth_service.reset_password(session, token=body.token, new_password=body.new_password)
+    session.commit()
+    return Message(message="Your password has been changed; sign in with the new one")
+
+
+@router.post("/password/change", response_model=TokenPair, responses=RATE_LIMITED)
+def change_password(body: ChangePassword, user: CurrentUser, session: SessionDep) -> TokenPair:
+    """Change the password (the current one is asked); every other session ends and this
+    one continues with the returned tokens."""
+    tokens = auth_service.change_password(
+        session, user=user, current=body.current_password, new=body.new_password
+    )
+    session.commit()
+    return tokens
+
+
+# --- tokens -------------------------------------------------------------------------
+
+
+@router.post("/refresh", response_model=TokenPair)
+def refresh(body: RefreshRequest, session: SessionDep) -> TokenPair:
+    """Exchange a refresh token for a new pair; the old refresh token is used up."""
+    outcome = auth_service.refresh_tokens(session, token=body.refresh_token)
+    session.commit()  # a detected reuse revokes the session even though we answer 401
+    return outcome.unwrap()
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(
+    user: CurrentUser,
+    claims: AccessClaims,
+    session: SessionDep,
+    body: LogoutRequest | None = None,
+) -> None:
+    """End this session: the access token stops working now, the refresh token too."""
+    auth_service.logout(
+        session, user=user, claims=claims, refresh_token=body.refresh_token if body else None
+    )
+    session.commit()
+
+
+@router.post("/logout/all", status_code=status.HTTP_204_NO_CONTENT)
+def logout_everywhere(user: CurrentUser, session: SessionDep) -> None:
+    """End every session of this account, on every device."""
+    auth_service.end_all_sessions(session, user=user)
+    session.commit()

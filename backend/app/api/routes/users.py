@@ -1,5 +1,71 @@
-"""Routes: users."""
+"""Routes: the signed-in user's own account."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter(tags=["users"])
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, status
+
+from app.api.deps import CurrentUser, SessionDep
+from app.core.ratelimit import client_ip
+from app.crud import user as user_crud
+from app.schema.auth import OtpRequested
+from app.schema.user import AttachEmail, AttachPhone, AttachPhoneRequest, UserRead, UserUpdate
+from app.services import accounts as accounts_service
+from app.services import otp as otp_service
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+ClientIP = Annotated[str, Depends(client_ip)]
+
+
+@router.get("/me", response_model=UserRead)
+def read_me(user: CurrentUser) -> Any:
+    return user
+
+
+@router.patch("/me", response_model=UserRead)
+def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> Any:
+    """Change profile fields; only the fields sent change."""
+    user_crud.update(session, user=user, changes=body.model_dump(exclude_unset=True))
+    session.commit()
+    return user
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+def delete_me(user: CurrentUser, session: SessionDep) -> None:
+    """Delete the account: personal data is erased, every session ends. What accounting
+    must keep (orders, payments) stays, attached to an anonymous account."""
+    accounts_service.delete_account(session, user=user)
+    session.commit()
+
+
+@router.post("/me/email", response_model=UserRead)
+def attach_email(body: AttachEmail, user: CurrentUser, session: SessionDep) -> Any:
+    """Add an email and a password (business sign-in) to a phone account."""
+    accounts_service.attach_email(session, user=user, email=body.email, password=body.password)
+    session.commit()
+    return user
+
+
+@router.post(
+    "/me/phone/code",
+    response_model=OtpRequested,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={429: {"description": "Rate limited"}, 503: {"description": "SMS gateway failed"}},
+)
+def request_phone_code(
+    body: AttachPhoneRequest, user: CurrentUser, session: SessionDep, ip: ClientIP
+) -> OtpRequested:
+    """Send a code to the phone number to add to this account."""
+    answer = otp_service.request_attach_code(session, user=user, phone=body.phone, ip=ip)
+    session.commit()
+    return answer
+
+
+@router.post("/me/phone", response_model=UserRead)
+def attach_phone(body: AttachPhone, user: CurrentUser, session: SessionDep, ip: ClientIP) -> Any:
+    """Add the phone number (proved by its code) to this account."""
+    outcome = otp_service.attach_phone(session, user=user, phone=body.phone, code=body.code, ip=ip)
+    session.commit()  # a wrong try counts even though the answer is an error
+    return outcome.unwrap()

@@ -1,0 +1,131 @@
+"""Requests and answers of sign-in: one-time codes, passwords, tokens, links."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from app.core.phone import PhoneNumber
+
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 128
+_COMMON_PASSWORDS = frozenset(
+    {
+        "1234567890",
+        "0123456789",
+        "password123",
+        "password1234",
+        "qwertyuiop",
+        "qwerty12345",
+        "1q2w3e4r5t",
+        "iloveyou123",
+        "abc1234567",
+        "welcome123",
+        "admin12345",
+        "changethis",
+        "letmein123",
+        "socia12345",
+    }
+)
+
+
+def check_password_strength(value: str) -> str:
+    """Minimum strength for a new password; the message says what to fix."""
+    if len(value) < PASSWORD_MIN_LENGTH:
+        raise ValueError(f"The password must have at least {PASSWORD_MIN_LENGTH} characters")
+    if value.strip() != value:
+        raise ValueError("The password may not start or end with a space")
+    if not any(ch.isalpha() for ch in value):
+        raise ValueError("The password must contain at least one letter")
+    if all(ch.isalpha() for ch in value):
+        raise ValueError("The password must contain at least one digit or symbol")
+    if len(set(value.lower())) < 5:
+        raise ValueError("The password repeats too few different characters")
+    if value.lower() in _COMMON_PASSWORDS:
+        raise ValueError("This password is too common; choose another one")
+    return value
+
+
+NewPassword = Annotated[
+    str,
+    Field(min_length=1, max_length=PASSWORD_MAX_LENGTH, examples=["a-long-Passphrase-42"]),
+    AfterValidator(check_password_strength),
+]
+AnyPassword = Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
+OtpCodeStr = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4,10}$"),
+    Field(description="The code received by SMS", examples=["123456"]),
+]
+LinkToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2048)]
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_lower)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OtpRequest(_Input):
+    phone: PhoneNumber
+
+
+class OtpRequested(BaseModel):
+    message: str
+    phone: str
+    expires_in: int = Field(description="Seconds until the code expires")
+    resend_after: int = Field(description="Seconds before another code may be asked for")
+
+
+class OtpVerify(_Input):
+    phone: PhoneNumber
+    code: OtpCodeStr
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+    expires_in: int = Field(description="Seconds until the access token expires")
+    refresh_expires_in: int = Field(description="Seconds until the refresh token expires")
+    new_user: bool = Field(default=False, description="The account was created by this sign-in")
+
+
+class RefreshRequest(_Input):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class LogoutRequest(_Input):
+    refresh_token: Annotated[str | None, Field(max_length=4096)] = None
+
+
+class RegisterRequest(_Input):
+    email: Email
+    password: NewPassword
+    full_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+
+
+class LinkRequest(_Input):
+    token: LinkToken
+
+
+class ForgotPassword(_Input):
+    email: Email
+
+
+class ResetPassword(_Input):
+    token: LinkToken
+    new_password: NewPassword
+
+
+class ChangePassword(_Input):
+    current_password: AnyPassword
+    new_password: NewPassword

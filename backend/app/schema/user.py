@@ -1,0 +1,113 @@
+"""Users as the API shows them, and what a user may change about themselves."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    HttpUrl,
+    PastDate,
+    StringConstraints,
+    field_validator,
+)
+
+from app.core.phone import PhoneNumber
+from app.models.user import Gender
+from app.schema.auth import Email, NewPassword, OtpCodeStr
+
+MAX_PREFERENCES_BYTES = 8_000
+MAX_AGE_YEARS = 120
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    phone: str | None
+    email: str | None
+    full_name: str | None
+    date_of_birth: date | None
+    gender: Gender | None
+    avatar_url: str | None
+    preferences: dict[str, Any]
+    is_active: bool
+    is_superuser: bool
+    has_password: bool
+    email_verified_at: datetime | None
+    phone_verified_at: datetime | None
+    created_at: datetime
+
+
+class AdminUserRead(UserRead):
+    deleted_at: datetime | None
+    sessions_revoked_at: datetime | None
+    updated_at: datetime
+
+
+MAX_URL_LENGTH = 2048
+
+
+def _str_url(value: HttpUrl) -> str:
+    text = str(value)
+    if len(text) > MAX_URL_LENGTH:
+        raise ValueError(f"A URL has at most {MAX_URL_LENGTH} characters")
+    return text
+
+
+def _check_birth_date(value: date) -> date:
+    if value.year < date.today().year - MAX_AGE_YEARS:
+        raise ValueError(f"A date of birth more than {MAX_AGE_YEARS} years ago is not plausible")
+    return value
+
+
+class UserUpdate(BaseModel):
+    """Partial: only the fields sent are changed (`null` clears a field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    date_of_birth: Annotated[PastDate, AfterValidator(_check_birth_date)] | None = None
+    gender: Gender | None = None
+    avatar_url: Annotated[HttpUrl, AfterValidator(_str_url)] | None = None
+    preferences: dict[str, Any] | None = None
+
+    @field_validator("preferences")
+    @classmethod
+    def _small_preferences(cls, value: dict[str, Any] | None) -> dict[str, Any]:
+        """`null` clears the preferences; their JSON stays small."""
+        if value is None:
+            return {}
+        if len(json.dumps(value)) > MAX_PREFERENCES_BYTES:
+            raise ValueError(f"Preferences may take at most {MAX_PREFERENCES_BYTES} bytes")
+        return value
+
+
+class AttachEmail(BaseModel):
+    """Add business sign-in (email and password) to an account that has none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+    password: NewPassword
+
+
+class AttachPhoneRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: PhoneNumber
+
+
+class AttachPhone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: PhoneNumber
+    code: OtpCodeStr

@@ -1,0 +1,356 @@
+"""Sign-in workflows: sessions (token pairs), password login, emailed links.
+
+A session is a family of refresh tokens: each refresh uses one up and issues the
+next; the access tokens carry the family id as `sid`. Presenting a used refresh
+token again means it was copied: the whole family is revoked.
+
+Some refusals must keep what the workflow wrote (a wrong code's try, a theft
+detection). Those workflows return an `Outcome`; the route commits, then
+`unwrap()` raises the refusal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from sqlmodel import Session
+
+from app.core import ratelimit
+from app.core.config import settings
+from app.core.errors import AppError, BadRequest, Conflict, NotAuthenticated, PermissionDenied
+from app.core.security import (
+    InvalidToken,
+    TokenType,
+    create_access_token,
+    create_refresh_token,
+    decode_token,
+    encode_token,
+    verify_password,
+)
+from app.crud import auth as auth_crud
+from app.crud import user as user_crud
+from app.models import User
+from app.models.auth import EmailTokenPurpose
+from app.models.base import utcnow
+from app.providers import email as email_provider
+from app.schema.auth import TokenPair
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+
+    def default_detail(self) -> str:
+        return "Incorrect email or password"
+
+
+class InvalidRefreshToken(NotAuthenticated):
+    code = "invalid_refresh_token"
+
+    def default_detail(self) -> str:
+        return "Invalid, expired or revoked refresh token; sign in again"
+
+
+class AccountDisabled(PermissionDenied):
+    code = "account_disabled"
+
+    def default_detail(self) -> str:
+        return "This account has been deactivated"
+
+
+class InvalidLink(BadRequest):
+    code = "invalid_link"
+
+    def default_detail(self) -> str:
+        return "This link is invalid, has expired or was already used; ask for a new one"
+
+
+class WrongPassword(BadRequest):
+    code = "wrong_password"
+
+    def default_detail(self) -> str:
+        return "The current password is not correct"
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """A workflow's result, or the refusal to raise once its writes are committed."""
+
+    value: T | None = None
+    error: AppError | None = None
+
+    def unwrap(self) -> T:
+        if self.error is not None:
+            raise self.error
+        assert self.value is not None
+        return self.value
+
+
+# --- sessions -------------------------------------------------------------------------
+
+
+def issue_tokens(
+    session: Session, *, user: User, family_id: uuid.UUID | None = None, new_user: bool = False
+) -> TokenPair:
+    """A new access token and refresh token (a new session unless `family_id`)."""
+    family_id = family_id or uuid.uuid4()
+    access = create_access_token(user.id, sid=family_id.hex)
+    refresh = create_refresh_token(user.id, family_id=family_id)
+    auth_crud.add_refresh_token(
+        session, user_id=user.id, family_id=family_id, refresh=refresh, access=access
+    )
+    return TokenPair(
+        access_token=access.token,
+        refresh_token=refresh.token,
+        expires_in=settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
+        refresh_expires_in=settings.REFRESH_TOKEN_EXPIRE_DAYS * 86400,
+        new_user=new_user,
+    )
+
+
+def refresh_tokens(session: Session, *, token: str) -> Outcome[TokenPair]:
+    """Rotate: use up this refresh token and issue the next pair of its family."""
+    try:
+        payload = decode_token(token, TokenType.REFRESH)
+    except InvalidToken:
+        return Outcome(error=InvalidRefreshToken())
+    row = auth_crud.get_refresh_token_for_update(session, token=token)
+    if row is None or str(row.user_id) != payload["sub"] or row.revoked_at is not None:
+        return Outcome(error=InvalidRefreshToken())
+    if row.used_at is not None:
+        logger.warning(
+            "refresh token reused: revoking session %s of user %s", row.family_id, row.user_id
+        )
+        auth_crud.revoke_families(session, user_id=row.user_id, family_id=row.family_id)
+        return Outcome(
+            error=InvalidRefreshToken(
+                "This refresh token was already used, so the session has been ended; sign in again"
+            )
+        )
+    user = user_crud.get(session, row.user_id)
+    if user is None or not user.is_active or user.deleted_at is not None:
+        return Outcome(error=InvalidRefreshToken())
+    auth_crud.mark_used(session, row=row)
+    return Outcome(value=issue_tokens(session, user=user, family_id=row.family_id))
+
+
+def logout(
+    session: Session, *, user: User, claims: dict[str, Any], refresh_token: str | None
+) -> None:
+    """End this session: its access token (until it expires) and its refresh tokens."""
+    expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
+    auth_crud.revoke_access_token(
+        session, user_id=user.id, jti=str(claims["jti"]), expires_at=expires_at
+    )
+    families: set[uuid.UUID] = set()
+    sid = claims.get("sid")
+    if isinstance(sid, str):
+        with contextlib.suppress(ValueError):
+            families.add(uuid.UUID(sid))
+    if refresh_token:
+        row = auth_crud.get_refresh_token_for_update(session, token=refresh_token)
+        if row is not None and row.user_id == user.id:
+            families.add(row.family_id)
+    for family_id in families:
+        auth_crud.revoke_families(session, user_id=user.id, family_id=family_id)
+    auth_crud.purge_expired(session)
+
+
+def end_all_sessions(session: Session, *, user: User) -> None:
+    auth_crud.end_sessions(session, user=user)
+
+
+# --- passwords ------------------------------------------------------------------------
+
+MAX_LOGIN_NAME = 320
+
+
+def login(session: Session, *, email: str, password: str, ip: str) -> TokenPair:
+    """Email and password. A wrong email and a wrong password get the same answer, in
+    about the same time; failures are limited per account and per address."""
+    email = email.strip().lower()[:MAX_LOGIN_NAME]
+    message = "Too many sign-in attempts; try again later"
+    ratelimit.hit("login-ip", ip, settings.LOGIN_LIMIT_PER_IP, message=message)
+    ratelimit.check("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
+    user = user_crud.get_by_email(session, email=email) if email else None
+    if user is None or not verify_password(password, user.password_hash):
+        if user is None:
+            verify_password(password, None)  # same work as for a known account
+        ratelimit.hit("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
+        raise InvalidCredentials()
+    ratelimit.clear("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT)
+    if not user.is_active or user.deleted_at is not None:
+        raise AccountDisabled()
+    return issue_tokens(session, user=user)
+
+
+def register(session: Session, *, email: str, password: str, full_name: str, ip: str) -> User:
+    ratelimit.hit(
+        "register-ip",
+        ip,
+        settings.REGISTER_LIMIT_PER_IP,
+        message="Too many sign-ups from this network; try again later",
+    )
+    user = user_crud.create_with_email(session, email=email, password=password, full_name=full_name)
+    send_verification_email(session, user=user)
+    return user
+
+
+def change_password(session: Session, *, user: User, current: str, new: str) -> TokenPair:
+    """Checks the current password, ends every session, and starts a new one."""
+    message = "Too many wrong passwords; try again later"
+    key = str(user.id)
+    ratelimit.check("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
+    if user.password_hash is None:
+        raise Conflict("This account has no password; add an email and a password first")
+    if not verify_password(current, user.password_hash):
+        ratelimit.hit("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
+        raise WrongPassword()
+    if current == new:
+        raise BadRequest("The new password must differ from the current one")
+    user_crud.set_password(session, user=user, password=new)
+    auth_crud.end_sessions(session, user=user)
+    return issue_tokens(session, user=user)
+
+
+# --- emailed links --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingEmail:
+    """An email to send once the transaction that made its link is committed."""
+
+    to: str
+    template: str
+    context: dict[str, Any]
+
+
+def deliver(pending: PendingEmail | None) -> None:
+    """Send an email after the response (failures are logged, never shown)."""
+    if pending is None:
+        return
+    try:
+        email_provider.send_email(to=pending.to, template=pending.template, context=pending.context)
+    except AppError as exc:
+        logger.error("email %s to %s not sent: %s", pending.template, pending.to, exc.detail)
+
+
+def _link(path: str, token: str) -> str:
+    return f"{settings.FRONTEND_HOST.rstrip('/')}/{path}?token={token}"
+
+
+def _email_rate_limits(email: str, ip: str | None) -> None:
+    message = "Too many emails asked for; try again later"
+    if ip is not None:
+        ratelimit.hit("email-link-ip", ip, settings.EMAIL_LINK_LIMIT_PER_IP, message=message)
+    ratelimit.hit(
+        "email-link-address", email, settings.EMAIL_LINK_LIMIT_PER_ADDRESS, message=message
+    )
+
+
+def send_verification_email(session: Session, *, user: User, ip: str | None = None) -> None:
+    """Email a signed, single-use, expiring link that proves the address is the user's."""
+    if user.email is None:
+        raise Conflict("This account has no email address")
+    if user.email_verified_at is not None:
+        raise Conflict("This email address is already verified")
+    _email_rate_limits(user.email, ip)
+    hours = settings.EMAIL_VERIFY_EXPIRE_HOURS
+    token = encode_token(user.id, TokenType.EMAIL_VERIFICATION, timedelta(hours=hours))
+    auth_crud.add_email_token(
+        session,
+        user_id=user.id,
+        purpose=EmailTokenPurpose.VERIFY_EMAIL,
+        email=user.email,
+        token=token,
+    )
+    email_provider.send_email(
+        to=user.email,
+        template="verify_email",
+        context={
+            "full_name": user.full_name or "",
+            "link": _link("verify-email", token.token),
+            "expires_in": f"{hours} hours",
+        },
+    )
+
+
+def _use_link(session: Session, *, token: str, purpose: EmailTokenPurpose) -> User:
+    token_type = (
+        TokenType.EMAIL_VERIFICATION
+        if purpose is EmailTokenPurpose.VERIFY_EMAIL
+        else TokenType.PASSWORD_RESET
+    )
+    try:
+        payload = decode_token(token, token_type)
+        token_id = uuid.UUID(str(payload["jti"]))
+    except (InvalidToken, ValueError) as exc:
+        raise InvalidLink() from exc
+    row = auth_crud.use_email_token(session, token_id=token_id, purpose=purpose)
+    if row is None or str(row.user_id) != payload["sub"]:
+        raise InvalidLink()
+    user = user_crud.get(session, row.user_id)
+    if (
+        user is None
+        or not user.is_active
+        or user.email is None
+        or user.email.lower() != row.email.lower()
+    ):
+        raise InvalidLink()
+    return user
+
+
+def verify_email(session: Session, *, token: str) -> User:
+    user = _use_link(session, token=token, purpose=EmailTokenPurpose.VERIFY_EMAIL)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        session.add(user)
+        session.flush()
+    return user
+
+
+def request_password_reset(session: Session, *, email: str, ip: str) -> PendingEmail | None:
+    """A reset link for an active account with this email; nothing otherwise. The caller
+    answers the same either way and sends the email after the response."""
+    _email_rate_limits(email, ip)
+    user = user_crud.get_by_email(session, email=email)
+    if user is None or user.email is None or not user.is_active:
+        return None
+    minutes = settings.PASSWORD_RESET_EXPIRE_MINUTES
+    token = encode_token(user.id, TokenType.PASSWORD_RESET, timedelta(minutes=minutes))
+    auth_crud.add_email_token(
+        session,
+        user_id=user.id,
+        purpose=EmailTokenPurpose.RESET_PASSWORD,
+        email=user.email,
+        token=token,
+    )
+    return PendingEmail(
+        to=user.email,
+        template="reset_password",
+        context={
+            "full_name": user.full_name or "",
+            "link": _link("reset-password", token.token),
+            "expires_in": f"{minutes} minutes",
+        },
+    )
+
+
+def reset_password(session: Session, *, token: str, new_password: str) -> User:
+    """Set a new password from an emailed link (single use) and end every session."""
+    user = _use_link(session, token=token, purpose=EmailTokenPurpose.RESET_PASSWORD)
+    user_crud.set_password(session, user=user, password=new_password)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # the link reached the inbox
+    auth_crud.end_sessions(session, user=user)
+    return user

@@ -1,0 +1,1 @@
+"""Fake servers on loopback for what leaves the machine (SMS gateway, ...)."""

@@ -1,0 +1,77 @@
+"""Pieces of identity without HTTP: phone numbers, password strength, accounts, seed."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, func, select
+
+from app.core.phone import PhoneNumber, normalise_phone
+from app.core.security import verify_password
+from app.crud import user as user_crud
+from app.models import User
+from app.schema.auth import check_password_strength
+from app.seed import people
+from app.services import accounts
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("9876543210", "+919876543210"),
+        ("098765 43210", "+919876543210"),
+        ("+91 98765-43210", "+919876543210"),
+        ("+1 (202) 555-0142", "+12025550142"),
+        ("  +44 20 7946 0958 ", "+442079460958"),
+    ],
+)
+def test_normalise_phone(raw: str, e164: str) -> None:
+    assert normalise_phone(raw) == e164
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "12", "abc", "+91 12345", "9" * 40])
+def test_normalise_phone_rejects_clearly(raw: str) -> None:
+    with pytest.raises(ValueError, match="phone number"):
+        normalise_phone(raw)
+
+
+def test_phone_number_type_in_a_schema() -> None:
+    class Model(BaseModel):
+        phone: PhoneNumber
+
+    assert Model(phone="98765 43210").phone == "+919876543210"
+    with pytest.raises(ValidationError, match="Not a valid phone number"):
+        Model(phone="12345")
+
+
+def test_password_strength_accepts_passphrases() -> None:
+    assert check_password_strength("correct-horse-battery-staple")
+    assert check_password_strength("Tr0ub4dor&3x")
+
+
+def test_ensure_superuser_creates_then_promotes(session: Session) -> None:
+    user = accounts.ensure_superuser(session, email=" Root@Example.com ", password="pw-123456789")
+    assert user.is_superuser
+    assert user.email == "root@example.com"
+    again = accounts.ensure_superuser(session, email="root@example.com", password="pw-987654321")
+    assert again.id == user.id
+    assert verify_password("pw-987654321", again.password_hash)
+
+
+def test_seed_is_idempotent(session: Session) -> None:
+    people.seed(session)
+    count = session.exec(select(func.count()).select_from(User)).one()
+    people.seed(session)
+    assert session.exec(select(func.count()).select_from(User)).one() == count
+    admin = user_crud.get_by_email(session, email=people.ADMIN_EMAIL)
+    assert admin is not None
+    assert admin.is_superuser
+    assert verify_password(people.DEMO_PASSWORD, admin.password_hash)
+    for consumer in people.CONSUMERS:
+        assert user_crud.get_by_phone(session, phone=consumer.phone) is not None
+
+
+def test_create_with_phone_refuses_a_taken_number(session: Session) -> None:
+    user_crud.create_with_phone(session, phone="+919876543210")
+    with pytest.raises(user_crud.PhoneTaken):
+        user_crud.create_with_phone(session, phone="+919876543210")
