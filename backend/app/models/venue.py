@@ -1,12 +1,29 @@
-"""Venues (one shared record, kind-specific columns) and the people who run them."""
+"""Venues (one shared record, kind-specific columns) and the people who run them.
+
+Geo: every venue stores the H3 cell of its location at resolution 9
+(`VENUE_H3_RESOLUTION`; h3 v4 average edge ~0.20 km, so a cell is a city block),
+the grid the poster feed uses. The cell is derived from latitude/longitude by
+the ORM hooks at the end of this module on every insert and update, so it can
+never disagree with the location, whoever writes the row (crud, seeds, tests).
+Discovery filters by an exact bounding box on the (latitude, longitude) index
+and then by exact great-circle distance (see `app.crud.venue.search`).
+
+Opening hours are rows of `venue_opening_hours`: a weekday (0 = Monday) with an
+opening and a closing local time; a closing time at or before the opening time
+means the venue closes the next day (a club open 22:00-02:00 on Friday is one
+Friday row), and opens == closes means open around the clock.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
+from typing import Any
 
+import h3
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -18,6 +35,13 @@ from app.models.base import (
     UpdatedAtField,
     enum_check,
 )
+
+VENUE_H3_RESOLUTION = 9
+
+
+def venue_h3_cell(latitude: float, longitude: float) -> int:
+    """The H3 cell (resolution 9, as the 64-bit integer the poster cells use too)."""
+    return int(h3.str_to_int(h3.latlng_to_cell(latitude, longitude, VENUE_H3_RESOLUTION)))
 
 
 class VenueKind(StrEnum):
@@ -66,6 +90,14 @@ class Venue(SQLModel, table=True):
         sa.CheckConstraint(
             "food_court_id IS NULL OR food_court_id <> id", name="not_own_food_court"
         ),
+        sa.CheckConstraint("menu_version >= 0", name="menu_version_non_negative"),
+        # Discovery: a bounding-box range scan over public venues only.
+        sa.Index(
+            "ix_venue_public_latitude_longitude",
+            "latitude",
+            "longitude",
+            postgresql_where=sa.text("status = 'verified' AND is_active"),
+        ),
     )
 
     id: uuid.UUID = IdField()
@@ -83,6 +115,8 @@ class Venue(SQLModel, table=True):
     city: str = Field(default="Bengaluru", max_length=100)
     latitude: float
     longitude: float
+    # Kept in step with latitude/longitude by the hooks below; never set it by hand.
+    h3_cell: int = Field(default=0, sa_type=sa.BigInteger, index=True)
 
     phone: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=320)
@@ -114,8 +148,61 @@ class Venue(SQLModel, table=True):
         default=None, foreign_key="venue.id", ondelete="SET NULL", index=True
     )
 
+    # Bumped (atomically) by every write to this venue's menus: the menu's ETag.
+    menu_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
     created_at: datetime = CreatedAtField()
     updated_at: datetime = UpdatedAtField()
+
+
+@event.listens_for(Venue, "before_insert")
+@event.listens_for(Venue, "before_update")
+def _keep_h3_cell_in_step(_mapper: Any, _connection: Any, venue: Venue) -> None:
+    cell = venue_h3_cell(venue.latitude, venue.longitude)
+    if venue.h3_cell != cell:
+        venue.h3_cell = cell
+
+
+class VenueOpeningHours(SQLModel, table=True):
+    """One opening interval on one weekday, in the venue's local time."""
+
+    __tablename__ = "venue_opening_hours"
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        sa.UniqueConstraint("venue_id", "weekday", "opens"),
+    )
+
+    id: uuid.UUID = IdField()
+    venue_id: uuid.UUID = Field(foreign_key="venue.id", ondelete="CASCADE", index=True)
+    weekday: int = Field(sa_type=sa.SmallInteger)  # 0 = Monday ... 6 = Sunday
+    opens: time
+    closes: time  # at or before `opens`: closes the next day
+
+
+class VenueInvite(SQLModel, table=True):
+    """A single-use, expiring invitation to join a venue with a role.
+
+    Only the SHA-256 of the emailed token is stored.
+    """
+
+    __tablename__ = "venue_invite"
+    __table_args__ = (enum_check("role", VenueRole),)
+
+    id: uuid.UUID = IdField()
+    venue_id: uuid.UUID = Field(foreign_key="venue.id", ondelete="CASCADE", index=True)
+    email: str = Field(max_length=320)
+    role: VenueRole = Field(sa_column=EnumColumn(VenueRole))
+    token_hash: str = Field(max_length=64, unique=True)
+    invited_by_id: uuid.UUID | None = Field(
+        default=None, foreign_key="user.id", ondelete="SET NULL"
+    )
+    expires_at: datetime = Field(sa_column=TimestampColumn())
+    accepted_at: datetime | None = Field(default=None, sa_column=TimestampColumn(nullable=True))
+    accepted_by_id: uuid.UUID | None = Field(
+        default=None, foreign_key="user.id", ondelete="SET NULL"
+    )
+    revoked_at: datetime | None = Field(default=None, sa_column=TimestampColumn(nullable=True))
+    created_at: datetime = CreatedAtField()
 
 
 class VenueMembership(SQLModel, table=True):

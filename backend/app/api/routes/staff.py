@@ -1,5 +1,92 @@
-"""Routes: staff."""
+"""Routes: the people who run a venue (members, invitations, roles, leaving)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from app.api.deps import CurrentUser, ManagedVenue, OwnedVenue, SessionDep, StaffedVenue
+from app.crud import invite as invite_crud
+from app.crud import venue as venue_crud
+from app.models import VenueMembership
+from app.models.base import utcnow
+from app.models.venue import VenueInvite
+from app.schema.venue import (
+    InviteAccept,
+    InviteCreate,
+    InviteRead,
+    MemberRead,
+    MemberRoleUpdate,
+    MembershipRead,
+)
+from app.services import staff as staff_service
 
 router = APIRouter(tags=["staff"])
+
+
+@router.get("/venues/{venue_id}/members", response_model=list[MemberRead])
+def list_members(venue: ManagedVenue, session: SessionDep) -> list[MemberRead]:
+    """Everyone who works at the venue, with their role (managers and owners)."""
+    return venue_crud.list_members(session, venue=venue)
+
+
+@router.patch("/venues/{venue_id}/members/{user_id}", response_model=MembershipRead)
+def change_member_role(
+    venue: OwnedVenue, user_id: uuid.UUID, data: MemberRoleUpdate, session: SessionDep
+) -> VenueMembership:
+    """Change a member's role (owners). The last owner cannot be demoted (409)."""
+    membership = staff_service.change_role(session, venue=venue, user_id=user_id, role=data.role)
+    session.commit()
+    return membership
+
+
+@router.delete("/venues/{venue_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_member(venue: OwnedVenue, user_id: uuid.UUID, session: SessionDep) -> None:
+    """Remove someone from the venue (owners). The last owner cannot be removed (409)."""
+    staff_service.remove(session, venue=venue, user_id=user_id)
+    session.commit()
+
+
+@router.post("/venues/{venue_id}/leave", status_code=status.HTTP_204_NO_CONTENT)
+def leave_venue(venue: StaffedVenue, session: SessionDep, user: CurrentUser) -> None:
+    """Stop working at the venue. The last owner cannot leave (409)."""
+    staff_service.remove(session, venue=venue, user_id=user.id)
+    session.commit()
+
+
+@router.post(
+    "/venues/{venue_id}/invites", response_model=InviteRead, status_code=status.HTTP_201_CREATED
+)
+def invite_member(
+    venue: OwnedVenue, data: InviteCreate, session: SessionDep, user: CurrentUser
+) -> VenueInvite:
+    """Invite someone by email with a role (owners): they get a single-use link that
+    expires in 7 days. Inviting the same address again replaces the pending invitation."""
+    invite = staff_service.invite(
+        session, venue=venue, email=data.email, role=data.role, invited_by=user, now=utcnow()
+    )
+    session.commit()
+    return invite
+
+
+@router.get("/venues/{venue_id}/invites", response_model=list[InviteRead])
+def list_invites(venue: OwnedVenue, session: SessionDep) -> list[VenueInvite]:
+    """Pending invitations (owners)."""
+    return list(invite_crud.list_pending(session, venue=venue, now=utcnow()))
+
+
+@router.delete("/venues/{venue_id}/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_invite(venue: OwnedVenue, invite_id: uuid.UUID, session: SessionDep) -> None:
+    """Withdraw a pending invitation (owners)."""
+    invite = invite_crud.get_for_venue(session, venue=venue, invite_id=invite_id)
+    invite_crud.revoke(session, invite=invite, now=utcnow())
+    session.commit()
+
+
+@router.post("/invites/accept", response_model=MembershipRead)
+def accept_invite(data: InviteAccept, session: SessionDep, user: CurrentUser) -> VenueMembership:
+    """Join a venue with the token from an invitation email, signed in with that address."""
+    membership = staff_service.accept(session, token=data.token, user=user, now=utcnow())
+    session.commit()
+    return membership

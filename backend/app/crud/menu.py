@@ -1,0 +1,506 @@
+"""Menus, categories and items of a venue, and the whole-menu read.
+
+Every write first bumps `venue.menu_version` (an atomic UPDATE that also locks
+the venue row, so writes to one venue's menus are serialised); the version is
+the whole menu's ETag. The whole menu is read with one query per table (menus,
+categories, items), whatever the number of items, serialised with orjson, and
+kept in a small per-process cache keyed by (venue, version): a version is only
+ever read after the transaction that bumped it committed, so an entry can never
+be older than its key.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.crud import venue as venue_crud
+from app.models import Venue
+from app.models.menu import Menu, MenuCategory, MenuItem
+from app.schema.menu import (
+    CategoryCreate,
+    CategoryUpdate,
+    ItemCreate,
+    ItemUpdate,
+    MenuCreate,
+    MenuUpdate,
+)
+
+# --- menus ------------------------------------------------------------------------------
+
+
+def list_menus(session: Session, *, venue: Venue) -> Sequence[Menu]:
+    return session.exec(
+        select(Menu)
+        .where(Menu.venue_id == venue.id)
+        .order_by(col(Menu.display_order), col(Menu.name), col(Menu.id))
+    ).all()
+
+
+def get_menu(session: Session, *, venue: Venue, menu_id: uuid.UUID) -> Menu:
+    menu = session.get(Menu, menu_id)
+    if menu is None or menu.venue_id != venue.id:
+        raise NotFound("menu")
+    return menu
+
+
+def _menu_name_taken(
+    session: Session, *, venue: Venue, name: str, except_id: uuid.UUID | None = None
+) -> Menu | None:
+    stmt = select(Menu).where(
+        Menu.venue_id == venue.id, sa.func.lower(col(Menu.name)) == name.lower()
+    )
+    if except_id is not None:
+        stmt = stmt.where(col(Menu.id) != except_id)
+    return session.exec(stmt).first()
+
+
+def find_menu_by_name(session: Session, *, venue: Venue, name: str) -> Menu | None:
+    return _menu_name_taken(session, venue=venue, name=name)
+
+
+def _next_order(session: Session, column: Any, *where: Any) -> int:
+    current = session.execute(sa.select(sa.func.max(column)).where(*where)).scalar_one()
+    return 0 if current is None else int(current) + 1
+
+
+def create_menu(session: Session, *, venue: Venue, data: MenuCreate) -> Menu:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    if _menu_name_taken(session, venue=venue, name=data.name):
+        raise Conflict(f"This venue already has a menu called {data.name!r}")
+    menu = Menu(
+        venue_id=venue.id,
+        name=data.name,
+        description=data.description,
+        display_order=_next_order(session, col(Menu.display_order), Menu.venue_id == venue.id),
+    )
+    session.add(menu)
+    session.flush()
+    return menu
+
+
+def update_menu(session: Session, *, venue: Venue, menu: Menu, data: MenuUpdate) -> Menu:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name") is None:
+        changes.pop("name", None)
+    elif _menu_name_taken(session, venue=venue, name=changes["name"], except_id=menu.id):
+        raise Conflict(f"This venue already has a menu called {changes['name']!r}")
+    for key, value in changes.items():
+        setattr(menu, key, value)
+    session.add(menu)
+    session.flush()
+    return menu
+
+
+def _count_items(session: Session, *where: Any) -> int:
+    return int(
+        session.execute(sa.select(sa.func.count()).select_from(MenuItem).where(*where)).scalar_one()
+    )
+
+
+def delete_menu(session: Session, *, venue: Venue, menu: Menu, force: bool) -> None:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    category_ids = sa.select(col(MenuCategory.id)).where(col(MenuCategory.menu_id) == menu.id)
+    items = _count_items(session, col(MenuItem.category_id).in_(category_ids))
+    if items and not force:
+        raise Conflict(
+            f"The menu {menu.name!r} has {items} item(s); send force=true to delete them too"
+        )
+    session.delete(menu)
+    session.flush()
+
+
+def _apply_order(
+    session: Session, model: Any, *, current: Sequence[uuid.UUID], ids: Sequence[uuid.UUID]
+) -> None:
+    """Set display_order to the position in `ids`, which must list exactly `current`."""
+    missing = set(current) - set(ids)
+    unknown = set(ids) - set(current)
+    if missing or unknown:
+        raise Conflict(
+            {
+                "message": "Send every member of the list exactly once, in the new order",
+                "missing": sorted(str(i) for i in missing),
+                "unknown": sorted(str(i) for i in unknown),
+            }
+        )
+    session.execute(
+        sa.update(model), [{"id": id_, "display_order": n} for n, id_ in enumerate(ids)]
+    )
+    session.expire_all()
+
+
+def reorder_menus(session: Session, *, venue: Venue, ids: Sequence[uuid.UUID]) -> Sequence[Menu]:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    current = session.exec(select(Menu.id).where(Menu.venue_id == venue.id)).all()
+    _apply_order(session, Menu, current=current, ids=ids)
+    return list_menus(session, venue=venue)
+
+
+# --- categories -------------------------------------------------------------------------
+
+
+def get_category(session: Session, *, venue: Venue, category_id: uuid.UUID) -> MenuCategory:
+    category = session.get(MenuCategory, category_id)
+    if category is None or category.venue_id != venue.id:
+        raise NotFound("category")
+    return category
+
+
+def _sibling_named(
+    session: Session,
+    *,
+    menu_id: uuid.UUID,
+    parent_id: uuid.UUID | None,
+    name: str,
+    except_id: uuid.UUID | None = None,
+) -> bool:
+    stmt = select(MenuCategory.id).where(
+        MenuCategory.menu_id == menu_id,
+        col(MenuCategory.parent_id).is_(None)
+        if parent_id is None
+        else col(MenuCategory.parent_id) == parent_id,
+        sa.func.lower(col(MenuCategory.name)) == name.lower(),
+    )
+    if except_id is not None:
+        stmt = stmt.where(col(MenuCategory.id) != except_id)
+    return session.exec(stmt).first() is not None
+
+
+def list_categories(session: Session, *, venue: Venue, menu: Menu) -> Sequence[MenuCategory]:
+    return session.exec(
+        select(MenuCategory)
+        .where(MenuCategory.venue_id == venue.id, MenuCategory.menu_id == menu.id)
+        .order_by(
+            col(MenuCategory.parent_id).nulls_first(),
+            col(MenuCategory.display_order),
+            col(MenuCategory.name),
+        )
+    ).all()
+
+
+def create_category(
+    session: Session, *, venue: Venue, menu: Menu, data: CategoryCreate
+) -> MenuCategory:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    if data.parent_id is not None:
+        parent = session.get(MenuCategory, data.parent_id)
+        if parent is None or parent.menu_id != menu.id:
+            raise Unprocessable("`parent_id` must be a category of the same menu")
+        if parent.parent_id is not None:
+            raise Unprocessable("Subcategories cannot have subcategories of their own")
+    if _sibling_named(session, menu_id=menu.id, parent_id=data.parent_id, name=data.name):
+        raise Conflict(f"There is already a category called {data.name!r} here")
+    parent_filter = (
+        col(MenuCategory.parent_id).is_(None)
+        if data.parent_id is None
+        else col(MenuCategory.parent_id) == data.parent_id
+    )
+    category = MenuCategory(
+        venue_id=venue.id,
+        menu_id=menu.id,
+        parent_id=data.parent_id,
+        name=data.name,
+        description=data.description,
+        display_order=_next_order(
+            session, col(MenuCategory.display_order), MenuCategory.menu_id == menu.id, parent_filter
+        ),
+    )
+    session.add(category)
+    session.flush()
+    return category
+
+
+def update_category(
+    session: Session, *, venue: Venue, category: MenuCategory, data: CategoryUpdate
+) -> MenuCategory:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("name") is None:
+        changes.pop("name", None)
+    elif _sibling_named(
+        session,
+        menu_id=category.menu_id,
+        parent_id=category.parent_id,
+        name=changes["name"],
+        except_id=category.id,
+    ):
+        raise Conflict(f"There is already a category called {changes['name']!r} here")
+    for key, value in changes.items():
+        setattr(category, key, value)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def delete_category(session: Session, *, venue: Venue, category: MenuCategory, force: bool) -> None:
+    """Delete a category with its subcategories and items; if it has any, only with force."""
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    subtree = sa.select(col(MenuCategory.id)).where(
+        sa.or_(col(MenuCategory.id) == category.id, col(MenuCategory.parent_id) == category.id)
+    )
+    items = _count_items(session, col(MenuItem.category_id).in_(subtree))
+    subcategories = int(
+        session.execute(
+            sa.select(sa.func.count())
+            .select_from(MenuCategory)
+            .where(col(MenuCategory.parent_id) == category.id)
+        ).scalar_one()
+    )
+    if (items or subcategories) and not force:
+        raise Conflict(
+            {
+                "message": f"The category {category.name!r} is not empty; "
+                "send force=true to delete it with everything in it",
+                "items": items,
+                "subcategories": subcategories,
+            }
+        )
+    session.delete(category)
+    session.flush()
+
+
+def reorder_categories(
+    session: Session,
+    *,
+    venue: Venue,
+    menu: Menu,
+    parent_id: uuid.UUID | None,
+    ids: Sequence[uuid.UUID],
+) -> Sequence[MenuCategory]:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    parent_filter = (
+        col(MenuCategory.parent_id).is_(None)
+        if parent_id is None
+        else col(MenuCategory.parent_id) == parent_id
+    )
+    current = session.exec(
+        select(MenuCategory.id).where(MenuCategory.menu_id == menu.id, parent_filter)
+    ).all()
+    _apply_order(session, MenuCategory, current=current, ids=ids)
+    return list_categories(session, venue=venue, menu=menu)
+
+
+# --- items ------------------------------------------------------------------------------
+
+
+def get_item(session: Session, *, venue: Venue, item_id: uuid.UUID) -> MenuItem:
+    item = session.get(MenuItem, item_id)
+    if item is None or item.venue_id != venue.id:
+        raise NotFound("item")
+    return item
+
+
+def list_items(session: Session, *, category: MenuCategory) -> Sequence[MenuItem]:
+    return session.exec(
+        select(MenuItem)
+        .where(MenuItem.category_id == category.id)
+        .order_by(col(MenuItem.display_order), col(MenuItem.name), col(MenuItem.id))
+    ).all()
+
+
+def create_item(
+    session: Session, *, venue: Venue, category: MenuCategory, data: ItemCreate
+) -> MenuItem:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    item = MenuItem(
+        venue_id=venue.id,
+        category_id=category.id,
+        display_order=_next_order(
+            session, col(MenuItem.display_order), MenuItem.category_id == category.id
+        ),
+        **data.model_dump(),
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def update_item(session: Session, *, venue: Venue, item: MenuItem, data: ItemUpdate) -> MenuItem:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    changes = data.model_dump(exclude_unset=True)
+    category_id = changes.pop("category_id", None)
+    final = {k: changes.get(k, getattr(item, k)) for k in ("is_alcoholic", "abv", "ibu")}
+    if not final["is_alcoholic"] and (final["abv"] is not None or final["ibu"] is not None):
+        raise Unprocessable("`abv` and `ibu` are only for alcoholic items (is_alcoholic: true)")
+    if category_id is not None and category_id != item.category_id:
+        target = session.get(MenuCategory, category_id)
+        if target is None or target.venue_id != venue.id:
+            raise Unprocessable("`category_id` must be a category of this venue")
+        item.category_id = target.id
+        item.display_order = _next_order(
+            session, col(MenuItem.display_order), MenuItem.category_id == target.id
+        )
+    for key, value in changes.items():
+        setattr(item, key, value)
+    session.add(item)
+    session.flush()
+    return item
+
+
+def delete_item(session: Session, *, venue: Venue, item: MenuItem) -> None:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    session.delete(item)
+    session.flush()
+
+
+def reorder_items(
+    session: Session, *, venue: Venue, category: MenuCategory, ids: Sequence[uuid.UUID]
+) -> Sequence[MenuItem]:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    current = session.exec(select(MenuItem.id).where(MenuItem.category_id == category.id)).all()
+    _apply_order(session, MenuItem, current=current, ids=ids)
+    return list_items(session, category=category)
+
+
+def set_availability(
+    session: Session, *, venue: Venue, item: MenuItem, is_available: bool
+) -> MenuItem:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    item.is_available = is_available
+    session.add(item)
+    session.flush()
+    return item
+
+
+# --- the whole menu ---------------------------------------------------------------------
+
+_ITEM_COLUMNS = (
+    "id",
+    "category_id",
+    "name",
+    "description",
+    "price_minor",
+    "currency",
+    "image_url",
+    "diet",
+    "is_alcoholic",
+    "abv",
+    "ibu",
+    "ingredients",
+    "tags",
+    "is_available",
+    "display_order",
+)
+
+
+def etag(venue: Venue) -> str:
+    return f'"{venue.id.hex}-{venue.menu_version}"'
+
+
+def etag_matches(if_none_match: str | None, current: str) -> bool:
+    """RFC 9110 weak comparison against an If-None-Match header."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return any(
+        tag.strip().removeprefix("W/") == current for tag in if_none_match.split(",") if tag.strip()
+    )
+
+
+def build_tree(session: Session, *, venue: Venue) -> dict[str, Any]:
+    """The whole menu as plain data (the shape of VenueMenuRead), in three queries."""
+    menus = session.execute(
+        sa.select(Menu.id, Menu.name, Menu.description, Menu.display_order)  # type: ignore[call-overload]
+        .where(Menu.venue_id == venue.id)
+        .order_by(col(Menu.display_order), col(Menu.name), col(Menu.id))
+    ).all()
+    categories = session.execute(
+        sa.select(  # type: ignore[call-overload]
+            MenuCategory.id,
+            MenuCategory.menu_id,
+            MenuCategory.parent_id,
+            MenuCategory.name,
+            MenuCategory.description,
+            MenuCategory.display_order,
+        )
+        .where(MenuCategory.venue_id == venue.id)
+        .order_by(col(MenuCategory.display_order), col(MenuCategory.name), col(MenuCategory.id))
+    ).all()
+    items = session.execute(
+        sa.select(*(getattr(MenuItem, c) for c in _ITEM_COLUMNS))
+        .where(col(MenuItem.venue_id) == venue.id)
+        .order_by(col(MenuItem.display_order), col(MenuItem.name), col(MenuItem.id))
+    ).all()
+
+    tree: list[dict[str, Any]] = []
+    by_menu: dict[uuid.UUID, dict[str, Any]] = {}
+    for m in menus:
+        node = {
+            "id": m.id,
+            "name": m.name,
+            "description": m.description,
+            "display_order": m.display_order,
+            "categories": [],
+        }
+        by_menu[m.id] = node
+        tree.append(node)
+    by_category: dict[uuid.UUID, dict[str, Any]] = {}
+    for c in categories:
+        by_category[c.id] = {
+            "id": c.id,
+            "name": c.name,
+            "description": c.description,
+            "display_order": c.display_order,
+            "items": [],
+            "subcategories": [],
+        }
+    for c in categories:
+        node = by_category[c.id]
+        if c.parent_id is None:
+            by_menu[c.menu_id]["categories"].append(node)
+        elif c.parent_id in by_category:
+            by_category[c.parent_id]["subcategories"].append(node)
+    for row in items:
+        by_category[row.category_id]["items"].append(dict(row._mapping))
+    return {"venue_id": venue.id, "version": venue.menu_version, "menus": tree}
+
+
+class _MenuCache:
+    """A small LRU of serialised menus keyed by (venue id, menu version)."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._data: OrderedDict[tuple[uuid.UUID, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[uuid.UUID, int]) -> bytes | None:
+        with self._lock:
+            body = self._data.get(key)
+            if body is not None:
+                self._data.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[uuid.UUID, int], body: bytes) -> None:
+        with self._lock:
+            self._data[key] = body
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+menu_cache = _MenuCache()
+
+
+def whole_menu_json(session: Session, *, venue: Venue) -> bytes:
+    """The serialised whole menu of the venue at its current version."""
+    key = (venue.id, venue.menu_version)
+    body = menu_cache.get(key)
+    if body is None:
+        body = orjson.dumps(build_tree(session, venue=venue))
+        menu_cache.put(key, body)
+    return body

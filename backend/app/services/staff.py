@@ -1,0 +1,106 @@
+"""Staff workflows: invitations by email, accepting them, roles and leaving.
+
+The rule that a venue always keeps an owner is enforced under a row lock on the
+venue, so two owners demoting each other at the same moment cannot both win.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlmodel import Session
+
+from app.core.config import settings
+from app.core.errors import Conflict, PermissionDenied
+from app.crud import invite as invite_crud
+from app.crud import membership as membership_crud
+from app.crud import venue as venue_crud
+from app.models import User, Venue, VenueMembership, VenueRole
+from app.models.venue import VenueInvite
+from app.providers import email as email_provider
+
+INVITE_TTL = timedelta(days=7)
+
+
+def invite_link(token: str) -> str:
+    return f"{settings.FRONTEND_HOST.rstrip('/')}/invites/accept?{urlencode({'token': token})}"
+
+
+def invite(
+    session: Session, *, venue: Venue, email: str, role: VenueRole, invited_by: User, now: datetime
+) -> VenueInvite:
+    """Invite `email` to the venue with `role` and email them a single-use link."""
+    email = email.strip().lower()
+    for member in venue_crud.list_members(session, venue=venue):
+        if member.email is not None and member.email.lower() == email:
+            raise Conflict(f"{email} is already a member of this venue ({member.role.value})")
+    token = secrets.token_urlsafe(32)
+    created = invite_crud.create(
+        session,
+        venue=venue,
+        email=email,
+        role=role,
+        token=token,
+        invited_by=invited_by,
+        expires_at=now + INVITE_TTL,
+        now=now,
+    )
+    email_provider.send_email(
+        to=email,
+        template="venue_invite",
+        context={
+            "venue_name": venue.name,
+            "role": role.value,
+            "inviter": invited_by.full_name or invited_by.email or "A venue owner",
+            "link": invite_link(token),
+            "expires_at": created.expires_at.strftime("%d %b %Y %H:%M UTC"),
+        },
+    )
+    return created
+
+
+def accept(session: Session, *, token: str, user: User, now: datetime) -> VenueMembership:
+    """Join the venue as the invited person (signed in with the invited email)."""
+    pending = invite_crud.get_by_token(session, token=token)
+    if user.email is None or user.email.lower() != pending.email.lower():
+        raise PermissionDenied(
+            "This invitation was sent to another email address; sign in with that address"
+        )
+    if membership_crud.get_role(session, venue_id=pending.venue_id, user_id=user.id) is not None:
+        raise Conflict("You are already a member of this venue")
+    invite_crud.consume(session, invite=pending, user=user, now=now)
+    return membership_crud.add(
+        session, venue_id=pending.venue_id, user_id=user.id, role=pending.role
+    )
+
+
+def _keep_an_owner(session: Session, *, venue: Venue, membership: VenueMembership) -> None:
+    if membership.role == VenueRole.OWNER and venue_crud.count_owners(session, venue=venue) <= 1:
+        raise Conflict("A venue must keep an owner: make someone else owner first")
+
+
+def change_role(
+    session: Session, *, venue: Venue, user_id: uuid.UUID, role: VenueRole
+) -> VenueMembership:
+    venue_crud.lock(session, venue=venue)
+    membership = venue_crud.get_membership(session, venue=venue, user_id=user_id)
+    if membership.role == role:
+        return membership
+    if role != VenueRole.OWNER:
+        _keep_an_owner(session, venue=venue, membership=membership)
+    membership.role = role
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def remove(session: Session, *, venue: Venue, user_id: uuid.UUID) -> None:
+    """Remove a member (an owner removing someone, or a member leaving)."""
+    venue_crud.lock(session, venue=venue)
+    membership = venue_crud.get_membership(session, venue=venue, user_id=user_id)
+    _keep_an_owner(session, venue=venue, membership=membership)
+    session.delete(membership)
+    session.flush()
