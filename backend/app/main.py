@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -13,9 +14,14 @@ from fastapi.routing import APIRoute
 from app.api.main import api_router
 from app.core.config import Settings, settings
 from app.core.db import db_slots
-from app.core.errors import install_error_handlers
+from app.core.errors import (
+    UnhandledErrorMiddleware,
+    document_error_shape,
+    install_error_handlers,
+)
 from app.core.logging import configure_logging
 from app.core.middleware import RequestIdMiddleware
+from app.web import web_router
 
 
 def custom_generate_unique_id(route: APIRoute) -> str:
@@ -52,6 +58,8 @@ def create_app(cfg: Settings = settings) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     install_error_handlers(app)
+    # Innermost first: the 500 handler runs inside CORS and the request id.
+    app.add_middleware(UnhandledErrorMiddleware)
     if cfg.BACKEND_CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,
@@ -63,7 +71,21 @@ def create_app(cfg: Settings = settings) -> FastAPI:
         )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(api_router, prefix=cfg.API_V1_STR)
+    app.include_router(web_router)
+    _document_errors(app)
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Publish the real error shape in the OpenAPI schema (see core/errors.py)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_error_shape(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 app = create_app()

@@ -1,5 +1,192 @@
-"""Routes: tables."""
+"""Routes: a venue's tables, their QR codes and scan counts; resolving a scanned code.
 
-from fastapi import APIRouter
+Who may do what: staff (and above) read the tables and their codes, since they
+work the floor and may reprint a lost card; managers and owners create, change,
+deactivate, delete and rotate them and read the scan counts. Anyone (signed in
+or not) may resolve a code, as anyone may scan one.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import HTMLResponse
+
+from app.api.deps import ManagedVenue, SessionDep, StaffedVenue
+from app.core.errors import NotFound
+from app.crud import table as table_crud
+from app.models.table import VenueTable
+from app.schema.common import Page, PageParams, page_params
+from app.schema.table import (
+    TableCreate,
+    TableRead,
+    TableResolved,
+    TableScanReport,
+    TableUpdate,
+)
+from app.services import qr
 
 router = APIRouter(tags=["tables"])
+
+VENUE_TABLES = "/venues/{venue_id}/tables"
+ONE_TABLE = VENUE_TABLES + "/{table_id}"
+
+# Guards
+
+
+def get_staffed_table(table_id: uuid.UUID, venue: StaffedVenue, session: SessionDep) -> VenueTable:
+    """A table of a venue where the caller is staff or above (404 if not this venue's)."""
+    table = table_crud.get(session, venue_id=venue.id, table_id=table_id)
+    if table is None:
+        raise NotFound("table")
+    return table
+
+
+def get_managed_table(table_id: uuid.UUID, venue: ManagedVenue, session: SessionDep) -> VenueTable:
+    """A table of a venue the caller manages (404 if not this venue's)."""
+    table = table_crud.get(session, venue_id=venue.id, table_id=table_id)
+    if table is None:
+        raise NotFound("table")
+    return table
+
+
+StaffedTable = Annotated[VenueTable, Depends(get_staffed_table)]
+ManagedTable = Annotated[VenueTable, Depends(get_managed_table)]
+
+ImageScale = Annotated[int, Query(ge=1, le=40, description="Pixels per module")]
+
+
+def _filename(table: VenueTable, ext: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", table.label).strip("-") or "table"
+    return f"table-{slug}.{ext}"
+
+
+# Public
+
+
+@router.get("/tables/resolve/{token}", response_model=TableResolved)
+def resolve_table(token: str, session: SessionDep) -> TableResolved:
+    """The venue and table a scanned code opens (counts as a scan); 404 if the code
+    is forged, revoked or its table or venue is gone or inactive."""
+    table, venue = table_crud.scan(session, token=token)
+    session.commit()
+    return TableResolved(
+        venue_id=venue.id,
+        venue_name=venue.name,
+        table_id=table.id,
+        table_label=table.label,
+        deep_link=qr.deep_link(venue_id=venue.id, table_id=table.id),
+    )
+
+
+# Staff and managers
+
+
+@router.get(VENUE_TABLES, response_model=Page[TableRead])
+def list_tables(
+    venue: StaffedVenue,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    is_active: Annotated[bool | None, Query(description="Only active or inactive")] = None,
+) -> Page[VenueTable]:
+    items, total = table_crud.list_for_venue(
+        session, venue_id=venue.id, is_active=is_active, limit=page.limit, offset=page.offset
+    )
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post(VENUE_TABLES, response_model=TableRead, status_code=status.HTTP_201_CREATED)
+def create_table(venue: ManagedVenue, data: TableCreate, session: SessionDep) -> VenueTable:
+    table = table_crud.create(session, venue_id=venue.id, data=data)
+    session.commit()
+    return table
+
+
+@router.get(
+    VENUE_TABLES + "/qr-sheet",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "Printable page"}},
+)
+def table_qr_sheet(venue: StaffedVenue, session: SessionDep) -> HTMLResponse:
+    """One printable page with the code and label of every active table."""
+    tables, _ = table_crud.list_for_venue(session, venue_id=venue.id, is_active=True)
+    html = qr.sheet_html(venue_name=venue.name, tables=tables)
+    return HTMLResponse(html, headers={"Cache-Control": "private, no-store"})
+
+
+@router.get(VENUE_TABLES + "/scans", response_model=TableScanReport)
+def table_scans(
+    venue: ManagedVenue,
+    session: SessionDep,
+    date_from: Annotated[date | None, Query(description="First day (venue's local date)")] = None,
+    date_to: Annotated[date | None, Query(description="Last day, included")] = None,
+    table_id: Annotated[uuid.UUID | None, Query(description="Only this table")] = None,
+) -> TableScanReport:
+    """Scans per table per day (default: the last 30 days)."""
+    return table_crud.scan_report(
+        session, venue=venue, date_from=date_from, date_to=date_to, table_id=table_id
+    )
+
+
+@router.get(ONE_TABLE, response_model=TableRead)
+def read_table(table: StaffedTable) -> VenueTable:
+    return table
+
+
+@router.patch(ONE_TABLE, response_model=TableRead)
+def update_table(table: ManagedTable, data: TableUpdate, session: SessionDep) -> VenueTable:
+    """Change a table; `is_active: false` deactivates it and revokes its code for good."""
+    table = table_crud.update(session, table=table, data=data)
+    session.commit()
+    return table
+
+
+@router.delete(ONE_TABLE, status_code=status.HTTP_204_NO_CONTENT)
+def delete_table(table: ManagedTable, session: SessionDep) -> Response:
+    table_crud.delete(session, table=table)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(ONE_TABLE + "/rotate-token", response_model=TableRead)
+def rotate_table_token(table: ManagedTable, session: SessionDep) -> VenueTable:
+    """Issue a new code for the table; every code printed before stops working."""
+    table = table_crud.rotate_token(session, table=table)
+    session.commit()
+    return table
+
+
+@router.get(
+    ONE_TABLE + "/qr.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The table's QR code"}},
+)
+def table_qr_png(table: StaffedTable, scale: ImageScale = 10) -> Response:
+    return Response(
+        qr.png(qr.table_code_url(table), scale=scale),
+        media_type="image/png",
+        headers={
+            "Content-Disposition": f'inline; filename="{_filename(table, "png")}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.get(
+    ONE_TABLE + "/qr.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "The table's QR code"}},
+)
+def table_qr_svg(table: StaffedTable, scale: ImageScale = 10) -> Response:
+    return Response(
+        qr.svg(qr.table_code_url(table), scale=scale, title=f"Table {table.label}"),
+        media_type="image/svg+xml",
+        headers={
+            "Content-Disposition": f'inline; filename="{_filename(table, "svg")}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

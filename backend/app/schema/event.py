@@ -1,0 +1,160 @@
+"""Events: what managers send, what managers and consumers get back."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Self
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+from app.models import EventStatus, VenueKind
+
+# The longest an event may last (a festival weekend; longer is most likely a typo).
+MAX_EVENT_DURATION = timedelta(days=14)
+# How far ahead an event may be scheduled.
+MAX_SCHEDULE_AHEAD = timedelta(days=2 * 366)
+# Nearby search radius, metres.
+MIN_RADIUS_M = 100
+MAX_RADIUS_M = 50_000
+DEFAULT_RADIUS_M = 10_000
+
+
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+
+
+def _https_url(value: str) -> str:
+    """A well-formed https URL, kept as sent."""
+    try:
+        url = _HTTP_URL.validate_python(value)
+    except ValidationError as exc:
+        raise ValueError("must be a valid URL") from exc
+    if url.scheme != "https":
+        raise ValueError("must be an https URL")
+    return value
+
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+ImageUrl = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_https_url)
+]
+MinAge = Annotated[int, Field(ge=0, le=99)]
+DressCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+def check_times(starts_at: datetime, ends_at: datetime, *, now: datetime | None = None) -> None:
+    """The rules on an event's start and end (raises ValueError)."""
+    if ends_at <= starts_at:
+        raise ValueError("ends_at must be after starts_at")
+    if ends_at - starts_at > MAX_EVENT_DURATION:
+        raise ValueError(f"An event may last at most {MAX_EVENT_DURATION.days} days")
+    now = now or datetime.now(UTC)
+    if ends_at <= now:
+        raise ValueError("ends_at must be in the future")
+    if starts_at > now + MAX_SCHEDULE_AHEAD:
+        raise ValueError("starts_at may be at most two years ahead")
+
+
+class EventCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    description: Description | None = None
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    image_url: ImageUrl | None = None
+    min_age: MinAge | None = None
+    dress_code: DressCode | None = None
+
+    @model_validator(mode="after")
+    def _times(self) -> Self:
+        check_times(self.starts_at, self.ends_at)
+        return self
+
+
+class EventUpdate(BaseModel):
+    """Partial update; start and end are checked together with the stored values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    description: Description | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    image_url: ImageUrl | None = None
+    min_age: MinAge | None = None
+    dress_code: DressCode | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        for name in ("title", "starts_at", "ends_at"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may not be null")
+        if self.starts_at is not None and self.ends_at is not None:
+            check_times(self.starts_at, self.ends_at)
+        return self
+
+
+class EventRead(BaseModel):
+    """An event as its venue's team sees it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    venue_id: uuid.UUID
+    title: str
+    description: str | None
+    starts_at: datetime
+    ends_at: datetime
+    image_url: str | None
+    min_age: int | None
+    dress_code: str | None
+    status: EventStatus
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventVenue(BaseModel):
+    """The venue of a public event, enough to show it on a card and a map."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    kind: VenueKind
+    address: str
+    city: str
+    latitude: float
+    longitude: float
+
+
+class EventPublic(BaseModel):
+    """An event as consumers see it, with its venue (and distance in a nearby search)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    venue_id: uuid.UUID
+    title: str
+    description: str | None
+    starts_at: datetime
+    ends_at: datetime
+    image_url: str | None
+    min_age: int | None
+    dress_code: str | None
+    status: EventStatus
+    venue: EventVenue
+    distance_m: float | None = Field(default=None, description="From the searched point")

@@ -1,0 +1,249 @@
+"""Table QR codes: images, the printable sheet, the landing page and resolving a code."""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlmodel import Session, select
+
+from app.core.config import settings
+from app.core.security import InvalidToken
+from app.crud import table as table_crud
+from app.models import User, Venue, VenueKind
+from app.models.table import VenueTable, VenueTableScanDay
+from app.services import qr
+from tests.factories import auth_headers, make_user, make_venue
+from tests.factories.places import make_table
+from tests.utils import assert_error
+
+
+def _setup(session: Session, **venue_fields: Any) -> tuple[User, Venue, VenueTable]:
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner, **venue_fields)
+    return owner, venue, make_table(session, venue=venue, label="T4", area="Terrace")
+
+
+def _token(table: VenueTable) -> str:
+    return qr.encode_table_token(
+        venue_id=table.venue_id, table_id=table.id, version=table.token_version
+    )
+
+
+def _scans(session: Session, table: VenueTable) -> int:
+    rows = session.exec(
+        select(VenueTableScanDay.count).where(VenueTableScanDay.table_id == table.id)
+    ).all()
+    return sum(rows)
+
+
+# The token
+
+
+def test_token_round_trip_and_size() -> None:
+    venue_id, table_id = uuid.uuid4(), uuid.uuid4()
+    token = qr.encode_table_token(venue_id=venue_id, table_id=table_id, version=7)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{63}", token)
+    claims = qr.decode_table_token(token)
+    assert (claims.venue_id, claims.table_id, claims.version) == (venue_id, table_id, 7)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "abc", "x" * 63, "!" * 63, "A" * 5000, "%00" * 21],
+)
+def test_malformed_tokens_are_rejected(bad: str) -> None:
+    with pytest.raises(InvalidToken):
+        qr.decode_table_token(bad)
+
+
+def test_every_altered_byte_is_rejected() -> None:
+    token = qr.encode_table_token(venue_id=uuid.uuid4(), table_id=uuid.uuid4(), version=1)
+    raw = bytearray(base64.urlsafe_b64decode(token + "="))
+    for i in range(len(raw)):
+        forged = bytearray(raw)
+        forged[i] ^= 0x01
+        forged_token = base64.urlsafe_b64encode(bytes(forged)).rstrip(b"=").decode()
+        with pytest.raises(InvalidToken):
+            qr.decode_table_token(forged_token)
+
+
+def test_codes_survive_a_key_rotation(monkeypatch: pytest.MonkeyPatch) -> None:
+    venue_id, table_id = uuid.uuid4(), uuid.uuid4()
+    old = qr.encode_table_token(venue_id=venue_id, table_id=table_id, version=1)
+    old_key = settings.SECRET_KEY
+    monkeypatch.setattr(settings, "SECRET_KEY", SecretStr("a-brand-new-secret-key-" + "x" * 20))
+    monkeypatch.setattr(settings, "PREVIOUS_SECRET_KEYS", [old_key])
+    assert qr.decode_table_token(old).table_id == table_id
+    monkeypatch.setattr(settings, "PREVIOUS_SECRET_KEYS", [])
+    with pytest.raises(InvalidToken):
+        qr.decode_table_token(old)
+
+
+# Images and the sheet
+
+
+def test_png(session: Session, client: TestClient) -> None:
+    owner, venue, table = _setup(session)
+    path = f"/api/v1/venues/{venue.id}/tables/{table.id}/qr.png"
+    resp = client.get(path, headers=auth_headers(owner))
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"] == "image/png"
+    assert resp.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert 'filename="table-T4.png"' in resp.headers["content-disposition"]
+    # Exactly the code of the table's public URL.
+    assert resp.content == qr.png(qr.table_code_url(table))
+    bigger = client.get(path, params={"scale": 20}, headers=auth_headers(owner))
+    assert len(bigger.content) > len(resp.content)
+    assert_error(client.get(path, params={"scale": 0}, headers=auth_headers(owner)), 422)
+    assert_error(client.get(path, params={"scale": 41}, headers=auth_headers(owner)), 422)
+
+
+def test_svg(session: Session, client: TestClient) -> None:
+    owner, venue, table = _setup(session)
+    resp = client.get(
+        f"/api/v1/venues/{venue.id}/tables/{table.id}/qr.svg", headers=auth_headers(owner)
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"].startswith("image/svg+xml")
+    assert resp.text.startswith("<?xml")
+    assert "<svg" in resp.text
+    assert "<title>Table T4</title>" in resp.text
+    assert resp.content == qr.svg(qr.table_code_url(table), title="Table T4")
+
+
+def test_qr_sheet(session: Session, client: TestClient) -> None:
+    owner, venue, _ = _setup(session, name="Toit & Co")
+    make_table(session, venue=venue, label="T10", seats=1)
+    make_table(session, venue=venue, label="<b>Bar</b>")
+    make_table(session, venue=venue, label="Hidden", is_active=False)
+    resp = client.get(f"/api/v1/venues/{venue.id}/tables/qr-sheet", headers=auth_headers(owner))
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"].startswith("text/html")
+    html = resp.text
+    assert html.count("<svg") == 3
+    assert "Toit &amp; Co" in html
+    assert "&lt;b&gt;Bar&lt;/b&gt;" in html
+    assert "<b>Bar</b>" not in html
+    assert "T4" in html
+    assert "T10" in html
+    assert "1 seat<" in html
+    assert "Hidden" not in html
+    assert not re.search(r"""(src|href)=["']?https?:""", html)
+
+
+def test_qr_sheet_without_tables(session: Session, client: TestClient) -> None:
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner)
+    resp = client.get(f"/api/v1/venues/{venue.id}/tables/qr-sheet", headers=auth_headers(owner))
+    assert resp.status_code == 200
+    assert "no active tables" in resp.text
+
+
+# The landing page
+
+
+def test_landing_page(session: Session, client: TestClient) -> None:
+    _, venue, table = _setup(session, name="Skyye <Lounge>", kind=VenueKind.NIGHTCLUB)
+    resp = client.get(f"/q/{_token(table)}")
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"].startswith("text/html")
+    assert resp.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in resp.headers["content-security-policy"]
+    html = resp.text
+    assert "Skyye &lt;Lounge&gt;" in html
+    assert "Table T4" in html
+    assert "Terrace" in html
+    deep_link = f"{settings.APP_DEEP_LINK_SCHEME}://venue/{venue.id}?table={table.id}"
+    assert f'href="{deep_link}"' in html
+    assert f'"{deep_link}"' in html  # the automatic hand-off in the script
+    assert str(settings.APP_STORE_URL) in html
+    assert str(settings.PLAY_STORE_URL) in html
+    web_menu = str(settings.WEB_MENU_BASE_URL).rstrip("/")
+    assert f"{web_menu}/{venue.id}?table={table.id}" in html
+    # No external assets: nothing loaded from elsewhere, links only.
+    assert not re.search(r"""src=["']?https?:""", html)
+    assert "<link" not in html
+    assert len(html) < 8_000
+
+
+def test_landing_page_counts_scans(session: Session, client: TestClient) -> None:
+    _, venue, table = _setup(session)
+    token = _token(table)
+    for _ in range(3):
+        assert client.get(f"/q/{token}").status_code == 200
+    assert client.get(f"/api/v1/tables/resolve/{token}").status_code == 200
+    row = session.exec(
+        select(VenueTableScanDay).where(VenueTableScanDay.table_id == table.id)
+    ).one()
+    assert row.count == 4
+    assert row.day == table_crud.venue_today(venue)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "nope",
+        "A" * 63,
+        "A" * 500,
+        "..%2F..%2Fetc",
+        "%F0%9F%8D%BA" * 10,
+        "",
+        "a/b/c",
+    ],
+)
+def test_bad_codes_get_a_friendly_404(client: TestClient, token: str) -> None:
+    resp = client.get(f"/q/{token}")
+    assert resp.status_code == 404
+    assert resp.headers["content-type"].startswith("text/html")
+    assert "doesn't work" in resp.text
+    assert str(settings.APP_STORE_URL) in resp.text
+
+
+def test_forged_revoked_and_unknown_codes(session: Session, client: TestClient) -> None:
+    _, venue, table = _setup(session)
+    good = _token(table)
+    forged = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
+    wrong_version = qr.encode_table_token(venue_id=venue.id, table_id=table.id, version=2)
+    unknown_table = qr.encode_table_token(venue_id=venue.id, table_id=uuid.uuid4(), version=1)
+    other_venue = make_venue(session)
+    wrong_venue = qr.encode_table_token(venue_id=other_venue.id, table_id=table.id, version=1)
+    for token in (forged, wrong_version, unknown_table, wrong_venue):
+        assert client.get(f"/q/{token}").status_code == 404
+        assert_error(client.get(f"/api/v1/tables/resolve/{token}"), 404, "not_found")
+    assert _scans(session, table) == 0
+
+
+def test_codes_of_venues_that_are_not_public_do_not_open(
+    session: Session, client: TestClient
+) -> None:
+    _, _, draft_table = _setup(session, verified=False)
+    _, _, closed_table = _setup(session, is_active=False)
+    for table in (draft_table, closed_table):
+        assert client.get(f"/q/{_token(table)}").status_code == 404
+        assert_error(client.get(f"/api/v1/tables/resolve/{_token(table)}"), 404)
+
+
+# Resolving through the API
+
+
+def test_resolve(session: Session, client: TestClient) -> None:
+    _, venue, table = _setup(session, name="Byg Brewski")
+    resp = client.get(f"/api/v1/tables/resolve/{_token(table)}")
+    assert resp.status_code == 200, resp.text
+    assert resp.json() == {
+        "venue_id": str(venue.id),
+        "venue_name": "Byg Brewski",
+        "table_id": str(table.id),
+        "table_label": "T4",
+        "deep_link": f"{settings.APP_DEEP_LINK_SCHEME}://venue/{venue.id}?table={table.id}",
+    }
+
+
+def test_resolve_bad_token(client: TestClient) -> None:
+    assert_error(client.get("/api/v1/tables/resolve/garbage"), 404, "not_found")
