@@ -42,3 +42,20 @@ def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float,
     cos_lat = max(math.cos(math.radians(lat)), 1e-6)
     dlng = min(180.0, math.degrees(radius_m / (EARTH_RADIUS_M * cos_lat)))
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+def haversine_sql_bound(
+    lat_col: Any, lng_col: Any, *, lat_rad: Any, lng_rad: Any, cos_lat: Any
+) -> sa.ColumnElement[float]:
+    """`haversine_sql` with the point given as SQL expressions (usually bind parameters):
+    its latitude and longitude in radians and the cosine of its latitude. The same
+    arithmetic in the same order, so one compiled statement serves every point."""
+    rad = sa.func.radians
+    dlat = rad(lat_col) - lat_rad
+    dlng = rad(lng_col) - lng_rad
+    a = sa.func.power(sa.func.sin(dlat / 2), 2) + cos_lat * sa.func.cos(
+        rad(lat_col)
+    ) * sa.func.power(sa.func.sin(dlng / 2), 2)
+    return (2 * EARTH_RADIUS_M * sa.func.asin(sa.func.least(1.0, sa.func.sqrt(a)))).label(
+        "distance_m"
+    )

@@ -1,13 +1,415 @@
-"""Carousel posters: queries and single-entity rules."""
+"""Carousel posters: queries and single-entity rules.
+
+Every write of a poster's radius or position rewrites its H3 covering in
+`poster_cell` (see app/services/geo_index.py); the feed reads through it.
+"""
 
 from __future__ import annotations
 
+import math
 import uuid
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+from sqlmodel import Session, col, func, select
+
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.geo import haversine_sql_bound
+from app.models.base import utcnow
+from app.models.event import Event, EventStatus
+from app.models.poster import (
+    MAX_RADIUS_M,
+    MIN_RADIUS_M,
+    Poster,
+    PosterAreaStat,
+    PosterCell,
+    PosterDailyStat,
+    PosterEventReceipt,
+    PosterInteraction,
+)
+from app.models.venue import Venue, VenueStatus
+from app.schema.carousel_poster import (
+    AreaCounts,
+    DayCounts,
+    InteractionCounts,
+    PosterCreate,
+    PosterEventBatch,
+    PosterEventBatchResult,
+    PosterFeedItem,
+    PosterStats,
+    PosterUpdate,
+)
+from app.schema.common import PageParams
+from app.services import geo_index
+
+# Every resolution a poster's covering can be at; the feed looks the caller up at each.
+FEED_RESOLUTIONS = geo_index.resolutions_for_radii(MIN_RADIUS_M, MAX_RADIUS_M)
+# Impressions and taps older than this are not counted (a device that was offline long).
+COUNTING_WINDOW = timedelta(days=30)
+MAX_STATS_DAYS = 366
+
+
+# -- geo index ----------------------------------------------------------------------------
+
+
+def _write_cells(session: Session, *, poster: Poster, latitude: float, longitude: float) -> None:
+    """Replace the poster's covering cells with those of its current circle."""
+    resolution, cells = geo_index.poster_covering(latitude, longitude, poster.radius_m)
+    poster.h3_resolution = resolution
+    session.exec(sa.delete(PosterCell).where(col(PosterCell.poster_id) == poster.id))
+    session.exec(
+        sa.insert(PosterCell),
+        params=[
+            {"poster_id": poster.id, "cell": cell, "resolution": resolution}
+            for cell in sorted(cells)
+        ],
+    )
 
 
 def refresh_cells_for_venue(session: Session, *, venue_id: uuid.UUID) -> None:
     """Recompute the geo cells of every poster placed at this venue (or at its
     events) after the venue's location changed. Called by venue updates."""
-    del session, venue_id
+    venue = session.get(Venue, venue_id)
+    if venue is None:
+        return
+    posters = session.exec(
+        select(Poster).where(Poster.venue_id == venue_id).with_for_update()
+    ).all()
+    for poster in posters:
+        _write_cells(session, poster=poster, latitude=venue.latitude, longitude=venue.longitude)
+    session.flush()
+
+
+# -- managers -----------------------------------------------------------------------------
+
+
+def _promoted_event(session: Session, *, venue: Venue, event_id: uuid.UUID) -> Event:
+    event = session.get(Event, event_id)
+    if event is None or event.venue_id != venue.id:
+        raise NotFound("event")
+    if event.status == EventStatus.CANCELLED:
+        raise Conflict("The event is cancelled; it cannot be promoted")
+    if event.ends_at <= utcnow():
+        raise Conflict("The event is over; it cannot be promoted")
+    return event
+
+
+def create(session: Session, *, venue: Venue, data: PosterCreate) -> Poster:
+    if data.venue_id is not None and data.venue_id != venue.id:
+        raise Unprocessable("venue_id: a poster can only promote the venue it is created at")
+    if data.event_id is not None:
+        _promoted_event(session, venue=venue, event_id=data.event_id)
+    poster = Poster(
+        **data.model_dump(exclude={"venue_id", "starts_at"}),
+        venue_id=venue.id,
+        starts_at=data.starts_at or utcnow(),
+        h3_resolution=0,
+    )
+    session.add(poster)
+    session.flush()
+    _write_cells(session, poster=poster, latitude=venue.latitude, longitude=venue.longitude)
+    session.flush()
+    return poster
+
+
+def get_for_venue(session: Session, *, venue_id: uuid.UUID, poster_id: uuid.UUID) -> Poster:
+    poster = session.get(Poster, poster_id)
+    if poster is None or poster.venue_id != venue_id:
+        raise NotFound("poster")
+    return poster
+
+
+def list_for_venue(
+    session: Session, *, venue_id: uuid.UUID, page: PageParams
+) -> tuple[list[Poster], int]:
+    """The venue's posters, newest first, and how many there are."""
+    total = session.exec(
+        select(func.count()).select_from(Poster).where(Poster.venue_id == venue_id)
+    ).one()
+    posters = session.exec(
+        select(Poster)
+        .where(Poster.venue_id == venue_id)
+        .order_by(col(Poster.created_at).desc(), col(Poster.id))
+        .offset(page.offset)
+        .limit(page.limit)
+    ).all()
+    return list(posters), total
+
+
+def update(session: Session, *, venue: Venue, poster: Poster, data: PosterUpdate) -> Poster:
+    changes = data.model_dump(exclude_unset=True)
+    starts_at = changes.get("starts_at", poster.starts_at)
+    expires_at = changes.get("expires_at", poster.expires_at)
+    if starts_at >= expires_at:
+        raise Unprocessable("starts_at must be before expires_at")
+    radius_changed = "radius_m" in changes and changes["radius_m"] != poster.radius_m
+    for name, value in changes.items():
+        setattr(poster, name, value)
+    session.add(poster)
+    if radius_changed:
+        _write_cells(session, poster=poster, latitude=venue.latitude, longitude=venue.longitude)
+    session.flush()
+    return poster
+
+
+def set_paused(session: Session, *, poster: Poster, paused: bool) -> Poster:
+    poster.is_paused = paused
+    session.add(poster)
+    session.flush()
+    return poster
+
+
+def delete(session: Session, *, poster: Poster) -> None:
+    session.delete(poster)
+    session.flush()
+
+
+# -- the public feed ----------------------------------------------------------------------
+
+
+@cache
+def _feed_statement() -> sa.Select[Any]:
+    """The feed query, built and compiled once; every request only binds parameters."""
+    now = sa.bindparam("now", type_=sa.DateTime(timezone=True))
+    distance = haversine_sql_bound(
+        col(Venue.latitude),
+        col(Venue.longitude),
+        lat_rad=sa.bindparam("lat_rad", type_=sa.Float),
+        lng_rad=sa.bindparam("lng_rad", type_=sa.Float),
+        cos_lat=sa.bindparam("cos_lat", type_=sa.Float),
+    )
+    promotes = sa.case((col(Poster.event_id).is_(None), "venue"), else_="event")
+    return (
+        sa.select(
+            col(Poster.id),
+            promotes.label("promotes"),
+            col(Poster.venue_id),
+            col(Venue.name).label("venue_name"),
+            col(Poster.event_id),
+            col(Event.title).label("event_title"),
+            col(Poster.title),
+            col(Poster.image_url),
+            col(Poster.deep_link),
+            col(Poster.priority),
+            col(Poster.expires_at),
+            distance,
+        )
+        .select_from(PosterCell)
+        .join(Poster, col(Poster.id) == col(PosterCell.poster_id))
+        .join(Venue, col(Venue.id) == col(Poster.venue_id))
+        .outerjoin(Event, col(Event.id) == col(Poster.event_id))
+        .where(
+            # One array parameter, not a long IN list.
+            col(PosterCell.cell) == sa.any_(sa.bindparam("cells", type_=pg.ARRAY(sa.BigInteger))),
+            col(Poster.starts_at) <= now,
+            col(Poster.expires_at) > now,
+            col(Poster.is_paused).is_(False),
+            col(Venue.status) == VenueStatus.VERIFIED.value,
+            col(Venue.is_active).is_(True),
+            sa.or_(
+                col(Poster.event_id).is_(None),
+                sa.and_(col(Event.status) != EventStatus.CANCELLED.value, col(Event.ends_at) > now),
+            ),
+            distance <= col(Poster.radius_m),
+        )
+        .order_by(distance, col(Poster.priority).desc(), col(Poster.id))
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+
+
+def feed(
+    session: Session, *, lat: float, lng: float, limit: int, now: datetime | None = None
+) -> list[PosterFeedItem]:
+    """Live posters whose circle covers (lat, lng): nearest first, then higher priority.
+
+    One indexed lookup of the caller's cell at each resolution in use, then the
+    exact great-circle test (the same haversine as `app.core.geo.haversine_m`);
+    the page is cut in SQL, so the cost follows the posters around the caller,
+    not the size of the table.
+    """
+    params = {
+        "cells": geo_index.point_cells(lat, lng, FEED_RESOLUTIONS),
+        "now": now or utcnow(),
+        "lat_rad": math.radians(lat),
+        "lng_rad": math.radians(lng),
+        "cos_lat": math.cos(math.radians(lat)),
+        "limit": limit,
+    }
+    # Plain rows on the session's connection: no ORM objects to build on the hot path.
+    rows = session.connection().execute(_feed_statement(), params).mappings().all()
+    return [PosterFeedItem.model_validate(row) for row in rows]
+
+
+# -- impressions and taps -----------------------------------------------------------------
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def record_events(
+    session: Session, *, batch: PosterEventBatch, now: datetime | None = None
+) -> PosterEventBatchResult:
+    """Count a batch of impressions and taps, each client event id once ever.
+
+    The receipt insert (`ON CONFLICT DO NOTHING RETURNING`) decides atomically
+    which events are new, even when the same batch is retried concurrently; the
+    counters are then incremented in key order (no deadlocks between batches).
+    A day is the poster's venue's local date.
+    """
+    now = now or utcnow()
+    poster_ids = {event.poster_id for event in batch.events}
+    zones = {
+        poster_id: _zone(tz)
+        for poster_id, tz in session.exec(
+            select(Poster.id, Venue.timezone)
+            .join(Venue, col(Venue.id) == col(Poster.venue_id))
+            .where(col(Poster.id).in_(poster_ids))
+        ).all()
+    }
+    oldest = now - COUNTING_WINDOW
+    countable = [
+        event for event in batch.events if event.poster_id in zones and event.occurred_at >= oldest
+    ]
+    ignored = len(batch.events) - len(countable)
+    if not countable:
+        return PosterEventBatchResult(accepted=0, duplicates=0, ignored=ignored)
+
+    inserted = set(
+        session.exec(
+            pg.insert(PosterEventReceipt)
+            .values(
+                [
+                    {"client_event_id": e.id, "poster_id": e.poster_id, "kind": e.kind.value}
+                    for e in sorted(countable, key=lambda e: e.id)
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["client_event_id"])
+            .returning(col(PosterEventReceipt.client_event_id))
+        ).scalars()
+    )
+    new = [event for event in countable if event.id in inserted]
+
+    daily: dict[tuple[uuid.UUID, date], list[int]] = defaultdict(lambda: [0, 0])
+    areas: dict[tuple[uuid.UUID, date, int], list[int]] = defaultdict(lambda: [0, 0])
+    for event in new:
+        day = min(event.occurred_at, now).astimezone(zones[event.poster_id]).date()
+        slot = 0 if event.kind == PosterInteraction.IMPRESSION else 1
+        daily[(event.poster_id, day)][slot] += 1
+        if event.lat is not None and event.lng is not None:
+            area = geo_index.area_cell(event.lat, event.lng)
+            areas[(event.poster_id, day, area)][slot] += 1
+
+    if daily:
+        _add_counts(
+            session,
+            PosterDailyStat,
+            ["poster_id", "day"],
+            [
+                {"poster_id": p, "day": d, "impressions": i, "taps": t}
+                for (p, d), (i, t) in sorted(daily.items())
+            ],
+        )
+    if areas:
+        _add_counts(
+            session,
+            PosterAreaStat,
+            ["poster_id", "day", "area"],
+            [
+                {"poster_id": p, "day": d, "area": a, "impressions": i, "taps": t}
+                for (p, d, a), (i, t) in sorted(areas.items())
+            ],
+        )
+    session.flush()
+    return PosterEventBatchResult(
+        accepted=len(new), duplicates=len(countable) - len(new), ignored=ignored
+    )
+
+
+def _add_counts(
+    session: Session,
+    table: type[PosterDailyStat] | type[PosterAreaStat],
+    keys: list[str],
+    rows: list[dict[str, object]],
+) -> None:
+    statement = pg.insert(table).values(rows)
+    target = table.__table__  # type: ignore[union-attr]
+    session.exec(
+        statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={
+                "impressions": target.c.impressions + statement.excluded.impressions,
+                "taps": target.c.taps + statement.excluded.taps,
+            },
+        )
+    )
+
+
+def stats(
+    session: Session,
+    *,
+    poster: Poster,
+    since: date | None,
+    until: date | None,
+    today: date | None = None,
+) -> PosterStats:
+    """Per-day and per-area (H3 resolution 7) counts of one poster over a date range."""
+    until = until or today or utcnow().date()
+    if since is None:
+        since = until - timedelta(days=29) if until > date.min + timedelta(days=29) else date.min
+    if since > until:
+        raise Unprocessable("since must not be after until")
+    if (until - since).days >= MAX_STATS_DAYS:
+        raise Unprocessable(f"ask for at most {MAX_STATS_DAYS} days at a time")
+
+    day_rows = session.exec(
+        select(PosterDailyStat)
+        .where(
+            PosterDailyStat.poster_id == poster.id,
+            col(PosterDailyStat.day) >= since,
+            col(PosterDailyStat.day) <= until,
+        )
+        .order_by(col(PosterDailyStat.day))
+    ).all()
+    area_rows = session.exec(
+        select(
+            col(PosterAreaStat.area),
+            func.sum(PosterAreaStat.impressions).label("impressions"),
+            func.sum(PosterAreaStat.taps).label("taps"),
+        )
+        .where(
+            PosterAreaStat.poster_id == poster.id,
+            col(PosterAreaStat.day) >= since,
+            col(PosterAreaStat.day) <= until,
+        )
+        .group_by(col(PosterAreaStat.area))
+        .order_by(sa.text("impressions DESC"), col(PosterAreaStat.area))
+    ).all()
+
+    days = [DayCounts(day=r.day, impressions=r.impressions, taps=r.taps) for r in day_rows]
+    areas = []
+    for area, impressions, taps in area_rows:
+        lat, lng = geo_index.cell_centre(area)
+        areas.append(
+            AreaCounts(
+                area=geo_index.cell_to_str(area),
+                lat=lat,
+                lng=lng,
+                impressions=int(impressions),
+                taps=int(taps),
+            )
+        )
+    totals = InteractionCounts(
+        impressions=sum(d.impressions for d in days), taps=sum(d.taps for d in days)
+    )
+    return PosterStats(
+        poster_id=poster.id, since=since, until=until, totals=totals, days=days, areas=areas
+    )

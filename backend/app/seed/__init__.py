@@ -10,7 +10,7 @@ import logging
 
 from sqlmodel import Session
 
-from app.seed import people, places, venues
+from app.seed import people, places, posters, venues
 
 logger = logging.getLogger(__name__)
 
@@ -19,5 +19,6 @@ def seed_all(session: Session) -> None:
     people.seed(session)
     venues.seed(session)
     places.seed(session)
+    posters.seed(session)
     session.flush()
     logger.info("demo data in place")

@@ -1,5 +1,138 @@
-"""Routes: posters."""
+"""Routes: carousel posters.
 
-from fastapi import APIRouter
+Managers of a venue run its posters under `/venues/{venue_id}/posters`; the app
+reads the public feed around a location and reports impressions and taps.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from app.api.deps import ManagedVenue, SessionDep
+from app.crud import poster as poster_crud
+from app.models.poster import Poster
+from app.schema.carousel_poster import (
+    PosterCreate,
+    PosterEventBatch,
+    PosterEventBatchResult,
+    PosterFeed,
+    PosterRead,
+    PosterStats,
+    PosterUpdate,
+)
+from app.schema.common import Page, PageParams, page_params
 
 router = APIRouter(tags=["posters"])
+
+MAX_FEED_LIMIT = 50
+
+
+# -- guards -------------------------------------------------------------------------------
+
+
+def get_managed_poster(poster_id: uuid.UUID, venue: ManagedVenue, session: SessionDep) -> Poster:
+    """A poster of a venue the caller manages (404 when it is not that venue's)."""
+    return poster_crud.get_for_venue(session, venue_id=venue.id, poster_id=poster_id)
+
+
+ManagedPoster = Annotated[Poster, Depends(get_managed_poster)]
+
+
+# -- managers -----------------------------------------------------------------------------
+
+
+@router.post(
+    "/venues/{venue_id}/posters",
+    response_model=PosterRead,
+    status_code=status.HTTP_201_CREATED,
+)
+def create_poster(venue: ManagedVenue, data: PosterCreate, session: SessionDep) -> Poster:
+    """Create a poster promoting this venue (`venue_id`) or one of its events (`event_id`)."""
+    poster = poster_crud.create(session, venue=venue, data=data)
+    session.commit()
+    return poster
+
+
+@router.get("/venues/{venue_id}/posters", response_model=Page[PosterRead])
+def list_posters(
+    venue: ManagedVenue,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+) -> Page[Poster]:
+    posters, total = poster_crud.list_for_venue(session, venue_id=venue.id, page=page)
+    return Page(items=posters, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/venues/{venue_id}/posters/{poster_id}", response_model=PosterRead)
+def read_poster(poster: ManagedPoster) -> Poster:
+    return poster
+
+
+@router.patch("/venues/{venue_id}/posters/{poster_id}", response_model=PosterRead)
+def update_poster(
+    venue: ManagedVenue, poster: ManagedPoster, data: PosterUpdate, session: SessionDep
+) -> Poster:
+    poster = poster_crud.update(session, venue=venue, poster=poster, data=data)
+    session.commit()
+    return poster
+
+
+@router.post("/venues/{venue_id}/posters/{poster_id}/pause", response_model=PosterRead)
+def pause_poster(poster: ManagedPoster, session: SessionDep) -> Poster:
+    poster = poster_crud.set_paused(session, poster=poster, paused=True)
+    session.commit()
+    return poster
+
+
+@router.post("/venues/{venue_id}/posters/{poster_id}/resume", response_model=PosterRead)
+def resume_poster(poster: ManagedPoster, session: SessionDep) -> Poster:
+    poster = poster_crud.set_paused(session, poster=poster, paused=False)
+    session.commit()
+    return poster
+
+
+@router.delete("/venues/{venue_id}/posters/{poster_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_poster(poster: ManagedPoster, session: SessionDep) -> None:
+    poster_crud.delete(session, poster=poster)
+    session.commit()
+
+
+@router.get("/venues/{venue_id}/posters/{poster_id}/stats", response_model=PosterStats)
+def poster_stats(
+    poster: ManagedPoster,
+    session: SessionDep,
+    since: Annotated[date | None, Query(description="First day (default: 30 days ago)")] = None,
+    until: Annotated[date | None, Query(description="Last day (default: today)")] = None,
+) -> PosterStats:
+    """Impressions and taps per day, and per H3 resolution-7 area, over a date range."""
+    return poster_crud.stats(session, poster=poster, since=since, until=until)
+
+
+# -- the app --------------------------------------------------------------------------------
+
+
+@router.get("/posters/feed", response_model=PosterFeed)
+def poster_feed(
+    session: SessionDep,
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lng: Annotated[float, Query(ge=-180, le=180)],
+    limit: Annotated[int, Query(ge=1, le=MAX_FEED_LIMIT)] = 20,
+) -> PosterFeed:
+    """Live posters whose radius covers (lat, lng): nearest first, then higher priority.
+
+    Works without signing in.
+    """
+    return PosterFeed(items=poster_crud.feed(session, lat=lat, lng=lng, limit=limit))
+
+
+@router.post("/posters/events", response_model=PosterEventBatchResult)
+def record_poster_events(batch: PosterEventBatch, session: SessionDep) -> PosterEventBatchResult:
+    """Impressions and taps from the app, in batches. Each event's `id` is counted once:
+    sending a batch again after a timeout is safe."""
+    result = poster_crud.record_events(session, batch=batch)
+    session.commit()
+    return result

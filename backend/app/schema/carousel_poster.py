@@ -1,0 +1,225 @@
+"""Carousel posters: what managers send and read, the public feed, impressions and taps."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    model_validator,
+)
+
+from app.models.base import utcnow
+from app.models.poster import MAX_PRIORITY, MAX_RADIUS_M, MIN_RADIUS_M, PosterInteraction
+
+MAX_URL_LENGTH = 2048
+MAX_EVENTS_PER_BATCH = 500
+
+Promotes = Literal["venue", "event"]
+
+
+def _check_no_spaces(value: str) -> None:
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ValueError("must not contain spaces or control characters")
+
+
+def _https_url(value: str) -> str:
+    _check_no_spaces(value)
+    parts = urlsplit(value)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        raise ValueError("must be an https:// URL with a host")
+    return value
+
+
+def _deep_link(value: str) -> str:
+    _check_no_spaces(value)
+    if value.lower().startswith("socia://") and len(value) > len("socia://"):
+        return value
+    parts = urlsplit(value)
+    if parts.scheme.lower() == "https" and parts.hostname:
+        return value
+    raise ValueError("must be an app link (socia://...) or an https:// URL")
+
+
+HttpsUrl = Annotated[str, Field(max_length=MAX_URL_LENGTH), AfterValidator(_https_url)]
+DeepLink = Annotated[str, Field(max_length=MAX_URL_LENGTH), AfterValidator(_deep_link)]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Radius = Annotated[int, Field(ge=MIN_RADIUS_M, le=MAX_RADIUS_M, description="Metres")]
+Priority = Annotated[int, Field(ge=0, le=MAX_PRIORITY, description="Higher shows first")]
+
+
+def _check_window(starts_at: datetime | None, expires_at: datetime | None) -> None:
+    if expires_at is not None and expires_at <= utcnow():
+        raise ValueError("expires_at must be in the future")
+    if starts_at is not None and expires_at is not None and starts_at >= expires_at:
+        raise ValueError("starts_at must be before expires_at")
+
+
+class PosterCreate(BaseModel):
+    """A poster promotes exactly one thing: the venue (`venue_id`) or one of its events
+    (`event_id`). Its position is the venue's; it is shown within `radius_m` of it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    venue_id: uuid.UUID | None = None
+    event_id: uuid.UUID | None = None
+    title: Title | None = None
+    image_url: HttpsUrl
+    deep_link: DeepLink
+    starts_at: AwareDatetime | None = Field(default=None, description="Defaults to now")
+    expires_at: AwareDatetime
+    radius_m: Radius
+    priority: Priority = 0
+    is_paused: bool = False
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.venue_id is not None and self.event_id is not None:
+            raise ValueError(
+                "a poster promotes exactly one of a venue or an event: "
+                "give venue_id or event_id, not both"
+            )
+        if self.venue_id is None and self.event_id is None:
+            raise ValueError(
+                "a poster promotes exactly one of a venue or an event: give venue_id or event_id"
+            )
+        _check_window(self.starts_at, self.expires_at)
+        return self
+
+
+class PosterUpdate(BaseModel):
+    """Partial update; what a poster promotes cannot change (make a new poster)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: Title | None = None
+    image_url: HttpsUrl | None = None
+    deep_link: DeepLink | None = None
+    starts_at: AwareDatetime | None = None
+    expires_at: AwareDatetime | None = None
+    radius_m: Radius | None = None
+    priority: Priority | None = None
+    is_paused: bool | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        for name in self.model_fields_set - {"title"}:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        _check_window(self.starts_at, self.expires_at)
+        return self
+
+
+class PosterRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    venue_id: uuid.UUID
+    event_id: uuid.UUID | None
+    title: str | None
+    image_url: str
+    deep_link: str
+    starts_at: datetime
+    expires_at: datetime
+    radius_m: int
+    priority: int
+    is_paused: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def promotes(self) -> Promotes:
+        return "venue" if self.event_id is None else "event"
+
+
+class PosterFeedItem(BaseModel):
+    """A live poster around the caller, with how far its venue is."""
+
+    id: uuid.UUID
+    promotes: Promotes
+    venue_id: uuid.UUID
+    venue_name: str
+    event_id: uuid.UUID | None
+    event_title: str | None
+    title: str | None
+    image_url: str
+    deep_link: str
+    priority: int
+    expires_at: datetime
+    distance_m: float = Field(description="Great-circle distance from the caller to the venue")
+
+
+class PosterFeed(BaseModel):
+    items: list[PosterFeedItem]
+
+
+class PosterEventIn(BaseModel):
+    """One impression or tap, as the app saw it. `id` is the app's own unique id for the
+    event: a batch sent again (after a timeout) is not counted twice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    poster_id: uuid.UUID
+    kind: PosterInteraction
+    occurred_at: AwareDatetime
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("give both lat and lng, or neither")
+        return self
+
+
+class PosterEventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[PosterEventIn] = Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        ids = [event.id for event in self.events]
+        if len(set(ids)) != len(ids):
+            raise ValueError("event ids must be unique within a batch")
+        return self
+
+
+class PosterEventBatchResult(BaseModel):
+    accepted: int = Field(description="Counted now")
+    duplicates: int = Field(description="Already counted (sent before)")
+    ignored: int = Field(description="Unknown poster, or older than the counting window")
+
+
+class InteractionCounts(BaseModel):
+    impressions: int = 0
+    taps: int = 0
+
+
+class DayCounts(InteractionCounts):
+    day: date
+
+
+class AreaCounts(InteractionCounts):
+    area: str = Field(description="H3 resolution-7 cell")
+    lat: float = Field(description="Centre of the area")
+    lng: float
+
+
+class PosterStats(BaseModel):
+    poster_id: uuid.UUID
+    since: date
+    until: date
+    totals: InteractionCounts
+    days: list[DayCounts]
+    areas: list[AreaCounts]

@@ -1,0 +1,239 @@
+"""Impressions and taps: batches from the app, each client event counted once, per poster
+per day and per H3 resolution-7 area; managers read the counts."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from app.crud import poster as poster_crud
+from app.models import User, Venue, VenueRole
+from app.models.base import utcnow
+from app.models.poster import PosterDailyStat
+from app.schema.carousel_poster import PosterEventBatch
+from app.services import geo_index
+from tests.factories import add_member, auth_headers, make_user, make_venue
+from tests.factories.posters import make_poster
+from tests.utils import assert_error
+
+EVENTS = "/api/v1/posters/events"
+HERE = (12.9716, 77.5946)
+THERE = (12.9352, 77.6245)  # Koramangala, another resolution-7 area
+
+
+def event(
+    poster_id: Any,
+    kind: str = "impression",
+    *,
+    at: datetime | None = None,
+    where: tuple[float, float] | None = HERE,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "poster_id": str(poster_id),
+        "kind": kind,
+        "occurred_at": (at or utcnow()).isoformat(),
+    }
+    if where is not None:
+        body["lat"], body["lng"] = where
+    return body
+
+
+def stats_url(venue: Venue, poster_id: Any) -> str:
+    return f"/api/v1/venues/{venue.id}/posters/{poster_id}/stats"
+
+
+def test_batch_is_counted_once_per_client_event_id(client: TestClient, session: Session) -> None:
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner)
+    poster = make_poster(session, venue=venue)
+    now = utcnow()
+    yesterday = now - timedelta(days=1)
+    batch = [
+        event(poster.id),
+        event(poster.id),
+        event(poster.id, "tap"),
+        event(poster.id, where=THERE),
+        event(poster.id, "tap", where=None),
+        event(poster.id, at=yesterday),
+        event(uuid.uuid4()),  # an unknown (deleted) poster
+        event(poster.id, at=now - timedelta(days=31)),  # too old to count
+    ]
+    first = client.post(EVENTS, json={"events": batch})
+    assert first.status_code == 200, first.text
+    assert first.json() == {"accepted": 6, "duplicates": 0, "ignored": 2}
+    retry = client.post(EVENTS, json={"events": [*batch, event(poster.id, "tap")]})
+    assert retry.json() == {"accepted": 1, "duplicates": 6, "ignored": 2}
+
+    response = client.get(stats_url(venue, poster.id), headers=auth_headers(owner))
+    assert response.status_code == 200, response.text
+    stats = response.json()
+    assert stats["totals"] == {"impressions": 4, "taps": 3}
+    assert [(d["impressions"], d["taps"]) for d in stats["days"]] == [(1, 0), (3, 3)]
+    areas = {a["area"]: (a["impressions"], a["taps"]) for a in stats["areas"]}
+    here = geo_index.cell_to_str(geo_index.area_cell(*HERE))
+    there = geo_index.cell_to_str(geo_index.area_cell(*THERE))
+    assert here != there
+    assert areas == {here: (3, 2), there: (1, 0)}
+
+    only_yesterday = client.get(
+        stats_url(venue, poster.id),
+        params={"since": str(stats["days"][0]["day"]), "until": str(stats["days"][0]["day"])},
+        headers=auth_headers(owner),
+    ).json()
+    assert only_yesterday["totals"] == {"impressions": 1, "taps": 0}
+
+
+def test_day_is_the_venues_local_date(client: TestClient, session: Session) -> None:
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner, timezone="Asia/Kolkata")
+    poster = make_poster(session, venue=venue)
+    # 20:00 UTC is 01:30 the next day in India.
+    at = (utcnow() - timedelta(days=2)).replace(hour=20, minute=0, second=0, microsecond=0)
+    client.post(EVENTS, json={"events": [event(poster.id, at=at)]})
+    stats = client.get(stats_url(venue, poster.id), headers=auth_headers(owner)).json()
+    assert [d["day"] for d in stats["days"]] == [str((at + timedelta(days=1)).date())]
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        [],
+        [
+            {
+                "id": "not-a-uuid",
+                "poster_id": str(uuid.uuid4()),
+                "kind": "impression",
+                "occurred_at": "2030-01-01T00:00:00Z",
+            }
+        ],
+        [
+            {
+                "id": str(uuid.uuid4()),
+                "poster_id": str(uuid.uuid4()),
+                "kind": "like",
+                "occurred_at": "2030-01-01T00:00:00Z",
+            }
+        ],
+        [
+            {
+                "id": str(uuid.uuid4()),
+                "poster_id": str(uuid.uuid4()),
+                "kind": "tap",
+                "occurred_at": "2030-01-01T00:00:00",
+            }
+        ],
+        [
+            {
+                "id": str(uuid.uuid4()),
+                "poster_id": str(uuid.uuid4()),
+                "kind": "tap",
+                "occurred_at": "2030-01-01T00:00:00Z",
+                "lat": 12.9,
+            }
+        ],
+    ],
+)
+def test_bad_batches_are_422(client: TestClient, events: list[dict[str, Any]]) -> None:
+    assert_error(client.post(EVENTS, json={"events": events}), 422, "invalid")
+
+
+def test_a_batch_repeating_an_id_is_422(client: TestClient) -> None:
+    one = event(uuid.uuid4())
+    body = assert_error(client.post(EVENTS, json={"events": [one, one]}), 422)
+    assert "unique within a batch" in str(body["detail"])
+
+
+def test_a_batch_is_at_most_500_events(client: TestClient) -> None:
+    poster_id = uuid.uuid4()
+    assert_error(client.post(EVENTS, json={"events": [event(poster_id) for _ in range(501)]}), 422)
+
+
+def test_stats_range_is_checked(client: TestClient, session: Session) -> None:
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner)
+    poster = make_poster(session, venue=venue)
+    headers = auth_headers(owner)
+    url = stats_url(venue, poster.id)
+    assert_error(
+        client.get(url, params={"since": "2026-02-02", "until": "2026-02-01"}, headers=headers), 422
+    )
+    assert_error(
+        client.get(url, params={"since": "2024-01-01", "until": "2026-01-01"}, headers=headers), 422
+    )
+    assert_error(client.get(url, params={"since": "yesterday"}, headers=headers), 422)
+    early = client.get(url, params={"until": "0001-01-02"}, headers=headers)
+    assert early.status_code == 200, early.text
+    assert early.json()["since"] == "0001-01-01"
+
+
+def test_concurrent_retries_of_one_batch_count_once(engine: Engine) -> None:
+    """Two connections send the same batch at the same moment: one counts it, the other
+    sees duplicates (the receipt's primary key decides, not a read-then-write)."""
+    with Session(engine) as setup:
+        owner = make_user(setup)
+        venue = make_venue(setup, owner=owner)
+        poster = make_poster(setup, venue=venue)
+        setup.commit()
+        venue_id, poster_id, owner_id = venue.id, poster.id, owner.id
+    batch = PosterEventBatch.model_validate(
+        {
+            "events": [event(poster_id) for _ in range(20)]
+            + [event(poster_id, "tap") for _ in range(5)]
+        }
+    )
+    barrier = threading.Barrier(4)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            with Session(engine) as session:
+                barrier.wait(timeout=30)
+                result = poster_crud.record_events(session, batch=batch)
+                session.commit()
+                results.append(result.accepted)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert sorted(results) == [0, 0, 0, 25]
+        with Session(engine) as check:
+            rows = check.exec(
+                select(PosterDailyStat).where(PosterDailyStat.poster_id == poster_id)
+            ).all()
+            assert sum(r.impressions for r in rows) == 20
+            assert sum(r.taps for r in rows) == 5
+    finally:
+        with Session(engine) as cleanup:
+            venue_row = cleanup.get(Venue, venue_id)
+            if venue_row is not None:
+                cleanup.delete(venue_row)
+            owner_row = cleanup.get(User, owner_id)
+            if owner_row is not None:
+                cleanup.delete(owner_row)
+            cleanup.commit()
+
+
+def test_events_for_posters_of_any_venue_need_no_sign_in(
+    client: TestClient, session: Session
+) -> None:
+    staff = make_user(session)
+    venue = make_venue(session)
+    add_member(session, venue=venue, user=staff, role=VenueRole.STAFF)
+    poster = make_poster(session, venue=venue)
+    response = client.post(EVENTS, json={"events": [event(poster.id, "tap")]})
+    assert response.json()["accepted"] == 1
