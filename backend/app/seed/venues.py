@@ -2,7 +2,7 @@
 their opening hours and menus (a few hundred items). Every venue is verified and
 active.
 
-Business logins (password for all of them: `socia-demo-1234`):
+Business logins (password for all of them, as for the demo admin: `socia-demo-2026`):
 - owners: `owner.<group>@demo.socia.app` for the groups `toit`, `koramangala`,
   `skyline`, `southern`, `forum` and `quick` (each owns several venues; `forum`
   owns the Forum Food Hall and the QSRs inside it);
@@ -32,11 +32,12 @@ from app.crud import venue as venue_crud
 from app.models import User, Venue, VenueKind, VenueRole
 from app.models.base import utcnow
 from app.schema.venue import OpeningHours, VenueCreate, Weekday
+from app.seed import people
 from app.services import menu_import
 
 logger = logging.getLogger(__name__)
 
-DEMO_PASSWORD = "socia-demo-1234"  # noqa: S105 (demo data, local only)
+DEMO_PASSWORD = people.DEMO_PASSWORD
 DOMAIN = "demo.socia.app"
 
 # Neighbourhood centres (lat, lng).
