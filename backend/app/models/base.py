@@ -58,12 +58,36 @@ def enum_check(column: str, enum: type[StrEnum], name: str | None = None) -> sa.
     return sa.CheckConstraint(f"{column} IN ({values})", name=name or f"{column}_valid")
 
 
+class StrEnumText(sa.types.TypeDecorator[StrEnum]):
+    """A StrEnum stored as VARCHAR: rows load as enum members, not bare strings,
+    so attributes have the same type whether they were just set or just loaded."""
+
+    impl = sa.String(ENUM_TEXT_LENGTH)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        # Unknown strings go through unchanged: the CHECK constraint rejects them.
+        return value.value if isinstance(value, StrEnum) else str(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+    def __repr__(self) -> str:  # how autogenerate writes it into a migration
+        return f"sa.String(length={ENUM_TEXT_LENGTH})"
+
+
 def EnumColumn(enum: type[StrEnum], *, nullable: bool = False, **kw: Any) -> Any:
     """A StrEnum stored as text (the CHECK is added in __table_args__ with enum_check)."""
     too_long = [member.value for member in enum if len(member.value) > ENUM_TEXT_LENGTH]
     if too_long:
         raise ValueError(f"enum values longer than {ENUM_TEXT_LENGTH}: {too_long}")
-    return sa.Column(sa.String(ENUM_TEXT_LENGTH), nullable=nullable, **kw)
+    return sa.Column(StrEnumText(enum), nullable=nullable, **kw)
 
 
 __all__ = [

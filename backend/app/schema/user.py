@@ -14,6 +14,7 @@ from pydantic import (
     HttpUrl,
     PastDate,
     StringConstraints,
+    TypeAdapter,
     field_validator,
 )
 
@@ -53,8 +54,11 @@ class AdminUserRead(UserRead):
 MAX_URL_LENGTH = 2048
 
 
-def _str_url(value: HttpUrl) -> str:
-    text = str(value)
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+
+
+def _str_url(value: str) -> str:
+    text = str(_HTTP_URL.validate_python(value))
     if len(text) > MAX_URL_LENGTH:
         raise ValueError(f"A URL has at most {MAX_URL_LENGTH} characters")
     return text
@@ -77,7 +81,7 @@ class UserUpdate(BaseModel):
     ) = None
     date_of_birth: Annotated[PastDate, AfterValidator(_check_birth_date)] | None = None
     gender: Gender | None = None
-    avatar_url: Annotated[HttpUrl, AfterValidator(_str_url)] | None = None
+    avatar_url: Annotated[str, AfterValidator(_str_url)] | None = None
     preferences: dict[str, Any] | None = None
 
     @field_validator("preferences")
