@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     EMAIL_LINK_LIMIT_PER_ADDRESS: str = "5/hour"
     EMAIL_LINK_LIMIT_PER_IP: str = "30/hour"
     REGISTER_LIMIT_PER_IP: str = "20/hour"
+    POSTER_EVENTS_LIMIT_PER_IP: str = "120/minute"
 
     # One-time sign-in codes and emailed links.
     OTP_LENGTH: int = Field(default=6, ge=4, le=10)
@@ -145,6 +146,7 @@ class Settings(BaseSettings):
         "EMAIL_LINK_LIMIT_PER_ADDRESS",
         "EMAIL_LINK_LIMIT_PER_IP",
         "REGISTER_LIMIT_PER_IP",
+        "POSTER_EVENTS_LIMIT_PER_IP",
     )
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:

@@ -237,3 +237,17 @@ def test_events_for_posters_of_any_venue_need_no_sign_in(
     poster = make_poster(session, venue=venue)
     response = client.post(EVENTS, json={"events": [event(poster.id, "tap")]})
     assert response.json()["accepted"] == 1
+
+
+def test_event_batches_are_rate_limited_per_address(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.config import settings
+
+    monkeypatch.setattr(settings, "POSTER_EVENTS_LIMIT_PER_IP", "2/minute")
+    body: dict[str, Any] = {"events": []}
+    statuses = [client.post("/api/v1/posters/events", json=body).status_code for _ in range(2)]
+    assert statuses[0] != 429 and statuses[1] != 429
+    limited = client.post("/api/v1/posters/events", json=body)
+    assert_error(limited, 429, "rate_limited")
+    assert int(limited.headers["Retry-After"]) >= 1

@@ -10,9 +10,11 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from app.api.deps import ManagedVenue, SessionDep
+from app.core import ratelimit
+from app.core.config import settings
 from app.crud import poster as poster_crud
 from app.models.poster import Poster
 from app.schema.carousel_poster import (
@@ -129,7 +131,22 @@ def poster_feed(
     return PosterFeed(items=poster_crud.feed(session, lat=lat, lng=lng, limit=limit))
 
 
-@router.post("/posters/events", response_model=PosterEventBatchResult)
+def limit_poster_events(request: Request) -> None:
+    """The reporting endpoint is public: cap batches per client address."""
+    ratelimit.hit(
+        "poster-events-ip",
+        ratelimit.client_ip(request),
+        settings.POSTER_EVENTS_LIMIT_PER_IP,
+        message="Too many event batches; send them less often",
+    )
+
+
+@router.post(
+    "/posters/events",
+    response_model=PosterEventBatchResult,
+    dependencies=[Depends(limit_poster_events)],
+    responses={429: {"description": "Too many batches from this address"}},
+)
 def record_poster_events(batch: PosterEventBatch, session: SessionDep) -> PosterEventBatchResult:
     """Impressions and taps from the app, in batches. Each event's `id` is counted once:
     sending a batch again after a timeout is safe."""
