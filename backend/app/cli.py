@@ -74,7 +74,8 @@ def _database_url() -> str:
 
     try:
         url = db.resolve_database_url()
-        db.get_engine().connect().execute(text("SELECT 1")).close()
+        with db.get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
     except OperationalError as exc:
         fail(f"cannot reach the database: {str(exc.orig).strip().splitlines()[0]}", 3)
     except Exception as exc:
@@ -131,10 +132,11 @@ def dev(
     """Start the API for development: database, migrations, demo data, reload."""
     import uvicorn
 
+    cfg = load_settings()  # first: importing app modules reads the settings
+
     from app.core.config import BACKEND_DIR
     from app.core.logging import configure_logging
 
-    cfg = load_settings()
     configure_logging(cfg)
     _check_port_free(host, port)
     if cfg.uses_embedded_database:
@@ -173,9 +175,12 @@ def serve(
     """Start the production server: several workers, no reload."""
     import uvicorn
 
-    from app.core.config import DEFAULT_SECRET_KEY
+    cfg = load_settings()  # first: importing app modules reads the settings
 
-    cfg = load_settings()
+    from app.core.config import DEFAULT_SECRET_KEY
+    from app.core.logging import configure_logging
+
+    configure_logging(cfg)
     if cfg.SECRET_KEY.get_secret_value() == DEFAULT_SECRET_KEY:
         fail("refusing to serve with the default SECRET_KEY; set a random one", 2)
     if cfg.FIRST_SUPERUSER_PASSWORD and (
@@ -192,8 +197,10 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips="*",
+        # Behind a proxy (TRUSTED_PROXY_HOPS > 0) take the scheme and client from its
+        # X-Forwarded-* headers; served directly, never trust what a client sends.
+        proxy_headers=cfg.TRUSTED_PROXY_HOPS > 0,
+        forwarded_allow_ips="*" if cfg.TRUSTED_PROXY_HOPS > 0 else None,
         log_config=None,
         access_log=not cfg.is_production,
     )

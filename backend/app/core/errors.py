@@ -9,8 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.request_context import get_request_id
 
@@ -93,6 +96,29 @@ class ServiceUnavailable(AppError):
     code = "service_unavailable"
 
 
+class ErrorResponse(BaseModel):
+    """The one error shape: a stable machine code and a human (or field-list) detail."""
+
+    error: str = Field(description="Stable machine-readable code, e.g. `not_found`, `invalid`")
+    detail: Any = Field(
+        description="A message, or for `invalid` payloads FastAPI's list of field errors"
+    )
+
+
+def document_error_shape(openapi_schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the schema describe the errors the API really sends.
+
+    FastAPI documents every 422 as `HTTPValidationError` (`{"detail": [...]}`); ours
+    are `{"error": "invalid", "detail": ...}`, so that component is replaced.
+    """
+    schemas = openapi_schema.setdefault("components", {}).setdefault("schemas", {})
+    shape = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas["ErrorResponse"] = shape
+    if "HTTPValidationError" in schemas:
+        schemas["HTTPValidationError"] = {**shape, "title": "HTTPValidationError"}
+    return openapi_schema
+
+
 def error_body(code: str, detail: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail}
 
@@ -132,7 +158,10 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = jsonable_encoder(exc.errors())
+    # The offending input may be raw bytes that are not UTF-8 (a non-JSON body).
+    errors = jsonable_encoder(
+        exc.errors(), custom_encoder={bytes: lambda b: b.decode("utf-8", "replace")}
+    )
     for error in errors:
         error.pop("url", None)
         ctx = error.get("ctx")
@@ -170,10 +199,44 @@ def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class UnhandledErrorMiddleware:
+    """Turn an unexpected exception into the JSON 500 *inside* the other middleware.
+
+    Starlette runs a handler registered for `Exception` in its outermost
+    middleware, after the request id has been reset and without CORS headers.
+    This one sits innermost, so the 500 carries `X-Request-ID` and CORS headers
+    and its log line carries the request id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception as exc:
+            if started:
+                raise
+            response = _unhandled(Request(scope), exc)
+            await response(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(Exception, _unhandled)

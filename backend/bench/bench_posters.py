@@ -1,0 +1,300 @@
+"""The poster feed at 1,000, 100,000 and 1,000,000 posters, beside the ceiling and a naive scan.
+
+    uv run python -m bench.bench_posters [--sizes 1000 100000 1000000] [--duration 15] [--keep]
+
+Fills a scratch database on the machine's PostgreSQL (BENCH_PG_URL) in stages and,
+after each stage, runs with `wrk` at 16 and 64 connections:
+- the feed, `GET /api/v1/posters/feed` (H3 cell lookup, then the exact distance);
+- a naive feed, `GET /bench/posters/naive`: the same answer from a full scan that
+  computes the great-circle distance of every poster;
+- the bare-FastAPI ceiling endpoint (measured once, first).
+
+Layout: the caller stands in central Bengaluru. The first 1,000 posters are in
+Bengaluru (100 venues); every later poster is far away, elsewhere in India, 25 per
+venue (sharing venues keeps the fill fast: the covering is computed once per venue
+and radius). So the feed should cost the same at every size, while the naive scan
+grows with the table. Posters are COPYed; their cells are computed in Python (a
+process pool) and fanned out to posters in SQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import math
+import random
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import httpx
+import psycopg
+import sqlalchemy as sa
+from fastapi import Query
+from sqlalchemy import make_url
+from sqlmodel import Session, col
+
+from app.api.deps import SessionDep
+from app.core.geo import haversine_sql
+from app.crud import poster as poster_crud
+from app.models import Event, EventStatus, Venue, VenueKind, VenueStatus
+from app.models.poster import Poster
+from app.schema.carousel_poster import PosterFeed, PosterFeedItem
+from app.services import geo_index
+from bench.ceiling_app import app
+from bench.common import WrkResult, report, run_wrk, scratch_database, serve
+
+CONNECTIONS = (16, 64)
+CALLER = (12.9716, 77.5946)  # MG Road, Bengaluru
+CITY_POSTERS = 1_000
+CITY_VENUES = 100
+FAR_POSTERS_PER_VENUE = 25
+RADII = (500, 1_000, 2_000, 3_000, 5_000, 10_000, 20_000)
+FEED_LIMIT = 20
+
+
+# -- the naive feed (the same answer, no index): served beside the real one ---------------
+
+
+@app.get("/bench/posters/naive", response_model=PosterFeed, include_in_schema=False)
+def naive_feed(
+    session: SessionDep,
+    lat: Annotated[float, Query(ge=-90, le=90)],
+    lng: Annotated[float, Query(ge=-180, le=180)],
+    limit: Annotated[int, Query(ge=1, le=50)] = FEED_LIMIT,
+) -> PosterFeed:
+    now = datetime.now(UTC)
+    distance = haversine_sql(col(Venue.latitude), col(Venue.longitude), lat, lng)
+    statement = (
+        sa.select(
+            col(Poster.id),
+            sa.case((col(Poster.event_id).is_(None), "venue"), else_="event").label("promotes"),
+            col(Poster.venue_id),
+            col(Venue.name).label("venue_name"),
+            col(Poster.event_id),
+            col(Event.title).label("event_title"),
+            col(Poster.title),
+            col(Poster.image_url),
+            col(Poster.deep_link),
+            col(Poster.priority),
+            col(Poster.expires_at),
+            distance,
+        )
+        .select_from(Poster)
+        .join(Venue, col(Venue.id) == col(Poster.venue_id))
+        .outerjoin(Event, col(Event.id) == col(Poster.event_id))
+        .where(
+            col(Poster.starts_at) <= now,
+            col(Poster.expires_at) > now,
+            col(Poster.is_paused).is_(False),
+            col(Venue.status) == VenueStatus.VERIFIED.value,
+            col(Venue.is_active).is_(True),
+            sa.or_(
+                col(Poster.event_id).is_(None),
+                sa.and_(col(Event.status) != EventStatus.CANCELLED.value, col(Event.ends_at) > now),
+            ),
+            distance <= col(Poster.radius_m),
+        )
+        .order_by(distance, col(Poster.priority).desc(), col(Poster.id))
+        .limit(limit)
+    )
+    rows = session.connection().execute(statement).mappings().all()
+    return PosterFeed(items=[PosterFeedItem.model_validate(row) for row in rows])
+
+
+# -- filling -------------------------------------------------------------------------------
+
+
+def _city_point(rng: random.Random) -> tuple[float, float]:
+    return CALLER[0] + rng.uniform(-0.15, 0.15), CALLER[1] + rng.uniform(-0.15, 0.15)
+
+
+def _far_point(rng: random.Random) -> tuple[float, float]:
+    """Somewhere in India, at least ~100 km from the caller (beyond any poster's reach)."""
+    while True:
+        lat, lng = rng.uniform(8.0, 30.0), rng.uniform(70.0, 90.0)
+        if abs(lat - CALLER[0]) > 1.0 or abs(lng - CALLER[1]) > 1.0:
+            return lat, lng
+
+
+def _coverings(task: tuple[int, float, float, int]) -> tuple[int, int, int, list[int]]:
+    venue_index, lat, lng, radius = task
+    resolution, cells = geo_index.poster_covering(lat, lng, radius)
+    return venue_index, radius, resolution, sorted(cells)
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _add_venues(url: str, points: list[tuple[float, float]]) -> list[uuid.UUID]:
+    """Venues through the ORM (so every column the venue model computes is right)."""
+    engine = sa.create_engine(url)
+    ids: list[uuid.UUID] = []
+    try:
+        with Session(engine) as session:
+            for n, (lat, lng) in enumerate(points):
+                venue = Venue(
+                    kind=VenueKind.RESTAURANT,
+                    name=f"Bench venue {uuid.uuid4().hex[:8]}",
+                    address=f"{n} Bench Road",
+                    latitude=lat,
+                    longitude=lng,
+                    status=VenueStatus.VERIFIED,
+                )
+                session.add(venue)
+                ids.append(venue.id)
+                if n % 2000 == 1999:
+                    session.flush()
+                    session.expunge_all()
+            session.commit()
+    finally:
+        engine.dispose()
+    return ids
+
+
+def _copy_rows(
+    cursor: psycopg.Cursor[tuple[object, ...]], statement: str, rows: Iterable[str]
+) -> None:
+    with cursor.copy(statement) as copy:
+        buffer = io.StringIO()
+        for n, line in enumerate(rows):
+            buffer.write(line)
+            if n % 50_000 == 49_999:
+                copy.write(buffer.getvalue())
+                buffer = io.StringIO()
+        copy.write(buffer.getvalue())
+
+
+def fill(
+    url: str, *, count: int, city: bool, rng: random.Random, pool: ProcessPoolExecutor
+) -> None:
+    """Add `count` posters (in Bengaluru when `city`, far away otherwise)."""
+    per_venue = CITY_POSTERS // CITY_VENUES if city else FAR_POSTERS_PER_VENUE
+    n_venues = max(1, math.ceil(count / per_venue))
+    points = [(_city_point if city else _far_point)(rng) for _ in range(n_venues)]
+    venue_ids = _add_venues(url, points)
+
+    posters: list[tuple[int, int, int]] = []  # (venue index, radius, priority)
+    for n in range(count):
+        posters.append((n % n_venues, rng.choice(RADII), rng.randint(0, 5)))
+    tasks = sorted({(v, points[v][0], points[v][1], r) for v, r, _ in posters})
+    coverings = list(pool.map(_coverings, tasks, chunksize=256))
+    resolution_of = {(v, r): res for v, r, res, _ in coverings}
+
+    now = datetime.now(UTC)
+    starts = (now - timedelta(days=1)).isoformat()
+    expires = (now + timedelta(days=365)).isoformat()
+    with psycopg.connect(_libpq(url)) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bench_cover"
+            " (venue_id uuid, radius_m int, resolution smallint, cell bigint)"
+        )
+        _copy_rows(
+            cursor,
+            "COPY bench_cover FROM STDIN",
+            (
+                f"{venue_ids[v]}\t{r}\t{res}\t{cell}\n"
+                for v, r, res, cells in coverings
+                for cell in cells
+            ),
+        )
+        cursor.execute("CREATE TEMP TABLE bench_poster (LIKE poster INCLUDING DEFAULTS)")
+        _copy_rows(
+            cursor,
+            "COPY bench_poster (id, venue_id, title, image_url, deep_link, starts_at, expires_at,"
+            " radius_m, priority, is_paused, h3_resolution) FROM STDIN",
+            (
+                f"{uuid.uuid4()}\t{venue_ids[v]}\tPoster {n}\thttps://cdn.example.com/p/{n}.jpg"
+                f"\tsocia://venue/{venue_ids[v]}\t{starts}\t{expires}\t{r}\t{p}\tf"
+                f"\t{resolution_of[(v, r)]}\n"
+                for n, (v, r, p) in enumerate(posters)
+            ),
+        )
+        cursor.execute("INSERT INTO poster SELECT * FROM bench_poster")
+        cursor.execute(
+            "INSERT INTO poster_cell (poster_id, cell, resolution)"
+            " SELECT p.id, c.cell, c.resolution FROM bench_poster p"
+            " JOIN bench_cover c ON c.venue_id = p.venue_id AND c.radius_m = p.radius_m"
+        )
+        conn.commit()
+    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) poster, poster_cell, venue")
+
+
+def _count(url: str, table: str) -> int:
+    with psycopg.connect(_libpq(url)) as conn:
+        row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+        return int(row[0]) if row else 0
+
+
+def _same_answer(base: str) -> int:
+    params = {"lat": CALLER[0], "lng": CALLER[1], "limit": FEED_LIMIT}
+    feed = httpx.get(f"{base}/api/v1/posters/feed", params=params, timeout=120).json()["items"]
+    naive = httpx.get(f"{base}/bench/posters/naive", params=params, timeout=120).json()["items"]
+    if [i["id"] for i in feed] != [i["id"] for i in naive]:
+        raise SystemExit("the feed and the naive scan disagree: the benchmark is meaningless")
+    return len(feed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000, 1_000_000])
+    parser.add_argument("--duration", type=int, default=15, help="seconds per measured run")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per run")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    sizes = sorted(args.sizes)
+    if sizes[0] < CITY_POSTERS:
+        raise SystemExit(f"the smallest size must be at least {CITY_POSTERS}")
+
+    def wrk(url: str, connections: int) -> WrkResult:
+        return run_wrk(url, connections=connections, duration_s=args.duration, warmup_s=args.warmup)
+
+    rng = random.Random(args.seed)
+    query = f"lat={CALLER[0]}&lng={CALLER[1]}&limit={FEED_LIMIT}"
+    rows: list[tuple[str, int, WrkResult]] = []
+    with (
+        scratch_database("socia_bench_posters", keep=args.keep) as db_url,
+        ProcessPoolExecutor(max_workers=2) as pool,
+        serve("bench.bench_posters:app", env={"DATABASE_URL": db_url}) as base,
+    ):
+        ceiling = {c: wrk(f"{base}/bench/ceiling", c) for c in CONNECTIONS}
+        filled = 0
+        for size in sizes:
+            if filled == 0:
+                fill(db_url, count=CITY_POSTERS, city=True, rng=rng, pool=pool)
+                filled = CITY_POSTERS
+            if size > filled:
+                fill(db_url, count=size - filled, city=False, rng=rng, pool=pool)
+                filled = size
+            cells = _count(db_url, "poster_cell")
+            shown = _same_answer(base)
+            print(
+                f"{_count(db_url, 'poster'):,} posters, {cells:,} cells; "
+                f"the feed shows {shown} (same as the naive scan)",
+                flush=True,
+            )
+            for c in CONNECTIONS:
+                rows.append(
+                    (f"feed, {size:,} posters", c, wrk(f"{base}/api/v1/posters/feed?{query}", c))
+                )
+            for c in CONNECTIONS:
+                rows.append(
+                    (
+                        f"naive scan, {size:,} posters",
+                        c,
+                        wrk(f"{base}/bench/posters/naive?{query}", c),
+                    )
+                )
+    print(f"resolutions the feed looks up: {poster_crud.FEED_RESOLUTIONS}")
+    report(rows, ceiling)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""The `socia` command: what it does, and how it fails (clear message, exit code)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import make_url
+from typer.testing import CliRunner
+
+from app import cli
+from app.core.config import BACKEND_DIR
+from tests.conftest import TestDatabase
+
+STRONG_SECRET = "k" * 40
+UNREACHABLE_DB = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+
+
+def socia(*args: str, **env: str | None) -> subprocess.CompletedProcess[str]:
+    """Run `socia ARGS` in a fresh process with the environment changed by `env`
+    (a value of None removes the variable)."""
+    full_env = dict(os.environ)
+    for key, value in env.items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=BACKEND_DIR,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def scratch_url(test_database: TestDatabase) -> Iterator[str]:
+    """An empty database on the test server, dropped afterwards."""
+    url = test_database.create_empty_database()
+    yield url
+    test_database.drop_database(url)
+
+
+def test_openapi_writes_the_spec(tmp_path: Path) -> None:
+    output = tmp_path / "openapi.json"
+    result = CliRunner().invoke(cli.app, ["openapi", "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    spec = json.loads(output.read_text())
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/utils/health" in spec["paths"]
+    assert f"Wrote {output}" in result.output
+
+
+def test_no_arguments_shows_help() -> None:
+    result = CliRunner().invoke(cli.app, [])
+    assert "migrate" in result.output
+    assert "serve" in result.output
+
+
+@pytest.mark.slow
+def test_migrate_seed_and_create_superuser(scratch_url: str) -> None:
+    migrated = socia(
+        "migrate",
+        DATABASE_URL=scratch_url,
+        FIRST_SUPERUSER="first-admin@example.com",
+        FIRST_SUPERUSER_PASSWORD="first-admin-password",
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    assert "latest migration" in migrated.stdout
+
+    with psycopg.connect(_libpq(scratch_url)) as conn:
+        (version,) = conn.execute("SELECT version_num FROM alembic_version").fetchone() or ("",)
+        assert version
+        admins = conn.execute(
+            'SELECT email FROM "user" WHERE is_superuser AND email = %s',
+            ("first-admin@example.com",),
+        ).fetchall()
+        assert len(admins) == 1
+
+    def users() -> int:
+        with psycopg.connect(_libpq(scratch_url)) as conn:
+            row = conn.execute('SELECT count(*) FROM "user"').fetchone()
+            assert row is not None
+            return int(row[0])
+
+    seeded = socia("seed", DATABASE_URL=scratch_url)
+    assert seeded.returncode == 0, seeded.stderr
+    assert "Demo data in place" in seeded.stdout
+    after_first = users()
+    again = socia("seed", DATABASE_URL=scratch_url)
+    assert again.returncode == 0, again.stderr
+    assert users() == after_first  # idempotent
+
+    created = socia(
+        "create-superuser",
+        "--email",
+        "Admin@Example.com",
+        "--password",
+        "a-long-admin-password",
+        "--full-name",
+        "Ada Admin",
+        DATABASE_URL=scratch_url,
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Superuser Admin@Example.com ready" in created.stdout
+    with psycopg.connect(_libpq(scratch_url)) as conn:
+        row = conn.execute(
+            'SELECT is_superuser, full_name FROM "user" WHERE email = %s', ("admin@example.com",)
+        ).fetchone()
+    assert row == (True, "Ada Admin")
+
+
+def test_serve_refuses_the_default_secret_key() -> None:
+    result = socia("serve", SECRET_KEY=None, ENVIRONMENT="local", DATABASE_URL=UNREACHABLE_DB)
+    assert result.returncode == 2
+    assert "default SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_settings_refuse_the_default_secret_key() -> None:
+    result = socia(
+        "serve",
+        SECRET_KEY=None,
+        ENVIRONMENT="production",
+        DATABASE_URL=UNREACHABLE_DB,
+        BACKEND_CORS_ORIGINS="https://staff.socia.app",
+    )
+    assert result.returncode == 2
+    assert "bad settings" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["serve", "dev"])
+def test_port_taken(command: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = socia(
+            command,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            SECRET_KEY=STRONG_SECRET,
+            DATABASE_URL=UNREACHABLE_DB,
+        )
+    assert result.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve", "dev"])
+def test_bad_settings_name_the_field(command: str) -> None:
+    result = socia(command, DB_POOL_SIZE="lots", SECRET_KEY=STRONG_SECRET)
+    assert result.returncode == 2
+    assert "bad settings" in result.stderr
+    assert "DB_POOL_SIZE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["migrate", "seed"])
+def test_unreachable_database(command: str) -> None:
+    result = socia(command, DATABASE_URL=UNREACHABLE_DB)
+    assert result.returncode == 3
+    assert "cannot reach the database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_with_unreachable_database(unused_port: int) -> None:
+    result = socia(
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(unused_port),
+        SECRET_KEY=STRONG_SECRET,
+        DATABASE_URL=UNREACHABLE_DB,
+    )
+    assert result.returncode == 3
+    assert "cannot reach the database" in result.stderr
+
+
+@pytest.fixture
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _wait_until_serving(proc: subprocess.Popen[str], base: str, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"server exited with {proc.returncode}"
+        try:
+            if httpx.get(f"{base}/api/v1/utils/ready", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{base} did not become ready")  # pragma: no cover
+
+
+def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=BACKEND_DIR,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> str:
+    proc.send_signal(sig)
+    try:
+        output, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a hang is the failure
+        proc.kill()
+        output, _ = proc.communicate()
+        raise AssertionError(f"did not stop on {sig.name}:\n{output}") from None
+    return output
+
+
+@pytest.mark.slow
+def test_dev_migrates_seeds_and_serves_the_docs(scratch_url: str, unused_port: int) -> None:
+    base = f"http://127.0.0.1:{unused_port}"
+    proc = _start(
+        ["dev", "--host", "127.0.0.1", "--port", str(unused_port), "--no-reload"],
+        {"DATABASE_URL": scratch_url},
+    )
+    try:
+        _wait_until_serving(proc, base)
+        docs = httpx.get(f"{base}/docs", timeout=10)
+        assert docs.status_code == 200
+        assert "swagger" in docs.text.lower()
+        assert httpx.get(f"{base}/api/v1/openapi.json", timeout=10).status_code == 200
+    finally:
+        output = _stop(proc, signal.SIGINT)
+    assert "Applying migrations" in output
+    assert f"Socia API on {base}" in output
+    with psycopg.connect(_libpq(scratch_url)) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() is not None
+
+
+@pytest.mark.slow
+def test_serve_runs_production_workers(scratch_url: str, unused_port: int) -> None:
+    base = f"http://127.0.0.1:{unused_port}"
+    proc = _start(
+        ["serve", "--host", "127.0.0.1", "--port", str(unused_port), "--workers", "2", "--migrate"],
+        {
+            "DATABASE_URL": scratch_url,
+            "ENVIRONMENT": "production",
+            "SECRET_KEY": STRONG_SECRET,
+            "BACKEND_CORS_ORIGINS": "https://staff.socia.app",
+        },
+    )
+    try:
+        _wait_until_serving(proc, base)
+        response = httpx.get(f"{base}/api/v1/utils/health", headers={"X-Request-ID": "prod-1"})
+        assert response.json() == {"status": "ok"}
+        assert response.headers["x-request-id"] == "prod-1"
+    finally:
+        output = _stop(proc, signal.SIGTERM)
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    messages = [line["message"] for line in lines]  # production logs are JSON lines
+    assert any(m.startswith("Started parent process") for m in messages)
+    assert sum(m.startswith("Started server process") for m in messages) == 2
