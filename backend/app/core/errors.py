@@ -10,7 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -178,6 +178,19 @@ def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A value the database cannot store (NUL bytes in text, a number out of range):
+    bad input that slipped past validation, so a 422, never a 500. The transaction
+    is rolled back with the request's session, so nothing is half-written."""
+    assert isinstance(exc, DataError)
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "invalid value"
+    logger.warning("data error reached the handler: %s", reason)
+    return JSONResponse(
+        error_body("invalid", f"A value in the request cannot be stored: {reason}"),
+        status_code=422,
+    )
+
+
 def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
     logger.error("database unavailable: %s", exc)
     return JSONResponse(
@@ -237,6 +250,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(Exception, _unhandled)

@@ -310,3 +310,24 @@ def test_the_seeded_password_is_the_factory_default(session: Session) -> None:
 
     user = make_user(session)
     assert verify_password(DEFAULT_PASSWORD, user.password_hash)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"full_name": "Asha\u0000"},
+        {"preferences": {"theme": "dark\u0000"}},
+        {"preferences": {"bad\u0000key": 1}},
+    ],
+)
+def test_values_the_database_cannot_store_are_422_and_change_nothing(
+    client: TestClient, session: Session, body: dict[str, Any]
+) -> None:
+    user = make_consumer(session, full_name="Asha")
+    session.commit()  # a savepoint of the test's transaction: the failed request's
+    response = client.patch("/api/v1/users/me", json=body, headers=auth_headers(user))
+    assert_error(response, 422, "invalid")
+    session.rollback()  # rollback (as its own session's would) returns to it
+    session.refresh(user)
+    assert user.full_name == "Asha"
+    assert user.preferences == {}
