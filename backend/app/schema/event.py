@@ -107,8 +107,8 @@ class EventUpdate(BaseModel):
         return self
 
 
-class EventRead(BaseModel):
-    """An event as its venue's team sees it."""
+class _EventFields(BaseModel):
+    """What every reader of an event sees."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -122,6 +122,11 @@ class EventRead(BaseModel):
     min_age: int | None
     dress_code: str | None
     status: EventStatus
+
+
+class EventRead(_EventFields):
+    """An event as its venue's team sees it."""
+
     cancelled_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -141,20 +146,8 @@ class EventVenue(BaseModel):
     longitude: float
 
 
-class EventPublic(BaseModel):
+class EventPublic(_EventFields):
     """An event as consumers see it, with its venue (and distance in a nearby search)."""
 
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    venue_id: uuid.UUID
-    title: str
-    description: str | None
-    starts_at: datetime
-    ends_at: datetime
-    image_url: str | None
-    min_age: int | None
-    dress_code: str | None
-    status: EventStatus
     venue: EventVenue
     distance_m: float | None = Field(default=None, description="From the searched point")
