@@ -12,7 +12,6 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -20,6 +19,7 @@ from sqlmodel import Session, col, func, select
 
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.geo import haversine_sql_bound
+from app.core.timezones import local_date, zone
 from app.models.base import utcnow
 from app.models.event import Event, EventStatus
 from app.models.poster import (
@@ -248,13 +248,6 @@ def feed(
 # -- impressions and taps -----------------------------------------------------------------
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def record_events(
     session: Session, *, batch: PosterEventBatch, now: datetime | None = None
 ) -> PosterEventBatchResult:
@@ -268,7 +261,7 @@ def record_events(
     now = now or utcnow()
     poster_ids = {event.poster_id for event in batch.events}
     zones = {
-        poster_id: _zone(tz)
+        poster_id: zone(tz)
         for poster_id, tz in session.exec(
             select(Poster.id, Venue.timezone)
             .join(Venue, col(Venue.id) == col(Poster.venue_id))
@@ -362,7 +355,11 @@ def stats(
     today: date | None = None,
 ) -> PosterStats:
     """Per-day and per-area (H3 resolution 7) counts of one poster over a date range."""
-    until = until or today or utcnow().date()
+    if today is None:
+        # Days are counted in the venue's own time zone, so "today" is the venue's today.
+        venue_zone = session.exec(select(Venue.timezone).where(Venue.id == poster.venue_id)).one()
+        today = local_date(venue_zone)
+    until = until or today
     if since is None:
         since = until - timedelta(days=29) if until > date.min + timedelta(days=29) else date.min
     if since > until:

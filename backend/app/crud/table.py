@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -14,6 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.security import InvalidToken
+from app.core.timezones import local_date
 from app.models import Venue, VenueStatus
 from app.models.table import VenueTable, VenueTableScanDay
 from app.schema.table import (
@@ -165,12 +165,7 @@ def resolve_token(session: Session, *, token: str) -> tuple[VenueTable, Venue]:
 
 def venue_today(venue: Venue, now: datetime | None = None) -> date:
     """Today's date where the venue is (UTC if its time zone is unknown)."""
-    now = now or datetime.now(UTC)
-    try:
-        zone = ZoneInfo(venue.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
+    return local_date(venue.timezone, now)
 
 
 def record_scan(session: Session, *, table_id: uuid.UUID, day: date) -> None:

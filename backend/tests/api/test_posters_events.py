@@ -7,6 +7,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -251,3 +252,21 @@ def test_event_batches_are_rate_limited_per_address(
     limited = client.post("/api/v1/posters/events", json=body)
     assert_error(limited, 429, "rate_limited")
     assert int(limited.headers["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_default_range_ends_on_the_venues_own_today(
+    client: TestClient, session: Session, zone: str
+) -> None:
+    # UTC+14 and UTC-11: at any moment at least one of them is on a different date from UTC,
+    # so a range ending on the UTC date would miss an impression made just now.
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner, timezone=zone)
+    poster = make_poster(session, venue=venue)
+    assert client.post(EVENTS, json={"events": [event(poster.id)]}).json()["accepted"] == 1
+
+    stats = client.get(stats_url(venue, poster.id), headers=auth_headers(owner)).json()
+
+    local_today = utcnow().astimezone(ZoneInfo(zone)).date()
+    assert stats["totals"] == {"impressions": 1, "taps": 0}
+    assert stats["days"][-1]["day"] == local_today.isoformat()

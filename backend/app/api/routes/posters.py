@@ -108,7 +108,9 @@ def poster_stats(
     poster: ManagedPoster,
     session: SessionDep,
     since: Annotated[date | None, Query(description="First day (default: 30 days ago)")] = None,
-    until: Annotated[date | None, Query(description="Last day (default: today)")] = None,
+    until: Annotated[
+        date | None, Query(description="Last day (default: today at the venue)")
+    ] = None,
 ) -> PosterStats:
     """Impressions and taps per day, and per H3 resolution-7 area, over a date range."""
     return poster_crud.stats(session, poster=poster, since=since, until=until)
