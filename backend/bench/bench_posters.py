@@ -20,12 +20,10 @@ process pool) and fanned out to posters in SQL.
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 import math
 import random
 import uuid
-from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -40,12 +38,11 @@ from sqlmodel import Session, col
 from app.api.deps import SessionDep
 from app.core.geo import haversine_sql
 from app.crud import poster as poster_crud
-from app.models import Event, EventStatus, Venue, VenueKind, VenueStatus
-from app.models.poster import Poster
+from app.models import Venue, VenueKind, VenueStatus
 from app.schema.carousel_poster import PosterFeed, PosterFeedItem
 from app.services import geo_index
 from bench.ceiling_app import app
-from bench.common import WrkResult, report, run_wrk, scratch_database, serve
+from bench.common import WrkResult, copy_rows, report, run_wrk, scratch_database, serve
 
 CONNECTIONS = (16, 64)
 CALLER = (12.9716, 77.5946)  # MG Road, Bengaluru
@@ -68,39 +65,7 @@ def naive_feed(
 ) -> PosterFeed:
     now = datetime.now(UTC)
     distance = haversine_sql(col(Venue.latitude), col(Venue.longitude), lat, lng)
-    statement = (
-        sa.select(
-            col(Poster.id),
-            sa.case((col(Poster.event_id).is_(None), "venue"), else_="event").label("promotes"),
-            col(Poster.venue_id),
-            col(Venue.name).label("venue_name"),
-            col(Poster.event_id),
-            col(Event.title).label("event_title"),
-            col(Poster.title),
-            col(Poster.image_url),
-            col(Poster.deep_link),
-            col(Poster.priority),
-            col(Poster.expires_at),
-            distance,
-        )
-        .select_from(Poster)
-        .join(Venue, col(Venue.id) == col(Poster.venue_id))
-        .outerjoin(Event, col(Event.id) == col(Poster.event_id))
-        .where(
-            col(Poster.starts_at) <= now,
-            col(Poster.expires_at) > now,
-            col(Poster.is_paused).is_(False),
-            col(Venue.status) == VenueStatus.VERIFIED.value,
-            col(Venue.is_active).is_(True),
-            sa.or_(
-                col(Poster.event_id).is_(None),
-                sa.and_(col(Event.status) != EventStatus.CANCELLED.value, col(Event.ends_at) > now),
-            ),
-            distance <= col(Poster.radius_m),
-        )
-        .order_by(distance, col(Poster.priority).desc(), col(Poster.id))
-        .limit(limit)
-    )
+    statement = poster_crud.feed_query(distance, now, cells=None).limit(limit)
     rows = session.connection().execute(statement).mappings().all()
     return PosterFeed(items=[PosterFeedItem.model_validate(row) for row in rows])
 
@@ -156,19 +121,6 @@ def _add_venues(url: str, points: list[tuple[float, float]]) -> list[uuid.UUID]:
     return ids
 
 
-def _copy_rows(
-    cursor: psycopg.Cursor[tuple[object, ...]], statement: str, rows: Iterable[str]
-) -> None:
-    with cursor.copy(statement) as copy:
-        buffer = io.StringIO()
-        for n, line in enumerate(rows):
-            buffer.write(line)
-            if n % 50_000 == 49_999:
-                copy.write(buffer.getvalue())
-                buffer = io.StringIO()
-        copy.write(buffer.getvalue())
-
-
 def fill(
     url: str, *, count: int, city: bool, rng: random.Random, pool: ProcessPoolExecutor
 ) -> None:
@@ -193,7 +145,7 @@ def fill(
             "CREATE TEMP TABLE bench_cover"
             " (venue_id uuid, radius_m int, resolution smallint, cell bigint)"
         )
-        _copy_rows(
+        copy_rows(
             cursor,
             "COPY bench_cover FROM STDIN",
             (
@@ -203,7 +155,7 @@ def fill(
             ),
         )
         cursor.execute("CREATE TEMP TABLE bench_poster (LIKE poster INCLUDING DEFAULTS)")
-        _copy_rows(
+        copy_rows(
             cursor,
             "COPY bench_poster (id, venue_id, title, image_url, deep_link, starts_at, expires_at,"
             " radius_m, priority, is_paused, h3_resolution) FROM STDIN",

@@ -22,7 +22,6 @@ the model would). Then, with `wrk` at 16 and 64 connections:
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 import random
 import uuid
@@ -39,7 +38,7 @@ from app.api.routes.venues import VisibleVenue
 from app.crud import menu as menu_crud
 from app.models.venue import venue_h3_cell
 from bench.ceiling_app import app
-from bench.common import WrkResult, report, run_wrk, scratch_database, serve
+from bench.common import WrkResult, copy_rows, report, run_wrk, scratch_database, serve
 
 CONNECTIONS = (16, 64)
 CALLER = (12.9716, 77.5946)  # MG Road
@@ -59,17 +58,6 @@ def menu_uncached(venue: VisibleVenue, session: SessionDep) -> Response:
 
 def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def _copy(cursor: psycopg.Cursor[tuple[object, ...]], statement: str, rows: Iterable[str]) -> None:
-    with cursor.copy(statement) as copy:
-        buffer = io.StringIO()
-        for n, line in enumerate(rows):
-            buffer.write(line)
-            if n % 50_000 == 49_999:
-                copy.write(buffer.getvalue())
-                buffer = io.StringIO()
-        copy.write(buffer.getvalue())
 
 
 def fill(url: str, *, venues: int, menus: int, items: int, rng: random.Random) -> uuid.UUID:
@@ -119,24 +107,24 @@ def fill(url: str, *, venues: int, menus: int, items: int, rng: random.Random) -
             )
 
     with psycopg.connect(_libpq(url)) as conn, conn.cursor() as cursor:
-        _copy(
+        copy_rows(
             cursor,
             "COPY venue (id, kind, name, status, is_active, address, city, latitude, longitude,"
             " h3_cell, currency, timezone, avg_cost_for_two_minor, cuisines) FROM STDIN",
             venue_rows(),
         )
-        _copy(
+        copy_rows(
             cursor,
             "COPY venue_opening_hours (id, venue_id, weekday, opens, closes) FROM STDIN",
             hour_rows(),
         )
-        _copy(cursor, "COPY menu (id, venue_id, name, display_order) FROM STDIN", menu_rows)
-        _copy(
+        copy_rows(cursor, "COPY menu (id, venue_id, name, display_order) FROM STDIN", menu_rows)
+        copy_rows(
             cursor,
             "COPY menu_category (id, venue_id, menu_id, parent_id, name, display_order) FROM STDIN",
             category_rows,
         )
-        _copy(
+        copy_rows(
             cursor,
             "COPY menu_item (id, venue_id, category_id, name, description, price_minor, currency,"
             " diet, is_alcoholic, abv, ingredients, tags, is_available, display_order) FROM STDIN",

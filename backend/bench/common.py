@@ -13,6 +13,7 @@ the ceiling measured in the same run (see ../shared/PERFORMANCE.md).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,3 +281,17 @@ def scratch_database(name: str, *, keep: bool = False) -> Iterator[str]:
         if not keep:
             with psycopg.connect(admin_dsn, autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+
+
+def copy_rows(
+    cursor: psycopg.Cursor[tuple[object, ...]], statement: str, rows: Iterable[str]
+) -> None:
+    """Stream text rows into a `COPY ... FROM STDIN`, in chunks of 50,000 lines."""
+    with cursor.copy(statement) as copy:
+        buffer = io.StringIO()
+        for n, line in enumerate(rows):
+            buffer.write(line)
+            if n % 50_000 == 49_999:
+                copy.write(buffer.getvalue())
+                buffer = io.StringIO()
+        copy.write(buffer.getvalue())

@@ -30,6 +30,21 @@ def is_over(event: Event, now: datetime | None = None) -> bool:
     return event.ends_at <= (now or _now())
 
 
+def _page_by_start(
+    session: Session, where: Sequence[Any], *, limit: int, offset: int
+) -> tuple[Sequence[Event], int]:
+    """One page of the events matching `where`, by start time, and how many match in all."""
+    total = session.exec(select(func.count()).select_from(Event).where(*where)).one()
+    events = session.exec(
+        select(Event)
+        .where(*where)
+        .order_by(col(Event.starts_at), col(Event.id))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return events, total
+
+
 # A venue's own events
 
 
@@ -61,15 +76,7 @@ def list_for_venue(
         where.append(Event.status == status)
     if upcoming:
         where.append(col(Event.ends_at) > _now())
-    total = session.exec(select(func.count()).select_from(Event).where(*where)).one()
-    items = session.exec(
-        select(Event)
-        .where(*where)
-        .order_by(col(Event.starts_at), col(Event.id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return items, total
+    return _page_by_start(session, where, limit=limit, offset=offset)
 
 
 def create(session: Session, *, venue_id: uuid.UUID, data: EventCreate) -> Event:
@@ -152,14 +159,7 @@ def list_upcoming_for_venue(
     if venue is None:
         raise NotFound("venue")
     where = [Event.venue_id == venue_id, *_event_is_listed(_now())]
-    total = session.exec(select(func.count()).select_from(Event).where(*where)).one()
-    events = session.exec(
-        select(Event)
-        .where(*where)
-        .order_by(col(Event.starts_at), col(Event.id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    events, total = _page_by_start(session, where, limit=limit, offset=offset)
     return [_public(event, venue) for event in events], total
 
 

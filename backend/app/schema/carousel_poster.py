@@ -19,8 +19,8 @@ from pydantic import (
 
 from app.models.base import utcnow
 from app.models.poster import MAX_PRIORITY, MAX_RADIUS_M, MIN_RADIUS_M, PosterInteraction
+from app.schema.common import MAX_URL_LENGTH, HttpsUrl
 
-MAX_URL_LENGTH = 2048
 MAX_EVENTS_PER_BATCH = 500
 
 Promotes = Literal["venue", "event"]
@@ -29,14 +29,6 @@ Promotes = Literal["venue", "event"]
 def _check_no_spaces(value: str) -> None:
     if any(ch.isspace() or ord(ch) < 32 for ch in value):
         raise ValueError("must not contain spaces or control characters")
-
-
-def _https_url(value: str) -> str:
-    _check_no_spaces(value)
-    parts = urlsplit(value)
-    if parts.scheme.lower() != "https" or not parts.hostname:
-        raise ValueError("must be an https:// URL with a host")
-    return value
 
 
 def _deep_link(value: str) -> str:
@@ -49,7 +41,6 @@ def _deep_link(value: str) -> str:
     raise ValueError("must be an app link (socia://...) or an https:// URL")
 
 
-HttpsUrl = Annotated[str, Field(max_length=MAX_URL_LENGTH), AfterValidator(_https_url)]
 DeepLink = Annotated[str, Field(max_length=MAX_URL_LENGTH), AfterValidator(_deep_link)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Radius = Annotated[int, Field(ge=MIN_RADIUS_M, le=MAX_RADIUS_M, description="Metres")]

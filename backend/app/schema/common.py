@@ -4,11 +4,63 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Annotated, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    ValidationError,
+)
 
 T = TypeVar("T")
+
+MAX_URL_LENGTH = 2048
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+
+
+def _parse_url(value: str) -> HttpUrl:
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ValueError("A URL may not contain spaces or control characters")
+    if not urlsplit(value).hostname:
+        raise ValueError("A URL needs a host, as in https://example.com/...")
+    try:
+        return _HTTP_URL.validate_python(value)
+    except ValidationError as exc:
+        raise ValueError("Not a valid http(s) URL") from exc
+
+
+def _check_http_link(value: str) -> str:
+    text = str(_parse_url(value.strip()))
+    if len(text) > MAX_URL_LENGTH:
+        raise ValueError(f"A URL has at most {MAX_URL_LENGTH} characters")
+    return text
+
+
+def _check_https_url(value: str) -> str:
+    value = value.strip()
+    if _parse_url(value).scheme != "https":
+        raise ValueError("Must be an https:// URL")
+    return value
+
+
+HttpLink = Annotated[
+    str,
+    Field(max_length=MAX_URL_LENGTH, examples=["https://example.com"]),
+    AfterValidator(_check_http_link),
+]
+"""An http:// or https:// link, normalised (e.g. a trailing slash after the host)."""
+
+HttpsUrl = Annotated[
+    str,
+    Field(max_length=MAX_URL_LENGTH, examples=["https://cdn.example.com/poster.jpg"]),
+    AfterValidator(_check_https_url),
+]
+"""An https:// URL kept as sent but for surrounding spaces (images the app loads over TLS)."""
 
 
 class Page(BaseModel, Generic[T]):

@@ -7,19 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Self
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    HttpUrl,
     StringConstraints,
-    TypeAdapter,
-    ValidationError,
     model_validator,
 )
 
 from app.models import EventStatus, VenueKind
+from app.schema.common import HttpsUrl
 
 # The longest an event may last (a festival weekend; longer is most likely a typo).
 MAX_EVENT_DURATION = timedelta(days=14)
@@ -31,25 +28,9 @@ MAX_RADIUS_M = 50_000
 DEFAULT_RADIUS_M = 10_000
 
 
-_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
-
-
-def _https_url(value: str) -> str:
-    """A well-formed https URL, kept as sent."""
-    try:
-        url = _HTTP_URL.validate_python(value)
-    except ValidationError as exc:
-        raise ValueError("must be a valid URL") from exc
-    if url.scheme != "https":
-        raise ValueError("must be an https URL")
-    return value
-
-
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-ImageUrl = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=2048), AfterValidator(_https_url)
-]
+ImageUrl = HttpsUrl
 MinAge = Annotated[int, Field(ge=0, le=99)]
 DressCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 

@@ -9,7 +9,8 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from app.models.menu import DietMarker
-from app.schema.venue import Currency, HttpLink, MoneyMinor, RequestModel
+from app.schema.common import HttpLink
+from app.schema.venue import Currency, MoneyMinor, RequestModel
 
 
 def _strip_required(value: str) -> str:

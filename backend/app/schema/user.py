@@ -11,16 +11,15 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    HttpUrl,
     PastDate,
     StringConstraints,
-    TypeAdapter,
     field_validator,
 )
 
 from app.core.phone import PhoneNumber
 from app.models.user import Gender
 from app.schema.auth import Email, NewPassword, OtpCodeStr
+from app.schema.common import HttpLink
 
 MAX_PREFERENCES_BYTES = 8_000
 MAX_AGE_YEARS = 120
@@ -51,19 +50,6 @@ class AdminUserRead(UserRead):
     updated_at: datetime
 
 
-MAX_URL_LENGTH = 2048
-
-
-_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
-
-
-def _str_url(value: str) -> str:
-    text = str(_HTTP_URL.validate_python(value))
-    if len(text) > MAX_URL_LENGTH:
-        raise ValueError(f"A URL has at most {MAX_URL_LENGTH} characters")
-    return text
-
-
 def _check_birth_date(value: date) -> date:
     if value.year < date.today().year - MAX_AGE_YEARS:
         raise ValueError(f"A date of birth more than {MAX_AGE_YEARS} years ago is not plausible")
@@ -81,7 +67,7 @@ class UserUpdate(BaseModel):
     ) = None
     date_of_birth: Annotated[PastDate, AfterValidator(_check_birth_date)] | None = None
     gender: Gender | None = None
-    avatar_url: Annotated[str, AfterValidator(_str_url)] | None = None
+    avatar_url: HttpLink | None = None
     preferences: dict[str, Any] | None = None
 
     @field_validator("preferences")

@@ -17,14 +17,13 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
-    HttpUrl,
-    TypeAdapter,
     field_validator,
     model_validator,
 )
 
 from app.core.phone import PhoneNumber
 from app.models.venue import VenueKind, VenueRole, VenueStatus
+from app.schema.common import HttpLink
 
 # Kind-specific fields, and which kinds may have them.
 KIND_FIELDS: dict[str, frozenset[VenueKind]] = {
@@ -75,24 +74,6 @@ class RequestModel(BaseModel):
             raise ValueError("Text may not contain NUL (\\u0000) characters")
         return data
 
-
-_http_url = TypeAdapter(HttpUrl)
-
-
-def _check_http_url(value: str) -> str:
-    value = value.strip()
-    url = _http_url.validate_python(value)
-    if url.scheme not in {"http", "https"}:
-        raise ValueError("Links must start with http:// or https://")
-    text = str(url)
-    if len(text) > 2048:
-        raise ValueError("Links have at most 2048 characters")
-    return text
-
-
-HttpLink = Annotated[
-    str, Field(max_length=2048, examples=["https://example.com"]), AfterValidator(_check_http_url)
-]
 
 _INSTAGRAM = re.compile(r"^(?!.*\.\.)(?!\.)[a-z0-9._]{1,30}(?<!\.)$")
 
