@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     EMAIL_LINK_LIMIT_PER_IP: str = "30/hour"
     REGISTER_LIMIT_PER_IP: str = "20/hour"
     POSTER_EVENTS_LIMIT_PER_IP: str = "120/minute"
+    # Opening table codes (`/q/{token}`): far above a table of people, even behind one
+    # carrier address, far below a script inflating a venue's scan counts.
+    QR_SCAN_LIMIT_PER_IP: str = "60/minute"
 
     # One-time sign-in codes and emailed links.
     OTP_LENGTH: int = Field(default=6, ge=4, le=10)
@@ -147,6 +150,7 @@ class Settings(BaseSettings):
         "EMAIL_LINK_LIMIT_PER_IP",
         "REGISTER_LIMIT_PER_IP",
         "POSTER_EVENTS_LIMIT_PER_IP",
+        "QR_SCAN_LIMIT_PER_IP",
     )
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:

@@ -199,3 +199,26 @@ def not_found_html() -> str:
         app_store_url=str(settings.APP_STORE_URL),
         play_store_url=str(settings.PLAY_STORE_URL),
     )
+
+
+def busy_html(*, retry_after: int) -> str:
+    """The page for an address that scans faster than any table of people could."""
+    return render(
+        "busy",
+        retry_after=retry_after,
+        app_store_url=str(settings.APP_STORE_URL),
+        play_store_url=str(settings.PLAY_STORE_URL),
+    )
+
+
+# Messaging apps and search engines fetch a shared link to preview it; that is not
+# someone at the table, so it opens the page without counting a scan.
+_LINK_PREVIEW_AGENTS = re.compile(
+    r"whatsapp|facebookexternalhit|facebot|telegrambot|slackbot|twitterbot|discordbot"
+    r"|linkedinbot|skypeuripreview|googlebot|bingbot|applebot|embedly|pinterest|redditbot",
+    re.IGNORECASE,
+)
+
+
+def is_link_preview(user_agent: str | None) -> bool:
+    return bool(user_agent) and _LINK_PREVIEW_AGENTS.search(user_agent or "") is not None

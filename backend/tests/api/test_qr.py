@@ -185,6 +185,56 @@ def test_landing_page_counts_scans(session: Session, client: TestClient) -> None
     assert row.day == table_crud.venue_today(venue)
 
 
+def test_head_and_link_previews_open_the_page_without_counting(
+    session: Session, client: TestClient
+) -> None:
+    _, _, table = _setup(session)
+    token = _token(table)
+    head = client.head(f"/q/{token}")
+    assert head.status_code == 200
+    assert head.headers["content-type"].startswith("text/html")
+    assert head.headers["cache-control"] == "no-store"
+    assert head.content == b""
+    assert client.head("/q/nope").status_code == 404
+    for agent in (
+        "WhatsApp/2.23.20.0",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "TelegramBot (like TwitterBot)",
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    ):
+        preview = client.get(f"/q/{token}", headers={"User-Agent": agent})
+        assert preview.status_code == 200
+        assert "Table T4" in preview.text
+    assert _scans(session, table) == 0
+    phone = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126 Mobile"
+    assert client.get(f"/q/{token}", headers={"User-Agent": phone}).status_code == 200
+    assert _scans(session, table) == 1
+
+
+def test_an_address_that_scans_too_fast_is_slowed_down_and_not_counted(
+    session: Session, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "QR_SCAN_LIMIT_PER_IP", "3/minute")
+    monkeypatch.setattr(settings, "TRUSTED_PROXY_HOPS", 1)  # behind Traefik
+    _, _, table = _setup(session)
+    token = _token(table)
+    crowd = {"X-Forwarded-For": "198.51.100.7"}
+    opens = [client.get(f"/q/{token}", headers=crowd).status_code for _ in range(3)]
+    assert opens == [200, 200, 200]
+    busy = client.get(f"/q/{token}", headers=crowd)
+    assert busy.status_code == 429
+    assert busy.headers["content-type"].startswith("text/html")
+    assert 1 <= int(busy.headers["Retry-After"]) <= 60
+    assert "Too many scans" in busy.text
+    assert str(settings.APP_STORE_URL) in busy.text
+    assert client.head(f"/q/{token}", headers=crowd).status_code == 429
+    assert _scans(session, table) == 3
+    # Another address is not affected.
+    other = client.get(f"/q/{token}", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert other.status_code == 200
+    assert _scans(session, table) == 4
+
+
 @pytest.mark.parametrize(
     "token",
     [
