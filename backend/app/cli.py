@@ -115,7 +115,7 @@ def _ensure_first_superuser() -> None:
     cfg = load_settings()
     if cfg.FIRST_SUPERUSER and cfg.FIRST_SUPERUSER_PASSWORD:
         with session_scope() as session:
-            accounts.ensure_superuser(
+            accounts.create_first_superuser(
                 session,
                 email=str(cfg.FIRST_SUPERUSER),
                 password=cfg.FIRST_SUPERUSER_PASSWORD.get_secret_value(),

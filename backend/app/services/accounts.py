@@ -30,6 +30,15 @@ def ensure_superuser(
     return user
 
 
+def create_first_superuser(session: Session, *, email: str, password: str) -> User | None:
+    """The `FIRST_SUPERUSER` on a fresh database; None when the address already has an
+    account. Runs at every deploy (`socia migrate`), so it never touches an existing
+    account: a password changed since, or a deactivation, stays as it is."""
+    if user_crud.get_by_email(session, email=email.strip()) is not None:
+        return None
+    return ensure_superuser(session, email=email, password=password)
+
+
 def attach_email(session: Session, *, user: User, email: str, password: str) -> User:
     """Add business sign-in to a phone account, and send the verification link."""
     user_crud.attach_email(session, user=user, email=email, password=password)

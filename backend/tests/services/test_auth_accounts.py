@@ -7,7 +7,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, func, select
 
 from app.core.phone import PhoneNumber, normalise_phone
-from app.core.security import verify_password
+from app.core.security import hash_password, verify_password
 from app.crud import user as user_crud
 from app.models import User
 from app.schema.auth import check_password_strength
@@ -56,6 +56,26 @@ def test_ensure_superuser_creates_then_promotes(session: Session) -> None:
     again = accounts.ensure_superuser(session, email="root@example.com", password="pw-987654321")
     assert again.id == user.id
     assert verify_password("pw-987654321", again.password_hash)
+
+
+def test_first_superuser_is_created_once_and_never_reset(session: Session) -> None:
+    first = accounts.create_first_superuser(
+        session, email="Root@Example.com", password="pw-123456789"
+    )
+    assert first is not None
+    assert first.is_superuser
+    # Later, the admin changes the password and the account is deactivated.
+    first.password_hash = hash_password("changed-since-1")
+    first.is_active = False
+    session.flush()
+    # The next deploy runs `socia migrate` again with the same settings.
+    again = accounts.create_first_superuser(
+        session, email="root@example.com", password="pw-123456789"
+    )
+    assert again is None
+    session.refresh(first)
+    assert verify_password("changed-since-1", first.password_hash)
+    assert not first.is_active
 
 
 def test_seed_is_idempotent(session: Session) -> None:
