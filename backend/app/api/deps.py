@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 from sqlmodel import Session
 
 from app.core.config import settings
@@ -34,8 +34,26 @@ def get_session(_slot: Annotated[None, Depends(database_slot)]) -> Iterator[Sess
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
+# Two ways to authorize in Swagger UI, the same `Authorization: Bearer` header on the
+# wire: the password form (business accounts) and a pasted access token (consumers,
+# who get theirs from the one-time code).
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{settings.API_V1_STR}/auth/login", auto_error=False)
-TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="AccessToken",
+    description="Paste an `access_token` from `/auth/otp/verify`, `/auth/login` or "
+    "`/auth/refresh`.",
+)
+
+
+def get_token(
+    form_token: Annotated[str | None, Depends(oauth2_scheme)],
+    pasted: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> str | None:
+    return form_token or (pasted.credentials if pasted else None)
+
+
+TokenDep = Annotated[str | None, Depends(get_token)]
 
 
 def get_current_user(session: SessionDep, token: TokenDep) -> User:

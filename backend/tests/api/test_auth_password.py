@@ -215,6 +215,12 @@ def test_swagger_authorize_uses_the_login_route(client: TestClient) -> None:
     flows = spec["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]
     assert flows["password"]["tokenUrl"] == "/api/v1/auth/login"
     assert "/api/v1/auth/login" in spec["paths"]
+    # Consumers paste the token from the one-time code instead: either scheme will do.
+    pasted = spec["components"]["securitySchemes"]["AccessToken"]
+    assert (pasted["type"], pasted["scheme"]) == ("http", "bearer")
+    me = spec["paths"]["/api/v1/users/me"]["get"]["security"]
+    assert {"OAuth2PasswordBearer": []} in me
+    assert {"AccessToken": []} in me
 
 
 def test_wrong_email_and_wrong_password_get_the_same_answer(
