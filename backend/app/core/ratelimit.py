@@ -86,20 +86,27 @@ def check(scope: str, identifier: str, limit: str, *, message: str = DEFAULT_MES
         logger.exception("rate limit store unavailable (%s)", scope)
 
 
+def allow(scope: str, identifier: str, limit: str) -> bool:
+    """Count one attempt; False once it goes over the limit (True when the store is down)."""
+    if not settings.RATE_LIMIT_ENABLED:
+        return True
+    try:
+        return get_limiter().hit(parse(limit), scope, identifier)
+    except Exception:  # the store is down: fail open, the other defences still hold
+        logger.exception("rate limit store unavailable (%s)", scope)
+        return True
+
+
 def hit(scope: str, identifier: str, limit: str, *, message: str = DEFAULT_MESSAGE) -> None:
     """Count one attempt; raise 429 when it goes over the limit."""
-    if not settings.RATE_LIMIT_ENABLED:
+    if allow(scope, identifier, limit):
         return
     item, key = parse(limit), [scope, identifier]
-    limiter = get_limiter()
     try:
-        allowed = limiter.hit(item, *key)
-        if not allowed:
-            raise TooManyRequests(message, retry_after=_retry_after(limiter, item, key))
-    except TooManyRequests:
-        raise
+        retry_after = _retry_after(get_limiter(), item, key)
     except Exception:
-        logger.exception("rate limit store unavailable (%s)", scope)
+        retry_after = 60
+    raise TooManyRequests(message, retry_after=retry_after)
 
 
 def clear(scope: str, identifier: str, limit: str) -> None:

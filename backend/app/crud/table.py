@@ -185,6 +185,11 @@ def scan(session: Session, *, token: str) -> tuple[VenueTable, Venue]:
     return table, venue
 
 
+def open_code(session: Session, *, token: str, count: bool) -> tuple[VenueTable, Venue]:
+    """Resolve a scanned code, counting the scan when `count` (the caller commits)."""
+    return scan(session, token=token) if count else resolve_token(session, token=token)
+
+
 def scan_report(
     session: Session,
     *,

@@ -10,7 +10,8 @@ The MAC is an HMAC-SHA256, truncated to 80 bits, under a key derived from
 old key is listed in `PREVIOUS_SECRET_KEYS`). Bumping a table's `token_version`
 revokes every code printed before.
 
-Nothing here touches the database.
+Nothing here touches the database (deciding whether an open counts as a scan
+uses the rate-limit store).
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import segno
+from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from app.core import ratelimit
 from app.core.config import settings
 from app.core.security import InvalidToken, TokenType
 
@@ -201,16 +204,6 @@ def not_found_html() -> str:
     )
 
 
-def busy_html(*, retry_after: int) -> str:
-    """The page for an address that scans faster than any table of people could."""
-    return render(
-        "busy",
-        retry_after=retry_after,
-        app_store_url=str(settings.APP_STORE_URL),
-        play_store_url=str(settings.PLAY_STORE_URL),
-    )
-
-
 # Messaging apps and search engines fetch a shared link to preview it; that is not
 # someone at the table, so it opens the page without counting a scan.
 _LINK_PREVIEW_AGENTS = re.compile(
@@ -222,3 +215,15 @@ _LINK_PREVIEW_AGENTS = re.compile(
 
 def is_link_preview(user_agent: str | None) -> bool:
     return bool(user_agent) and _LINK_PREVIEW_AGENTS.search(user_agent or "") is not None
+
+
+def counts_as_scan(request: Request) -> bool:
+    """Whether opening a code is a person at the table: a GET, not a link preview, from
+    an address under `QR_SCAN_LIMIT_PER_IP`. Over the limit the code still opens (a
+    full club on one Wi-Fi, or a carrier's shared address, must never be locked out
+    of the menu); the opens just stop counting, so a script cannot inflate the counts.
+    """
+    if request.method != "GET" or is_link_preview(request.headers.get("user-agent")):
+        return False
+    client = ratelimit.client_ip(request)
+    return ratelimit.allow("qr-scan-ip", client, settings.QR_SCAN_LIMIT_PER_IP)

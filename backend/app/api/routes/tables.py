@@ -13,7 +13,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import ManagedVenue, SessionDep, StaffedVenue
@@ -69,10 +69,11 @@ def _filename(table: VenueTable, ext: str) -> str:
 
 
 @router.get("/tables/resolve/{token}", response_model=TableResolved)
-def resolve_table(token: str, session: SessionDep) -> TableResolved:
-    """The venue and table a scanned code opens (counts as a scan); 404 if the code
-    is forged, revoked or its table or venue is gone or inactive."""
-    table, venue = table_crud.scan(session, token=token)
+def resolve_table(token: str, request: Request, session: SessionDep) -> TableResolved:
+    """The venue and table a scanned code opens (counts as a scan, within the same
+    per-address limit as the landing page); 404 if the code is forged, revoked or its
+    table or venue is gone or inactive."""
+    table, venue = table_crud.open_code(session, token=token, count=qr.counts_as_scan(request))
     session.commit()
     return TableResolved(
         venue_id=venue.id,
