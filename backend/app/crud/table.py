@@ -29,7 +29,7 @@ from app.services import qr
 # "T2" before "T10": by the label without digits, then its first number, then the label.
 _NATURAL_ORDER = (
     func.regexp_replace(VenueTable.label, r"\d+", "", "g"),
-    sa.cast(func.substring(VenueTable.label, r"\d+"), sa.Integer).nulls_first(),
+    sa.cast(func.substring(VenueTable.label, r"\d+"), sa.Numeric).nulls_first(),
     col(VenueTable.label),
 )
 

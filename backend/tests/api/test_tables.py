@@ -115,6 +115,24 @@ def test_list_tables_in_natural_order_with_pages(
     assert_error(client.get(_url(venue), params={"limit": 0}, headers=headers), 422)
 
 
+def test_labels_with_long_numbers_still_sort(session: Session, client: TestClient) -> None:
+    owner, venue = _owner_venue(session)
+    headers = auth_headers(owner)
+    for label in ("Table 123456789012345678901234567890", "Table 2", "Table 99999999999"):
+        body = {"label": label, "seats": 4}
+        assert client.post(_url(venue), json=body, headers=headers).status_code == 201
+    listed = client.get(_url(venue), headers=headers)
+    assert listed.status_code == 200, listed.text
+    assert [t["label"] for t in listed.json()["items"]] == [
+        "Table 2",
+        "Table 99999999999",
+        "Table 123456789012345678901234567890",
+    ]
+    sheet = client.get(_url(venue, "/qr-sheet"), headers=headers)
+    assert sheet.status_code == 200
+    assert client.get(_url(venue, "/scans"), headers=headers).status_code == 200
+
+
 def test_read_table(session: Session, client: TestClient) -> None:
     owner, venue = _owner_venue(session)
     table = make_table(session, venue=venue, label="T7", seats=6, area="Main floor")
@@ -231,6 +249,8 @@ def test_delete_table(session: Session, client: TestClient) -> None:
 def test_deleting_or_deactivating_the_venue_revokes_its_codes(
     session: Session, client: TestClient
 ) -> None:
+    """A closed venue's codes stop working; reopening it (a refit, a season) brings
+    the printed codes back, unlike a deactivated table's, which are revoked for good."""
     owner, venue = _owner_venue(session)
     headers = auth_headers(owner)
     created = client.post(_url(venue), json={"label": "T1", "seats": 2}, headers=headers).json()
@@ -242,6 +262,11 @@ def test_deleting_or_deactivating_the_venue_revokes_its_codes(
     session.flush()
     assert_error(client.get(f"/api/v1/tables/resolve/{token}"), 404)
     assert client.get(f"/q/{token}").status_code == 404
+
+    venue.is_active = True
+    session.add(venue)
+    session.flush()
+    assert client.get(f"/api/v1/tables/resolve/{token}").status_code == 200
 
     session.delete(venue)
     session.flush()
