@@ -104,6 +104,13 @@ def delete_codes_for_phone(session: Session, *, phone: str) -> None:
 # --- refresh tokens -------------------------------------------------------------------
 
 
+def lock_sessions(session: Session, *, user_id: uuid.UUID) -> None:
+    """Serialise what changes one user's sessions (refresh, logout, ending them all) on
+    the user's row until the transaction ends. Without it, a refresh committing while
+    a logout or password change runs could add a token the revocation never sees."""
+    session.execute(select(User.id).where(col(User.id) == user_id).with_for_update())
+
+
 def add_refresh_token(
     session: Session,
     *,
@@ -151,6 +158,7 @@ def revoke_families(
     """Revoke the refresh tokens of one family (or all of a user's, but `except_family`),
     and deny the access tokens issued with them until they expire. Returns how many
     live refresh tokens died."""
+    lock_sessions(session, user_id=user_id)
     now = utcnow()
     conditions: list[Any] = [col(RefreshToken.user_id) == user_id]
     if family_id is not None:

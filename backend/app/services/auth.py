@@ -122,7 +122,8 @@ def refresh_tokens(session: Session, *, token: str) -> Outcome[TokenPair]:
     """Rotate: use up this refresh token and issue the next pair of its family."""
     try:
         payload = decode_token(token, TokenType.REFRESH)
-    except InvalidToken:
+        auth_crud.lock_sessions(session, user_id=uuid.UUID(str(payload["sub"])))
+    except (InvalidToken, ValueError):
         return Outcome(error=InvalidRefreshToken())
     row = auth_crud.get_refresh_token_for_update(session, token=token)
     if row is None or str(row.user_id) != payload["sub"] or row.revoked_at is not None:
@@ -148,6 +149,7 @@ def logout(
     session: Session, *, user: User, claims: dict[str, Any], refresh_token: str | None
 ) -> None:
     """End this session: its access token (until it expires) and its refresh tokens."""
+    auth_crud.lock_sessions(session, user_id=user.id)
     expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
     auth_crud.revoke_access_token(
         session, user_id=user.id, jti=str(claims["jti"]), expires_at=expires_at
