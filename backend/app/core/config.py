@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     EMAIL_LINK_LIMIT_PER_IP: str = "30/hour"
     REGISTER_LIMIT_PER_IP: str = "20/hour"
     POSTER_EVENTS_LIMIT_PER_IP: str = "120/minute"
+    # Adding an email or a phone to one's account (each answer says whether the address
+    # or number is taken, so this also caps how fast anyone can ask that).
+    ATTACH_LIMIT_PER_USER: str = "10/hour"
+    ATTACH_LIMIT_PER_IP: str = "30/hour"
     # Opening table codes (`/q/{token}`): far above a table of people, even behind one
     # carrier address, far below a script inflating a venue's scan counts.
     QR_SCAN_LIMIT_PER_IP: str = "60/minute"
@@ -151,6 +155,8 @@ class Settings(BaseSettings):
         "REGISTER_LIMIT_PER_IP",
         "POSTER_EVENTS_LIMIT_PER_IP",
         "QR_SCAN_LIMIT_PER_IP",
+        "ATTACH_LIMIT_PER_USER",
+        "ATTACH_LIMIT_PER_IP",
     )
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:

@@ -73,17 +73,17 @@ def add_code(
     ttl: timedelta,
     user_id: uuid.UUID | None = None,
 ) -> OtpCode:
-    """Store a new code; older live codes of the same phone and purpose die."""
+    """Store a new code; older live codes of the same phone and purpose (and, to attach
+    a phone, of the same requesting user: one user's request never kills another's) die."""
     now = utcnow()
-    session.execute(
-        update(OtpCode)
-        .where(
-            col(OtpCode.phone) == phone,
-            col(OtpCode.purpose) == purpose,
-            col(OtpCode.consumed_at).is_(None),
-        )
-        .values(consumed_at=now)
+    older = update(OtpCode).where(
+        col(OtpCode.phone) == phone,
+        col(OtpCode.purpose) == purpose,
+        col(OtpCode.consumed_at).is_(None),
     )
+    if purpose is OtpPurpose.ATTACH_PHONE:
+        older = older.where(col(OtpCode.user_id) == user_id)
+    session.execute(older.values(consumed_at=now))
     code = OtpCode(
         phone=phone,
         purpose=purpose,

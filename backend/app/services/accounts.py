@@ -12,6 +12,7 @@ from app.crud import auth as auth_crud
 from app.crud import user as user_crud
 from app.models import User, VenueMembership, VenueRole
 from app.services import auth as auth_service
+from app.services import otp as otp_service
 
 
 def ensure_superuser(
@@ -39,11 +40,15 @@ def create_first_superuser(session: Session, *, email: str, password: str) -> Us
     return ensure_superuser(session, email=email, password=password)
 
 
-def attach_email(session: Session, *, user: User, email: str, password: str) -> User:
-    """Add business sign-in to a phone account, and send the verification link."""
+def attach_email(
+    session: Session, *, user: User, email: str, password: str, ip: str
+) -> auth_service.PendingEmail:
+    """Add business sign-in to a phone account; returns the verification email to send
+    once committed. Limited per account and per client address before anything is
+    looked up, so it cannot be used to test which addresses have accounts."""
+    otp_service.limit_attach_attempts(user=user, ip=ip)
     user_crud.attach_email(session, user=user, email=email, password=password)
-    auth_service.send_verification_email(session, user=user)
-    return user
+    return auth_service.verification_email(session, user=user)
 
 
 def _venues_only_owned_by(session: Session, user: User) -> list[str]:

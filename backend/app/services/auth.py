@@ -183,12 +183,13 @@ def login(session: Session, *, email: str, password: str, ip: str) -> TokenPair:
     email = email.strip().lower()[:MAX_LOGIN_NAME]
     message = "Too many sign-in attempts; try again later"
     ratelimit.hit("login-ip", ip, settings.LOGIN_LIMIT_PER_IP, message=message)
-    ratelimit.check("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
+    # Counted before the password is checked, so parallel guesses cannot all slip in
+    # before the first failure is counted; a success clears the count.
+    ratelimit.hit("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
     user = user_crud.get_by_email(session, email=email) if email else None
     if user is None or not verify_password(password, user.password_hash):
         if user is None:
             verify_password(password, None)  # same work as for a known account
-        ratelimit.hit("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
         raise InvalidCredentials()
     ratelimit.clear("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT)
     if not user.is_active or user.deleted_at is not None:
@@ -196,7 +197,11 @@ def login(session: Session, *, email: str, password: str, ip: str) -> TokenPair:
     return issue_tokens(session, user=user)
 
 
-def register(session: Session, *, email: str, password: str, full_name: str, ip: str) -> User:
+def register(
+    session: Session, *, email: str, password: str, full_name: str, ip: str
+) -> tuple[User, PendingEmail]:
+    """A new business account and its verification email (sent once committed: a
+    mail server that is down never fails the sign-up, the link can be asked again)."""
     ratelimit.hit(
         "register-ip",
         ip,
@@ -204,20 +209,19 @@ def register(session: Session, *, email: str, password: str, full_name: str, ip:
         message="Too many sign-ups from this network; try again later",
     )
     user = user_crud.create_with_email(session, email=email, password=password, full_name=full_name)
-    send_verification_email(session, user=user)
-    return user
+    return user, verification_email(session, user=user)
 
 
 def change_password(session: Session, *, user: User, current: str, new: str) -> TokenPair:
     """Checks the current password, ends every session, and starts a new one."""
     message = "Too many wrong passwords; try again later"
     key = str(user.id)
-    ratelimit.check("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
     if user.password_hash is None:
         raise Conflict("This account has no password; add an email and a password first")
+    ratelimit.hit("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
     if not verify_password(current, user.password_hash):
-        ratelimit.hit("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
         raise WrongPassword()
+    ratelimit.clear("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT)
     if current == new:
         raise BadRequest("The new password must differ from the current one")
     user_crud.set_password(session, user=user, password=new)
@@ -251,22 +255,28 @@ def _link(path: str, token: str) -> str:
     return f"{settings.FRONTEND_HOST.rstrip('/')}/{path}?token={token}"
 
 
-def _email_rate_limits(email: str, ip: str | None) -> None:
+def _email_rate_limits(purpose: EmailTokenPurpose, email: str, ip: str | None) -> None:
+    """Per address and per client address, counted apart for each kind of link, so
+    asking for reset links to someone's address cannot block them from signing up."""
     message = "Too many emails asked for; try again later"
     if ip is not None:
         ratelimit.hit("email-link-ip", ip, settings.EMAIL_LINK_LIMIT_PER_IP, message=message)
     ratelimit.hit(
-        "email-link-address", email, settings.EMAIL_LINK_LIMIT_PER_ADDRESS, message=message
+        f"email-link-address-{purpose.value}",
+        email,
+        settings.EMAIL_LINK_LIMIT_PER_ADDRESS,
+        message=message,
     )
 
 
-def send_verification_email(session: Session, *, user: User, ip: str | None = None) -> None:
-    """Email a signed, single-use, expiring link that proves the address is the user's."""
+def verification_email(session: Session, *, user: User, ip: str | None = None) -> PendingEmail:
+    """A signed, single-use, expiring link that proves the address is the user's, as an
+    email for the caller to `deliver` once the link is committed."""
     if user.email is None:
         raise Conflict("This account has no email address")
     if user.email_verified_at is not None:
         raise Conflict("This email address is already verified")
-    _email_rate_limits(user.email, ip)
+    _email_rate_limits(EmailTokenPurpose.VERIFY_EMAIL, user.email, ip)
     hours = settings.EMAIL_VERIFY_EXPIRE_HOURS
     token = encode_token(user.id, TokenType.EMAIL_VERIFICATION, timedelta(hours=hours))
     auth_crud.add_email_token(
@@ -276,7 +286,7 @@ def send_verification_email(session: Session, *, user: User, ip: str | None = No
         email=user.email,
         token=token,
     )
-    email_provider.send_email(
+    return PendingEmail(
         to=user.email,
         template="verify_email",
         context={
@@ -324,7 +334,7 @@ def verify_email(session: Session, *, token: str) -> User:
 def request_password_reset(session: Session, *, email: str, ip: str) -> PendingEmail | None:
     """A reset link for an active account with this email; nothing otherwise. The caller
     answers the same either way and sends the email after the response."""
-    _email_rate_limits(email, ip)
+    _email_rate_limits(EmailTokenPurpose.RESET_PASSWORD, email, ip)
     user = user_crud.get_by_email(session, email=email)
     if user is None or user.email is None or not user.is_active:
         return None

@@ -195,7 +195,16 @@ def sign_in(session: Session, *, phone: str, code: str, ip: str) -> Outcome[Toke
     return Outcome(value=issue_tokens(session, user=user, new_user=new_user))
 
 
+def limit_attach_attempts(*, user: User, ip: str) -> None:
+    """Adding an email or a phone says whether it is taken: counted per account and per
+    client address before anything is looked up."""
+    message = "Too many attempts to add a phone or an email; try again later"
+    ratelimit.hit("attach-user", str(user.id), settings.ATTACH_LIMIT_PER_USER, message=message)
+    ratelimit.hit("attach-ip", ip, settings.ATTACH_LIMIT_PER_IP, message=message)
+
+
 def request_attach_code(session: Session, *, user: User, phone: str, ip: str) -> OtpRequested:
+    limit_attach_attempts(user=user, ip=ip)
     _check_attachable(session, user=user, phone=phone)
     return request_code(
         session, phone=phone, purpose=OtpPurpose.ATTACH_PHONE, ip=ip, user_id=user.id
@@ -203,6 +212,7 @@ def request_attach_code(session: Session, *, user: User, phone: str, ip: str) ->
 
 
 def attach_phone(session: Session, *, user: User, phone: str, code: str, ip: str) -> Outcome[User]:
+    limit_attach_attempts(user=user, ip=ip)
     _check_attachable(session, user=user, phone=phone)
     error = check_code(
         session, phone=phone, code=code, purpose=OtpPurpose.ATTACH_PHONE, ip=ip, user_id=user.id

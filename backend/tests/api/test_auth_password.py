@@ -103,6 +103,41 @@ def test_register_is_rate_limited_per_address(
     assert "Retry-After" in resp.headers
 
 
+def test_a_mail_server_that_is_down_never_fails_the_sign_up(
+    client: TestClient, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+
+    from app.providers import email as email_provider
+
+    with socket.socket() as probe:  # a loopback port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = settings.model_copy(update={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port})
+    email_provider.set_backend(email_provider.SMTPBackend(down))
+    try:
+        resp = register(client, email="while-down@example.com")
+    finally:
+        email_provider.set_backend(None)
+    assert resp.status_code == 201, resp.text
+    assert "email verify_email to while-down@example.com not sent" in caplog.text
+    # The account is there; the link can be asked for again once the server is back.
+    tokens = login(client, "while-down@example.com", "a-long-Passphrase-42")
+    assert tokens.status_code == 200
+
+
+def test_reset_links_asked_for_an_address_do_not_block_signing_up_with_it(
+    client: TestClient, mail_outbox: list[EmailMessage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "EMAIL_LINK_LIMIT_PER_ADDRESS", "2/hour")
+    forgot = f"{API}/auth/password/forgot"
+    for _ in range(2):
+        client.post(forgot, json={"email": "victim@example.com"})
+    assert_error(client.post(forgot, json={"email": "victim@example.com"}), 429, "rate_limited")
+    assert register(client, email="victim@example.com").status_code == 201
+    assert [m.to for m in mail_outbox] == ["victim@example.com"]
+
+
 # --- email verification -------------------------------------------------------------------
 
 

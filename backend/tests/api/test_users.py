@@ -278,6 +278,68 @@ def test_attach_phone_conflicts(client: TestClient, session: Session) -> None:
     assert_error(resp, 409, "conflict")
 
 
+def test_attach_codes_of_two_accounts_for_one_number_do_not_cancel_each_other(
+    client: TestClient, session: Session, sms_outbox: list[SmsMessage]
+) -> None:
+    first, second = make_user(session), make_user(session)
+    client.post(f"{ME}/phone/code", headers=auth_headers(first), json={"phone": PHONE})
+    first_code = last_code(sms_outbox, PHONE)
+    client.post(f"{ME}/phone/code", headers=auth_headers(second), json={"phone": PHONE})
+    resp = client.post(
+        f"{ME}/phone", headers=auth_headers(first), json={"phone": PHONE, "code": first_code}
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["phone"] == PHONE
+
+
+def test_adding_a_phone_or_email_is_limited_before_anything_is_looked_up(
+    client: TestClient,
+    session: Session,
+    sms_outbox: list[SmsMessage],
+    mail_outbox: list[EmailMessage],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each answer says whether a number or an address has an account: the count runs
+    # before the look-up, so nobody can sweep numbers through it.
+    monkeypatch.setattr(settings, "ATTACH_LIMIT_PER_USER", "3/hour")
+    make_consumer(session, phone=PHONE)
+    make_user(session, email="taken@example.com")
+    prober = make_user(session)
+    headers = auth_headers(prober)
+    taken = client.post(f"{ME}/phone/code", headers=headers, json={"phone": PHONE})
+    assert_error(taken, 409, "phone_taken")
+    free = client.post(f"{ME}/phone/code", headers=headers, json={"phone": "+919876543211"})
+    assert free.status_code == 202, free.text
+    resp = client.post(f"{ME}/phone", headers=headers, json={"phone": PHONE, "code": "123456"})
+    assert_error(resp, 409, "phone_taken")
+    for attempt in (
+        client.post(f"{ME}/phone/code", headers=headers, json={"phone": "+919876543212"}),
+        client.post(f"{ME}/phone", headers=headers, json={"phone": PHONE, "code": "123456"}),
+    ):
+        assert_error(attempt, 429, "rate_limited")
+        assert int(attempt.headers["Retry-After"]) >= 1
+    # Per account: another signed-in user is not affected, and a phone account adding
+    # an email is counted the same way.
+    consumer = make_consumer(session)
+    consumer_headers = auth_headers(consumer)
+    for _ in range(3):
+        taken = attach_email(client, consumer_headers, email="taken@example.com")
+        assert_error(taken, 409, "email_taken")
+    assert_error(attach_email(client, consumer_headers, email="free@example.com"), 429)
+    assert mail_outbox == []
+
+
+def test_attach_email_is_limited_per_client_address(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "ATTACH_LIMIT_PER_IP", "1/hour")
+    make_user(session, email="taken@example.com")
+    first, second = make_consumer(session), make_consumer(session)
+    taken = attach_email(client, auth_headers(first), email="taken@example.com")
+    assert_error(taken, 409, "email_taken")
+    assert_error(attach_email(client, auth_headers(second)), 429, "rate_limited")
+
+
 def test_attach_phone_validation_and_auth(client: TestClient, session: Session) -> None:
     user = make_user(session)
     headers = auth_headers(user)

@@ -84,12 +84,15 @@ def verify_otp(body: OtpVerify, session: SessionDep, ip: ClientIP) -> TokenPair:
     status_code=status.HTTP_201_CREATED,
     responses=RATE_LIMITED,
 )
-def register(body: RegisterRequest, session: SessionDep, ip: ClientIP) -> Any:
+def register(
+    body: RegisterRequest, session: SessionDep, ip: ClientIP, background: BackgroundTasks
+) -> Any:
     """Create a business account; a verification link is emailed."""
-    user = auth_service.register(
+    user, email = auth_service.register(
         session, email=body.email, password=body.password, full_name=body.full_name, ip=ip
     )
     session.commit()
+    background.add_task(auth_service.deliver, email)
     return user
 
 
@@ -117,10 +120,13 @@ def verify_email(body: LinkRequest, session: SessionDep) -> Any:
     status_code=status.HTTP_202_ACCEPTED,
     responses=RATE_LIMITED,
 )
-def resend_verification(user: CurrentUser, session: SessionDep, ip: ClientIP) -> Message:
+def resend_verification(
+    user: CurrentUser, session: SessionDep, ip: ClientIP, background: BackgroundTasks
+) -> Message:
     """Email a new verification link (earlier links stop working)."""
-    auth_service.send_verification_email(session, user=user, ip=ip)
+    email = auth_service.verification_email(session, user=user, ip=ip)
     session.commit()
+    background.add_task(auth_service.deliver, email)
     return Message(message="A new verification link has been sent")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, BackgroundTasks, Depends, status
 
 from app.api.deps import CurrentUser, SessionDep
 from app.core.ratelimit import client_ip
@@ -12,6 +12,7 @@ from app.crud import user as user_crud
 from app.schema.auth import OtpRequested
 from app.schema.user import AttachEmail, AttachPhone, AttachPhoneRequest, UserRead, UserUpdate
 from app.services import accounts as accounts_service
+from app.services import auth as auth_service
 from app.services import otp as otp_service
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -41,10 +42,19 @@ def delete_me(user: CurrentUser, session: SessionDep) -> None:
 
 
 @router.post("/me/email", response_model=UserRead)
-def attach_email(body: AttachEmail, user: CurrentUser, session: SessionDep) -> Any:
+def attach_email(
+    body: AttachEmail,
+    user: CurrentUser,
+    session: SessionDep,
+    ip: ClientIP,
+    background: BackgroundTasks,
+) -> Any:
     """Add an email and a password (business sign-in) to a phone account."""
-    accounts_service.attach_email(session, user=user, email=body.email, password=body.password)
+    email = accounts_service.attach_email(
+        session, user=user, email=body.email, password=body.password, ip=ip
+    )
     session.commit()
+    background.add_task(auth_service.deliver, email)
     return user
 
 
