@@ -273,6 +273,12 @@ def test_serve_runs_production_workers(scratch_url: str, unused_port: int) -> No
             "ENVIRONMENT": "production",
             "SECRET_KEY": STRONG_SECRET,
             "BACKEND_CORS_ORIGINS": "https://staff.socia.app",
+            # Named, never contacted: nothing here signs in or sends anything.
+            "SMS_PROVIDER": "msg91",
+            "SMS_GATEWAY_AUTH_KEY": "gateway-key",
+            "EMAIL_BACKEND": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
         },
     )
     try:

@@ -115,7 +115,8 @@ class Settings(BaseSettings):
     FIRST_SUPERUSER: EmailStr | None = None
     FIRST_SUPERUSER_PASSWORD: SecretStr | None = None
 
-    # SMS: "console" writes messages to the log; "msg91" posts to an HTTP gateway.
+    # SMS: "console" writes messages to the log (refused in production); "msg91" posts
+    # to an HTTP gateway.
     SMS_PROVIDER: Literal["console", "msg91"] = "console"
     SMS_GATEWAY_URL: HttpUrl = HttpUrl("https://control.msg91.com/api/v5/flow/")
     SMS_GATEWAY_AUTH_KEY: SecretStr | None = None
@@ -123,7 +124,7 @@ class Settings(BaseSettings):
     SMS_TEMPLATE_ID: str | None = None
     SMS_TIMEOUT_SECONDS: float = 5.0
 
-    # Email: "console" logs messages, "smtp" sends them.
+    # Email: "console" logs messages (refused in production), "smtp" sends them.
     EMAIL_BACKEND: Literal["console", "smtp"] = "console"
     SMTP_HOST: str | None = None
     SMTP_PORT: int = 587
@@ -207,6 +208,23 @@ class Settings(BaseSettings):
             self.FIRST_SUPERUSER_PASSWORD.get_secret_value() == DEFAULT_SECRET_KEY
         ):
             raise ValueError("FIRST_SUPERUSER_PASSWORD may not be 'changethis' in production")
+        if self.SMS_PROVIDER == "console":
+            raise ValueError(
+                "SMS_PROVIDER=console only writes sign-in codes to the log; set "
+                "SMS_PROVIDER=msg91 and SMS_GATEWAY_AUTH_KEY in production"
+            )
+        if self.SMS_GATEWAY_AUTH_KEY is None or not self.SMS_GATEWAY_AUTH_KEY.get_secret_value():
+            raise ValueError("SMS_GATEWAY_AUTH_KEY must be set in production")
+        if self.EMAIL_BACKEND == "console" or not self.SMTP_HOST:
+            raise ValueError(
+                "EMAIL_BACKEND=console only writes emails to the log; set EMAIL_BACKEND=smtp "
+                "and SMTP_HOST in production"
+            )
+        if not self.REDIS_URL:
+            raise ValueError(
+                "REDIS_URL must be set in production, so that every worker process shares "
+                "the same rate limits"
+            )
         return self
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from dotenv import dotenv_values
+from pydantic import ValidationError
 
 from app.core.config import BACKEND_DIR, Environment, Settings
 
@@ -70,11 +71,15 @@ def services(base: dict[str, Any], override: dict[str, Any] | None = None) -> di
     return result
 
 
-def interpolate(value: Any) -> str:
-    """Resolve `${VAR:-default}` to its default and `${VAR:?msg}` to a test value."""
+def interpolate(value: Any, dotenv: dict[str, str] | None = None) -> str:
+    """Resolve `${VAR:-default}` to the `.env` value or its default, and `${VAR:?msg}` to
+    a test value."""
+    dotenv = dotenv or {}
 
     def one(match: re.Match[str]) -> str:
         name, kind, arg = match.group(1), match.group(2), match.group(3)
+        if dotenv.get(name):
+            return dotenv[name]
         if kind and kind.endswith("?"):
             return REQUIRED_VALUES[name]
         return arg or ""
@@ -95,9 +100,10 @@ def host_ports(service: Service) -> dict[int, int]:
     return result
 
 
-def settings_from(service: Service) -> Settings:
-    """The Settings the container would get (empty values mean "default", as in the app)."""
-    env = {k: interpolate(v) for k, v in as_mapping(service["environment"]).items()}
+def settings_from(service: Service, dotenv: dict[str, str] | None = None) -> Settings:
+    """The Settings the container would get (empty values mean "default", as in the app),
+    with `dotenv` standing for the operator's `.env` (what `${VAR:-...}` picks up)."""
+    env = {k: interpolate(v, dotenv or {}) for k, v in as_mapping(service["environment"]).items()}
     given: dict[str, Any] = {k: v for k, v in env.items() if v != ""}
     return Settings(_env_file=None, **given)
 
@@ -190,10 +196,24 @@ def test_backend_environment_is_made_of_settings(
         assert not unknown, f"{service} sets variables that are not settings: {unknown}"
 
 
+# What an operator adds to `.env` for production: the real SMS gateway and mail server.
+PRODUCTION_DOTENV = {"SMS_GATEWAY_AUTH_KEY": "gateway-key", "SMTP_HOST": "smtp.example.com"}
+
+
+def test_production_refuses_to_start_without_real_sms_and_email(base: dict[str, Any]) -> None:
+    for service in BACKEND_SERVICES:
+        with pytest.raises(ValidationError, match="SMS_GATEWAY_AUTH_KEY"):
+            settings_from(services(base)[service])
+        no_mail = {"SMS_GATEWAY_AUTH_KEY": "gateway-key"}
+        with pytest.raises(ValidationError, match="SMTP_HOST"):
+            settings_from(services(base)[service], no_mail)
+
+
 def test_production_environment_validates(base: dict[str, Any]) -> None:
     for service in BACKEND_SERVICES:
-        cfg = settings_from(services(base)[service])
+        cfg = settings_from(services(base)[service], PRODUCTION_DOTENV)
         assert cfg.is_production
+        assert (cfg.SMS_PROVIDER, cfg.EMAIL_BACKEND) == ("msg91", "smtp")
         assert cfg.DATABASE_URL == "postgresql+psycopg://socia:pg-secret@db:5432/socia"
         assert cfg.REDIS_URL == "redis://redis:6379/0"
         assert cfg.TRUSTED_PROXY_HOPS == 1
@@ -205,6 +225,7 @@ def test_development_environment_validates_and_uses_the_mail_catcher(
     dev = services(base, override)
     cfg = settings_from(dev["backend"])
     assert cfg.ENVIRONMENT is Environment.LOCAL
+    assert cfg.SMS_PROVIDER == "console"  # codes in the `docker compose logs`
     assert cfg.EMAIL_BACKEND == "smtp"
     assert cfg.SMTP_HOST == "mailcatcher"
     assert cfg.SMTP_PORT in host_ports(dev["mailcatcher"]).values()
@@ -223,7 +244,7 @@ def test_every_interpolated_variable_is_documented_in_env_example() -> None:
 
 def test_database_credentials_agree(base: dict[str, Any]) -> None:
     db_env = {k: interpolate(v) for k, v in base["services"]["db"]["environment"].items()}
-    url = settings_from(base["services"]["backend"]).DATABASE_URL
+    url = settings_from(base["services"]["backend"], PRODUCTION_DOTENV).DATABASE_URL
     assert url == (
         f"postgresql+psycopg://{db_env['POSTGRES_USER']}:{db_env['POSTGRES_PASSWORD']}"
         f"@db:5432/{db_env['POSTGRES_DB']}"

@@ -24,6 +24,11 @@ def production(**overrides: Any) -> Settings:
         "SECRET_KEY": STRONG_SECRET,
         "DATABASE_URL": SERVER_URL,
         "BACKEND_CORS_ORIGINS": "https://staff.socia.app",
+        "SMS_PROVIDER": "msg91",
+        "SMS_GATEWAY_AUTH_KEY": "gateway-key",
+        "EMAIL_BACKEND": "smtp",
+        "SMTP_HOST": "smtp.example.com",
+        "REDIS_URL": "redis://cache:6379/0",
     }
     values.update(overrides)
     return make(**values)
@@ -55,6 +60,24 @@ def test_production_refuses_missing_database_url() -> None:
 def test_production_refuses_default_superuser_password() -> None:
     with pytest.raises(ValidationError, match="FIRST_SUPERUSER_PASSWORD"):
         production(FIRST_SUPERUSER="admin@socia.app", FIRST_SUPERUSER_PASSWORD=DEFAULT_SECRET_KEY)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"SMS_PROVIDER": "console"}, "SMS_PROVIDER=console"),
+        ({"SMS_GATEWAY_AUTH_KEY": None}, "SMS_GATEWAY_AUTH_KEY"),
+        ({"SMS_GATEWAY_AUTH_KEY": ""}, "SMS_GATEWAY_AUTH_KEY"),
+        ({"EMAIL_BACKEND": "console"}, "EMAIL_BACKEND=console"),
+        ({"SMTP_HOST": None}, "SMTP_HOST"),
+        ({"REDIS_URL": None}, "REDIS_URL"),
+    ],
+)
+def test_production_refuses_log_only_providers_and_per_process_limits(
+    overrides: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(ValidationError, match=named):
+        production(**overrides)
 
 
 def test_local_allows_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,11 @@ PRODUCTION: dict[str, Any] = {
     "SECRET_KEY": "s" * 40,
     "DATABASE_URL": "postgresql+psycopg://socia@db/socia",
     "BACKEND_CORS_ORIGINS": "https://staff.socia.app",
+    "SMS_PROVIDER": "msg91",
+    "SMS_GATEWAY_AUTH_KEY": "gateway-key",
+    "EMAIL_BACKEND": "smtp",
+    "SMTP_HOST": "smtp.example.com",
+    "REDIS_URL": "redis://cache:6379/0",
 }
 
 
