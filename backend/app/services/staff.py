@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 
 from app.core.config import settings
-from app.core.errors import Conflict, PermissionDenied
+from app.core.errors import Conflict, NotFound, PermissionDenied
 from app.crud import invite as invite_crud
 from app.crud import membership as membership_crud
 from app.crud import venue as venue_crud
@@ -82,10 +82,24 @@ def _keep_an_owner(session: Session, *, venue: Venue, membership: VenueMembershi
         raise Conflict("A venue must keep an owner: make someone else owner first")
 
 
-def change_role(
-    session: Session, *, venue: Venue, user_id: uuid.UUID, role: VenueRole
-) -> VenueMembership:
+def _lock_as(session: Session, *, venue: Venue, acting: User, needs: VenueRole) -> None:
+    """Lock the venue, then check again that `acting` still has the role the route's
+    guard saw: an owner demoted or removed by another owner a moment ago must not go
+    on changing staff."""
     venue_crud.lock(session, venue=venue)
+    if acting.is_superuser:
+        return
+    role = membership_crud.get_role(session, venue_id=venue.id, user_id=acting.id)
+    if role is None:
+        raise NotFound("venue")
+    if not role.includes(needs):
+        raise PermissionDenied(f"This needs the {needs.value} role at this venue")
+
+
+def change_role(
+    session: Session, *, venue: Venue, user_id: uuid.UUID, role: VenueRole, acting: User
+) -> VenueMembership:
+    _lock_as(session, venue=venue, acting=acting, needs=VenueRole.OWNER)
     membership = venue_crud.get_membership(session, venue=venue, user_id=user_id)
     if membership.role == role:
         return membership
@@ -97,9 +111,12 @@ def change_role(
     return membership
 
 
-def remove(session: Session, *, venue: Venue, user_id: uuid.UUID) -> None:
+def remove(session: Session, *, venue: Venue, user_id: uuid.UUID, acting: User) -> None:
     """Remove a member (an owner removing someone, or a member leaving)."""
-    venue_crud.lock(session, venue=venue)
+    leaving = acting.id == user_id
+    _lock_as(
+        session, venue=venue, acting=acting, needs=VenueRole.STAFF if leaving else VenueRole.OWNER
+    )
     membership = venue_crud.get_membership(session, venue=venue, user_id=user_id)
     _keep_an_owner(session, venue=venue, membership=membership)
     session.delete(membership)

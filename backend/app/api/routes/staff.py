@@ -33,25 +33,33 @@ def list_members(venue: ManagedVenue, session: SessionDep) -> list[MemberRead]:
 
 @router.patch("/venues/{venue_id}/members/{user_id}", response_model=MembershipRead)
 def change_member_role(
-    venue: OwnedVenue, user_id: uuid.UUID, data: MemberRoleUpdate, session: SessionDep
+    venue: OwnedVenue,
+    user_id: uuid.UUID,
+    data: MemberRoleUpdate,
+    session: SessionDep,
+    user: CurrentUser,
 ) -> VenueMembership:
     """Change a member's role (owners). The last owner cannot be demoted (409)."""
-    membership = staff_service.change_role(session, venue=venue, user_id=user_id, role=data.role)
+    membership = staff_service.change_role(
+        session, venue=venue, user_id=user_id, role=data.role, acting=user
+    )
     session.commit()
     return membership
 
 
 @router.delete("/venues/{venue_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_member(venue: OwnedVenue, user_id: uuid.UUID, session: SessionDep) -> None:
+def remove_member(
+    venue: OwnedVenue, user_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> None:
     """Remove someone from the venue (owners). The last owner cannot be removed (409)."""
-    staff_service.remove(session, venue=venue, user_id=user_id)
+    staff_service.remove(session, venue=venue, user_id=user_id, acting=user)
     session.commit()
 
 
 @router.post("/venues/{venue_id}/leave", status_code=status.HTTP_204_NO_CONTENT)
 def leave_venue(venue: StaffedVenue, session: SessionDep, user: CurrentUser) -> None:
     """Stop working at the venue. The last owner cannot leave (409)."""
-    staff_service.remove(session, venue=venue, user_id=user.id)
+    staff_service.remove(session, venue=venue, user_id=user.id, acting=user)
     session.commit()
 
 
