@@ -281,10 +281,27 @@ def set_hours(session: Session, *, venue: Venue, hours: Sequence[OpeningHours]) 
     session.flush()
 
 
+def _check_database_knows_zone(session: Session, name: str) -> None:
+    """Opening hours are evaluated in SQL (`open_now`), so the zone must be one the
+    database server knows too: its tz data may be older than Python's."""
+    known = session.execute(
+        sa.select(
+            sa.exists().where(sa.text("name = :zone")).select_from(sa.text("pg_timezone_names"))
+        ),
+        {"zone": name},
+    ).scalar()
+    if not known:
+        raise Unprocessable(
+            f"The time zone {name!r} is not known to this server yet; use the zone of a "
+            "nearby city (e.g. Asia/Kolkata)"
+        )
+
+
 def create(session: Session, *, data: VenueCreate, creator: User) -> Venue:
     """A draft venue; the creator becomes its owner."""
     if not is_business_user(creator) and not creator.is_superuser:
         raise PermissionDenied("Only business accounts (email and password) can create venues")
+    _check_database_knows_zone(session, data.timezone)
     if data.food_court_id is not None:
         _food_court_for(session, food_court_id=data.food_court_id, user=creator)
     venue = Venue(**data.model_dump(exclude={"opening_hours"}))
@@ -308,6 +325,8 @@ def update(session: Session, *, venue: Venue, data: VenueUpdate) -> Venue:
     )
     if problems:
         raise Unprocessable("; ".join(problems))
+    if "timezone" in changes and changes["timezone"] != venue.timezone:
+        _check_database_knows_zone(session, changes["timezone"])
     hours = changes.pop("opening_hours", None)
     moved = any(k in changes and changes[k] != getattr(venue, k) for k in ("latitude", "longitude"))
     for key, value in changes.items():
@@ -339,6 +358,8 @@ def set_active(session: Session, *, venue: Venue, active: bool) -> Venue:
 
 def delete(session: Session, *, venue: Venue) -> None:
     """Only a draft (never verified) venue can be deleted; others are deactivated."""
+    # Locked and read again: an admin may have verified it since the route loaded it.
+    session.refresh(venue, with_for_update=True)
     if venue.status != VenueStatus.DRAFT:
         raise Conflict("A verified venue cannot be deleted; deactivate it instead")
     session.delete(venue)
@@ -350,6 +371,8 @@ def attach_qsr(session: Session, *, food_court: Venue, qsr: Venue) -> Venue:
         raise Conflict(f"{food_court.name} is a {food_court.kind.value}, not a food court")
     if qsr.kind != VenueKind.QSR:
         raise Conflict(f"Only QSRs sit in a food court; {qsr.name} is a {qsr.kind.value}")
+    # Locked and read again: another food court may be attaching it at the same moment.
+    session.refresh(qsr, with_for_update=True)
     if qsr.food_court_id not in (None, food_court.id):
         raise Conflict(f"{qsr.name} already sits in another food court; detach it first")
     qsr.food_court_id = food_court.id

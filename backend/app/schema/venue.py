@@ -91,9 +91,14 @@ def _check_instagram(value: str) -> str:
 InstagramHandle = Annotated[str, Field(max_length=31), AfterValidator(_check_instagram)]
 
 
+# Names in the tz database that are not places: the machine's own zone, a placeholder
+# and a rules file.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 @lru_cache
 def _time_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - _NOT_PLACES
 
 
 def _check_time_zone(value: str) -> str:

@@ -10,7 +10,7 @@ from app.core.errors import Conflict
 from app.core.security import hash_password
 from app.crud import auth as auth_crud
 from app.crud import user as user_crud
-from app.models import User, VenueMembership, VenueRole
+from app.models import User, Venue, VenueMembership, VenueRole
 from app.services import auth as auth_service
 from app.services import otp as otp_service
 
@@ -73,6 +73,16 @@ def _venues_only_owned_by(session: Session, user: User) -> list[str]:
 
 def delete_account(session: Session, *, user: User) -> None:
     """Erase the person, keep the row (orders and payments still point at it)."""
+    # The venues this user owns, locked (in a fixed order) like every staff change, so
+    # two co-owners deleting their accounts at once cannot leave a venue without one.
+    owned = (
+        select(VenueMembership.venue_id)
+        .where(VenueMembership.user_id == user.id, VenueMembership.role == VenueRole.OWNER)
+        .scalar_subquery()
+    )
+    session.exec(
+        select(Venue.id).where(col(Venue.id).in_(owned)).order_by(col(Venue.id)).with_for_update()
+    ).all()
     sole = _venues_only_owned_by(session, user)
     if sole:
         raise Conflict(

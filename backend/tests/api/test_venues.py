@@ -327,3 +327,34 @@ def test_unknown_venue_is_404(client: TestClient, session: Session) -> None:
     owner = make_user(session)
     assert_error(client.get(f"{URL}/00000000-0000-0000-0000-000000000000"), 404)
     assert_error(client.get(f"{URL}/not-a-uuid", headers=auth_headers(owner)), 422)
+
+
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "posixrules", "Mars/Olympus_Mons"])
+def test_time_zones_that_are_not_places_are_refused(
+    client: TestClient, session: Session, zone: str
+) -> None:
+    owner = make_user(session)
+    response = client.post(URL, json=club_payload(timezone=zone), headers=auth_headers(owner))
+    assert_error(response, 422, "invalid")
+
+
+def test_a_zone_the_database_does_not_know_is_refused_with_nothing_written(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python's tz data can be newer than the server's; open_now is worked out in SQL.
+    from app.schema import venue as venue_schema
+
+    unknown = "Mars/Olympus_Mons"
+    monkeypatch.setattr(venue_schema, "_time_zones", lambda: frozenset({"Asia/Kolkata", unknown}))
+    owner = make_user(session)
+    headers = auth_headers(owner)
+    response = client.post(URL, json=club_payload(timezone=unknown), headers=headers)
+    assert_error(response, 422)
+    assert unknown in response.json()["detail"]
+    assert session.exec(select(Venue).where(Venue.timezone == unknown)).first() is None
+
+    venue = make_venue(session, owner=owner)
+    response = client.patch(f"{URL}/{venue.id}", json={"timezone": unknown}, headers=headers)
+    assert_error(response, 422)
+    session.refresh(venue)
+    assert venue.timezone == "Asia/Kolkata"

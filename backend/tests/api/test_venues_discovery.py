@@ -153,6 +153,8 @@ def test_without_a_point_sorted_by_name(client: TestClient, session: Session) ->
         {"limit": 101},
         {"max_cost_for_two": -1},
         {"q": "nul\x00"},
+        {"q": "   "},
+        {"cuisine": " "},
     ],
 )
 def test_bad_parameters_are_422(client: TestClient, params: dict[str, object]) -> None:

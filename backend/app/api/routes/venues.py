@@ -74,6 +74,10 @@ def discovery_params(
         raise Unprocessable("Send both lat and lng, or neither")
     if "\x00" in (q or "") + (cuisine or ""):
         raise Unprocessable("Text may not contain NUL characters")
+    if q is not None and not q.strip():
+        raise Unprocessable("q (name contains) may not be blank")
+    if cuisine is not None and not cuisine.strip():
+        raise Unprocessable("cuisine may not be blank")
     return DiscoveryParams(
         lat=lat,
         lng=lng,
