@@ -37,6 +37,7 @@ class Actor(StrEnum):
     OTHER_OWNER = "other_owner"
     CONSUMER = "consumer"
     ANONYMOUS = "anonymous"
+    ADMIN = "admin"  # a platform admin, not a member of the venue
 
 
 @dataclass
@@ -64,6 +65,7 @@ def build_world(session: Session, kind: VenueKind = VenueKind.NIGHTCLUB) -> Worl
     staff = make_user(session, full_name="Staff")
     other_owner = make_user(session, full_name="Other owner")
     consumer = make_consumer(session)
+    admin = make_user(session, full_name="Platform admin", is_superuser=True)
     venue = make_venue(session, owner=owner, kind=kind)
     add_member(session, venue=venue, user=manager, role=VenueRole.MANAGER)
     add_member(session, venue=venue, user=staff, role=VenueRole.STAFF)
@@ -79,6 +81,7 @@ def build_world(session: Session, kind: VenueKind = VenueKind.NIGHTCLUB) -> Worl
             Actor.OTHER_OWNER: other_owner,
             Actor.CONSUMER: consumer,
             Actor.ANONYMOUS: None,
+            Actor.ADMIN: admin,
         },
         ids={"venue_id": venue.id},
     )
@@ -97,7 +100,10 @@ def expect(
     other_owner: int,
     consumer: int,
     anonymous: int,
+    admin: int | None = None,
 ) -> dict[Actor, int]:
+    """What each actor must get; a platform admin passes every venue guard, so by
+    default gets what the owner gets."""
     return {
         Actor.OWNER: owner,
         Actor.MANAGER: manager,
@@ -105,6 +111,7 @@ def expect(
         Actor.OTHER_OWNER: other_owner,
         Actor.CONSUMER: consumer,
         Actor.ANONYMOUS: anonymous,
+        Actor.ADMIN: owner if admin is None else admin,
     }
 
 

@@ -2,7 +2,7 @@
 
 The world's venue is a verified, active food court with an owner, a manager and
 a staff member; `other_owner` owns another venue; `consumer` signs in with a
-phone. Later issues add their routes in their own modules the same way.
+phone; `admin` is a platform admin who belongs to no venue. Later issues add their routes in their own modules the same way.
 """
 
 from __future__ import annotations
@@ -119,7 +119,15 @@ CASES = [
     Case(
         "POST",
         V + "/verify",
-        expect(owner=403, manager=403, staff=403, other_owner=403, consumer=403, anonymous=401),
+        expect(
+            owner=403,
+            manager=403,
+            staff=403,
+            other_owner=403,
+            consumer=403,
+            anonymous=401,
+            admin=200,  # only platform admins verify venues
+        ),
     ),
     Case("POST", V + "/deactivate", OWNERS),
     Case("POST", V + "/activate", OWNERS),
@@ -132,8 +140,16 @@ CASES = [
     Case("DELETE", V + "/members/{staff_id}", OWNERS_DELETE, setup=with_staff_id),
     Case(
         "POST",
-        V + "/leave",  # the only owner cannot leave
-        expect(owner=409, manager=204, staff=204, other_owner=404, consumer=404, anonymous=401),
+        V + "/leave",  # the only owner cannot leave; an admin is not a member
+        expect(
+            owner=409,
+            manager=204,
+            staff=204,
+            other_owner=404,
+            consumer=404,
+            anonymous=401,
+            admin=404,
+        ),
     ),
     Case("POST", V + "/invites", OWNERS_CREATE, body={"email": "new@example.com", "role": "staff"}),
     Case("GET", V + "/invites", OWNERS),
