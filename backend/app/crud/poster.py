@@ -72,6 +72,26 @@ def _write_cells(session: Session, *, poster: Poster, latitude: float, longitude
     )
 
 
+def _locked_position(session: Session, *, venue_id: uuid.UUID) -> tuple[float, float]:
+    """The venue's committed location, read under a share lock held to the end of the
+    transaction.
+
+    A venue move (`venue_crud.update` then `refresh_cells_for_venue`) updates the venue
+    row, so it waits for this lock, and this read waits for a move in progress: either
+    the poster's cells are written from the new location, or the move commits after
+    them and re-covers the poster. Take it before writing the poster row (the move
+    locks venue then posters; the same order here cannot deadlock). A poster of an
+    event is placed at its venue too, so this covers event posters."""
+    row = session.exec(
+        select(Venue.latitude, Venue.longitude)
+        .where(Venue.id == venue_id)
+        .with_for_update(read=True)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("venue")
+    return row[0], row[1]
+
+
 def refresh_cells_for_venue(session: Session, *, venue_id: uuid.UUID) -> None:
     """Recompute the geo cells of every poster placed at this venue (or at its
     events) after the venue's location changed. Called by venue updates."""
@@ -105,6 +125,7 @@ def create(session: Session, *, venue: Venue, data: PosterCreate) -> Poster:
         raise Unprocessable("venue_id: a poster can only promote the venue it is created at")
     if data.event_id is not None:
         _promoted_event(session, venue=venue, event_id=data.event_id)
+    latitude, longitude = _locked_position(session, venue_id=venue.id)
     poster = Poster(
         **data.model_dump(exclude={"venue_id", "starts_at"}),
         venue_id=venue.id,
@@ -113,7 +134,7 @@ def create(session: Session, *, venue: Venue, data: PosterCreate) -> Poster:
     )
     session.add(poster)
     session.flush()
-    _write_cells(session, poster=poster, latitude=venue.latitude, longitude=venue.longitude)
+    _write_cells(session, poster=poster, latitude=latitude, longitude=longitude)
     session.flush()
     return poster
 
@@ -149,11 +170,13 @@ def update(session: Session, *, venue: Venue, poster: Poster, data: PosterUpdate
     if starts_at >= expires_at:
         raise Unprocessable("starts_at must be before expires_at")
     radius_changed = "radius_m" in changes and changes["radius_m"] != poster.radius_m
+    # Lock the venue before the poster row is written (see `_locked_position`).
+    position = _locked_position(session, venue_id=venue.id) if radius_changed else None
     for name, value in changes.items():
         setattr(poster, name, value)
     session.add(poster)
-    if radius_changed:
-        _write_cells(session, poster=poster, latitude=venue.latitude, longitude=venue.longitude)
+    if position is not None:
+        _write_cells(session, poster=poster, latitude=position[0], longitude=position[1])
     session.flush()
     return poster
 
