@@ -2,11 +2,12 @@
 
 Every write first bumps `venue.menu_version` (an atomic UPDATE that also locks
 the venue row, so writes to one venue's menus are serialised); the version is
-the whole menu's ETag. The whole menu is read with one query per table (menus,
-categories, items), whatever the number of items, serialised with orjson, and
-kept in a small per-process cache keyed by (venue, version): a version is only
-ever read after the transaction that bumped it committed, so an entry can never
-be older than its key.
+the whole menu's ETag. The whole menu is read in one statement, whatever the
+number of items: the venue's current version and its menus, categories and
+items as scalar subqueries, so all from one snapshot (a menu change committed
+between separate reads could otherwise mix two versions). It is serialised with
+orjson and kept in a small per-process cache keyed by (venue, version of that
+snapshot), so an entry is always exactly the menu of its key.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound, Unprocessable
@@ -374,6 +376,8 @@ def set_availability(
 
 # --- the whole menu ---------------------------------------------------------------------
 
+_MENU_COLUMNS = ("id", "name", "description", "display_order")
+_CATEGORY_COLUMNS = ("id", "menu_id", "parent_id", "name", "description", "display_order")
 _ITEM_COLUMNS = (
     "id",
     "category_id",
@@ -393,8 +397,8 @@ _ITEM_COLUMNS = (
 )
 
 
-def etag(venue: Venue) -> str:
-    return f'"{venue.id.hex}-{venue.menu_version}"'
+def etag(*, venue_id: uuid.UUID, version: int) -> str:
+    return f'"{venue_id.hex}-{version}"'
 
 
 def etag_matches(if_none_match: str | None, current: str) -> bool:
@@ -408,62 +412,93 @@ def etag_matches(if_none_match: str | None, current: str) -> bool:
     )
 
 
-def build_tree(session: Session, *, venue: Venue) -> dict[str, Any]:
-    """The whole menu as plain data (the shape of VenueMenuRead), in three queries."""
-    menus = session.execute(
-        sa.select(Menu.id, Menu.name, Menu.description, Menu.display_order)  # type: ignore[call-overload]
-        .where(Menu.venue_id == venue.id)
-        .order_by(col(Menu.display_order), col(Menu.name), col(Menu.id))
-    ).all()
-    categories = session.execute(
-        sa.select(  # type: ignore[call-overload]
-            MenuCategory.id,
-            MenuCategory.menu_id,
-            MenuCategory.parent_id,
-            MenuCategory.name,
-            MenuCategory.description,
-            MenuCategory.display_order,
-        )
-        .where(MenuCategory.venue_id == venue.id)
-        .order_by(col(MenuCategory.display_order), col(MenuCategory.name), col(MenuCategory.id))
-    ).all()
-    items = session.execute(
-        sa.select(*(getattr(MenuItem, c) for c in _ITEM_COLUMNS))
-        .where(col(MenuItem.venue_id) == venue.id)
-        .order_by(col(MenuItem.display_order), col(MenuItem.name), col(MenuItem.id))
-    ).all()
+def _rows_as_json(model: Any, columns: Sequence[str], *, venue_id: uuid.UUID) -> Any:
+    """A scalar subquery: the venue's rows of `model` in display order, as the text of
+    one JSON array holding an array of `columns` per row (NULL when there are none)."""
+    row = sa.func.json_build_array(*(getattr(model, c) for c in columns))
+    ordered = aggregate_order_by(row, col(model.display_order), col(model.name), col(model.id))
+    return (
+        sa.select(sa.cast(sa.func.json_agg(ordered), sa.Text))
+        .where(col(model.venue_id) == venue_id)
+        .scalar_subquery()
+    )
 
+
+def _decode(columns: Sequence[str], text: str | None) -> list[dict[str, Any]]:
+    return [dict(zip(columns, row, strict=True)) for row in orjson.loads(text or "[]")]
+
+
+def assemble_tree(
+    menus: Sequence[dict[str, Any]],
+    categories: Sequence[dict[str, Any]],
+    items: Sequence[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Nest rows (each list in display order) into the `menus` of VenueMenuRead.
+
+    Never indexes blindly: a category whose menu is not among the rows, a subcategory
+    whose parent is not a top-level category among them, and an item whose category is
+    not among them are left out instead of failing the whole menu."""
     tree: list[dict[str, Any]] = []
-    by_menu: dict[uuid.UUID, dict[str, Any]] = {}
+    by_menu: dict[Any, dict[str, Any]] = {}
     for m in menus:
-        node = {
-            "id": m.id,
-            "name": m.name,
-            "description": m.description,
-            "display_order": m.display_order,
-            "categories": [],
-        }
-        by_menu[m.id] = node
+        node = {**m, "categories": []}
+        by_menu[m["id"]] = node
         tree.append(node)
-    by_category: dict[uuid.UUID, dict[str, Any]] = {}
-    for c in categories:
-        by_category[c.id] = {
-            "id": c.id,
-            "name": c.name,
-            "description": c.description,
-            "display_order": c.display_order,
+    by_category: dict[Any, dict[str, Any]] = {
+        c["id"]: {
+            "id": c["id"],
+            "name": c["name"],
+            "description": c["description"],
+            "display_order": c["display_order"],
             "items": [],
             "subcategories": [],
         }
+        for c in categories
+    }
+    top_level = {c["id"] for c in categories if c["parent_id"] is None}
     for c in categories:
-        node = by_category[c.id]
-        if c.parent_id is None:
-            by_menu[c.menu_id]["categories"].append(node)
-        elif c.parent_id in by_category:
-            by_category[c.parent_id]["subcategories"].append(node)
-    for row in items:
-        by_category[row.category_id]["items"].append(dict(row._mapping))
-    return {"venue_id": venue.id, "version": venue.menu_version, "menus": tree}
+        node = by_category[c["id"]]
+        if c["parent_id"] is None:
+            menu = by_menu.get(c["menu_id"])
+            if menu is not None:
+                menu["categories"].append(node)
+        elif c["parent_id"] in top_level:
+            by_category[c["parent_id"]]["subcategories"].append(node)
+    for item in items:
+        holder = by_category.get(item["category_id"])
+        if holder is not None:
+            holder["items"].append(item)
+    return tree
+
+
+def build_tree(session: Session, *, venue: Venue) -> dict[str, Any]:
+    """The whole menu as plain data (the shape of VenueMenuRead), in one statement.
+
+    The venue's current `menu_version` and its menus, categories and items are scalar
+    subqueries of a single SELECT, so they all come from one snapshot: a change
+    committed meanwhile is either entirely in the body (with its version) or not at
+    all. The version may be newer than the one the route's guard read."""
+    row = session.execute(
+        sa.select(
+            sa.select(col(Venue.menu_version))
+            .where(col(Venue.id) == venue.id)
+            .scalar_subquery()
+            .label("version"),
+            _rows_as_json(Menu, _MENU_COLUMNS, venue_id=venue.id).label("menus"),
+            _rows_as_json(MenuCategory, _CATEGORY_COLUMNS, venue_id=venue.id).label("categories"),
+            _rows_as_json(MenuItem, _ITEM_COLUMNS, venue_id=venue.id).label("items"),
+        )
+    ).one()
+    if row.version is None:  # deleted since the guard read it
+        raise NotFound("venue")
+    items = _decode(_ITEM_COLUMNS, row.items)
+    for item in items:
+        if item["abv"] is not None:
+            item["abv"] = float(item["abv"])  # JSON writes 5.0 as 5
+    menus = assemble_tree(
+        _decode(_MENU_COLUMNS, row.menus), _decode(_CATEGORY_COLUMNS, row.categories), items
+    )
+    return {"venue_id": venue.id, "version": int(row.version), "menus": menus}
 
 
 class _MenuCache:
@@ -496,11 +531,16 @@ class _MenuCache:
 menu_cache = _MenuCache()
 
 
-def whole_menu_json(session: Session, *, venue: Venue) -> bytes:
-    """The serialised whole menu of the venue at its current version."""
-    key = (venue.id, venue.menu_version)
-    body = menu_cache.get(key)
-    if body is None:
-        body = orjson.dumps(build_tree(session, venue=venue))
-        menu_cache.put(key, body)
-    return body
+def whole_menu_json(session: Session, *, venue: Venue) -> tuple[int, bytes]:
+    """The serialised whole menu and the version it is (the one to tag it with).
+
+    The body cached for the version the guard read is served as is; otherwise the
+    menu is read from one snapshot and cached under the version of that snapshot,
+    which is newer than the guard's when a change committed in between."""
+    cached = menu_cache.get((venue.id, venue.menu_version))
+    if cached is not None:
+        return venue.menu_version, cached
+    tree = build_tree(session, venue=venue)
+    body = orjson.dumps(tree)
+    menu_cache.put((venue.id, tree["version"]), body)
+    return tree["version"], body

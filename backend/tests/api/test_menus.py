@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlalchemy import Engine, event
+from sqlmodel import Session, col
 
 from app.crud import menu as menu_crud
 from app.models import User, Venue, VenueRole
 from app.models.menu import MenuCategory, MenuItem
 from app.schema.menu import VenueMenuRead
+from app.services import menu_import
 from tests.factories import add_member, auth_headers, make_user, make_venue
 from tests.factories.menus import make_category, make_full_menu, make_item, make_menu
 from tests.utils import QueryCounter, assert_error
@@ -343,3 +347,110 @@ def test_whole_menu_visibility(client: TestClient, session: Session) -> None:
     empty = make_venue(session)
     body = client.get(f"{URL}/{empty.id}/menu").json()
     assert body == {"venue_id": str(empty.id), "version": 0, "menus": []}
+
+
+def _food(description: str, dishes: list[str]) -> dict[str, Any]:
+    return {
+        "name": "Food",
+        "description": description,
+        "categories": [
+            {"name": "Mains", "items": [{"name": d, "price_minor": 20_000} for d in dishes]},
+        ],
+    }
+
+
+@pytest.mark.parametrize("commit_after", ["venue", "menu"])
+def test_whole_menu_and_its_etag_come_from_one_snapshot(
+    client: TestClient, session: Session, engine: Engine, commit_after: str
+) -> None:
+    """Another connection commits an import while the menu is being read (right after
+    the guard read the venue, or right after the first statement reading the menus):
+    the body and its ETag are the old menu entirely or the new one entirely."""
+    with Session(engine, expire_on_commit=False) as setup:
+        venue = make_venue(setup)
+        old_doc = menu_import.validate(_food("Old", ["Dal", "Rice"]))
+        menu_import.apply(setup, venue=venue, menu=old_doc, replace=False)
+        setup.commit()
+    venue_id = venue.id
+    url = f"{URL}/{venue_id}/menu"
+    new_doc = menu_import.validate(_food("New", ["Biryani", "Korma", "Naan"]))
+    trigger = re.compile(rf"\bFROM {commit_after}\b")
+    fired: list[str] = []
+
+    def commit_an_import(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if fired or not trigger.search(statement):
+            return
+        fired.append(statement)
+        with Session(engine) as other:
+            target = other.get(Venue, venue_id)
+            assert target is not None
+            menu_import.apply(other, venue=target, menu=new_doc, replace=True)
+            other.commit()
+
+    try:
+        menu_crud.menu_cache.clear()
+        old = client.get(url)
+        assert old.status_code == 200, old.text
+        menu_crud.menu_cache.clear()
+        reader = session.connection()
+        event.listen(reader, "after_cursor_execute", commit_an_import)
+        try:
+            racing = client.get(url)
+        finally:
+            event.remove(reader, "after_cursor_execute", commit_an_import)
+        assert fired, "the concurrent import never ran"
+        assert racing.status_code == 200, racing.text
+        # Cached under the version it is tagged with.
+        version = racing.json()["version"]
+        assert racing.headers["ETag"] == menu_crud.etag(venue_id=venue_id, version=version)
+        assert menu_crud.menu_cache.get((venue_id, version)) == racing.content
+        menu_crud.menu_cache.clear()
+        new = client.get(url)
+        assert new.status_code == 200, new.text
+
+        assert old.headers["ETag"] != new.headers["ETag"]
+        assert [i["name"] for i in old.json()["menus"][0]["categories"][0]["items"]] == [
+            "Dal",
+            "Rice",
+        ]
+        assert new.json()["menus"][0]["description"] == "New"
+        expected = new if commit_after == "venue" else old
+        assert racing.json() == expected.json()
+        assert racing.headers["ETag"] == expected.headers["ETag"]
+    finally:
+        menu_crud.menu_cache.clear()
+        with Session(engine) as cleanup:
+            cleanup.execute(sa.delete(Venue).where(col(Venue.id) == venue_id))
+            cleanup.commit()
+
+
+def test_whole_menu_tree_leaves_out_rows_whose_parent_is_missing() -> None:
+    menus = [{"id": "m1", "name": "Food", "description": None, "display_order": 0}]
+
+    def category(id_: str, menu_id: str, parent_id: str | None) -> dict[str, Any]:
+        return {
+            "id": id_,
+            "menu_id": menu_id,
+            "parent_id": parent_id,
+            "name": id_,
+            "description": None,
+            "display_order": 0,
+        }
+
+    categories = [
+        category("c1", "m1", None),
+        category("lost", "gone", None),  # its menu is not among the rows
+        category("s1", "m1", "c1"),
+        category("orphan", "m1", "gone"),  # its parent is not among the rows
+        category("deep", "m1", "s1"),  # a subcategory of a subcategory
+    ]
+    items = [
+        {"id": "i1", "category_id": "s1", "name": "Dal"},
+        {"id": "i2", "category_id": "gone", "name": "Lost"},  # its category is not either
+    ]
+    [food] = menu_crud.assemble_tree(menus, categories, items)
+    [c1] = food["categories"]
+    assert c1["id"] == "c1"
+    assert [s["id"] for s in c1["subcategories"]] == ["s1"]
+    assert c1["subcategories"][0]["subcategories"] == []
+    assert c1["subcategories"][0]["items"] == [items[0]]
