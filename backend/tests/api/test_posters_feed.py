@@ -20,7 +20,7 @@ from app.crud import poster as poster_crud
 from app.models import Event, EventStatus, Venue
 from app.models.base import utcnow
 from app.models.poster import Poster
-from tests.factories import make_venue
+from tests.factories import auth_headers, make_user, make_venue
 from tests.factories.posters import make_event, make_poster
 from tests.services.test_geo_index import destination
 from tests.utils import QueryCounter, assert_error
@@ -115,6 +115,30 @@ def test_feed_follows_the_venue_when_it_moves(client: TestClient, session: Sessi
 
     assert feed(client, *CITY) == []
     assert {i["id"] for i in feed(client, *moved_to)} == {str(poster.id), str(event_poster.id)}
+
+
+@pytest.mark.parametrize("bearing", [0, 90])  # latitude only, then longitude only
+def test_moving_the_venue_through_the_api_moves_its_posters(
+    client: TestClient, session: Session, bearing: float
+) -> None:
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner, latitude=CITY[0], longitude=CITY[1])
+    poster = make_poster(session, venue=venue, radius_m=1000)
+    event_poster = make_poster(
+        session, venue=venue, event=make_event(session, venue=venue), radius_m=1000
+    )
+    assert {i["id"] for i in feed(client, *CITY)} == {str(poster.id), str(event_poster.id)}
+    moved_to = destination(*CITY, bearing, 10_000)
+    changed = {"latitude": moved_to[0]} if bearing == 0 else {"longitude": moved_to[1]}
+
+    response = client.patch(f"/api/v1/venues/{venue.id}", json=changed, headers=auth_headers(owner))
+    assert response.status_code == 200, response.text
+
+    here = (response.json()["latitude"], response.json()["longitude"])
+    assert feed(client, *CITY) == []
+    items = feed(client, *here)
+    assert {i["id"] for i in items} == {str(poster.id), str(event_poster.id)}
+    assert all(math.isclose(i["distance_m"], 0, abs_tol=1e-6) for i in items)
 
 
 def test_feed_is_one_query(client: TestClient, session: Session, queries: QueryCounter) -> None:
