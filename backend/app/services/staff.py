@@ -20,7 +20,7 @@ from app.crud import membership as membership_crud
 from app.crud import venue as venue_crud
 from app.models import User, Venue, VenueMembership, VenueRole
 from app.models.venue import VenueInvite
-from app.providers import email as email_provider
+from app.services.auth import PendingEmail
 
 INVITE_TTL = timedelta(days=7)
 
@@ -31,8 +31,10 @@ def invite_link(token: str) -> str:
 
 def invite(
     session: Session, *, venue: Venue, email: str, role: VenueRole, invited_by: User, now: datetime
-) -> VenueInvite:
-    """Invite `email` to the venue with `role` and email them a single-use link."""
+) -> tuple[VenueInvite, PendingEmail]:
+    """Invite `email` to the venue with `role`: the invitation, and the email with its
+    single-use link for the caller to `deliver` once committed (a slow or broken mail
+    server never holds the request's database connection or leaves a dead link)."""
     email = email.strip().lower()
     for member in venue_crud.list_members(session, venue=venue):
         if member.email is not None and member.email.lower() == email:
@@ -48,7 +50,7 @@ def invite(
         expires_at=now + INVITE_TTL,
         now=now,
     )
-    email_provider.send_email(
+    message = PendingEmail(
         to=email,
         template="venue_invite",
         context={
@@ -59,7 +61,7 @@ def invite(
             "expires_at": created.expires_at.strftime("%d %b %Y %H:%M UTC"),
         },
     )
-    return created
+    return created, message
 
 
 def accept(session: Session, *, token: str, user: User, now: datetime) -> VenueMembership:

@@ -2,7 +2,8 @@
 
 The world's venue is a verified, active food court with an owner, a manager and
 a staff member; `other_owner` owns another venue; `consumer` signs in with a
-phone; `admin` is a platform admin who belongs to no venue. Later issues add their routes in their own modules the same way.
+phone; `admin` is a platform admin who belongs to no venue. Later issues add their
+routes in their own modules the same way.
 """
 
 from __future__ import annotations

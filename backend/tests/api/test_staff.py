@@ -239,3 +239,15 @@ def test_staff_can_leave(client: TestClient, session: Session) -> None:
     add_member(session, venue=venue, user=staff, role=VenueRole.STAFF)
     assert client.post(f"{URL}/{venue.id}/leave", headers=auth_headers(staff)).status_code == 204
     assert_error(client.post(f"{URL}/{venue.id}/leave", headers=auth_headers(staff)), 404)
+
+
+@pytest.mark.usefixtures("smtp_down")
+def test_an_invitation_is_kept_when_the_mail_server_is_down(
+    client: TestClient, session: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner)
+    invite(client, venue, owner, "later@example.com", "staff")  # 201 all the same
+    assert "email venue_invite to later@example.com not sent" in caplog.text
+    pending = client.get(f"{URL}/{venue.id}/invites", headers=auth_headers(owner)).json()
+    assert [p["email"] for p in pending] == ["later@example.com"]

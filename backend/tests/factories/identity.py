@@ -45,6 +45,22 @@ def mail_outbox() -> Iterator[list[email_provider.EmailMessage]]:
 
 
 @pytest.fixture
+def smtp_down() -> Iterator[None]:
+    """The SMTP backend pointed at a loopback port where nothing listens."""
+    import socket
+
+    from app.core.config import settings
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    down = settings.model_copy(update={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port})
+    email_provider.set_backend(email_provider.SMTPBackend(down))
+    yield
+    email_provider.set_backend(None)
+
+
+@pytest.fixture
 def sms_gateway() -> Iterator[FakeSmsGateway]:
     """A fake MSG91 gateway on loopback, wired in as the SMS provider."""
     with FakeSmsGateway() as gateway:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, BackgroundTasks, status
 
 from app.api.deps import CurrentUser, ManagedVenue, OwnedVenue, SessionDep, StaffedVenue
 from app.crud import invite as invite_crud
@@ -20,6 +20,7 @@ from app.schema.venue import (
     MemberRoleUpdate,
     MembershipRead,
 )
+from app.services import auth as auth_service
 from app.services import staff as staff_service
 
 router = APIRouter(tags=["staff"])
@@ -67,14 +68,19 @@ def leave_venue(venue: StaffedVenue, session: SessionDep, user: CurrentUser) -> 
     "/venues/{venue_id}/invites", response_model=InviteRead, status_code=status.HTTP_201_CREATED
 )
 def invite_member(
-    venue: OwnedVenue, data: InviteCreate, session: SessionDep, user: CurrentUser
+    venue: OwnedVenue,
+    data: InviteCreate,
+    session: SessionDep,
+    user: CurrentUser,
+    background: BackgroundTasks,
 ) -> VenueInvite:
     """Invite someone by email with a role (owners): they get a single-use link that
     expires in 7 days. Inviting the same address again replaces the pending invitation."""
-    invite = staff_service.invite(
+    invite, email = staff_service.invite(
         session, venue=venue, email=data.email, role=data.role, invited_by=user, now=utcnow()
     )
     session.commit()
+    background.add_task(auth_service.deliver, email)
     return invite
 
 
