@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Query
@@ -47,6 +47,31 @@ def _check_https_url(value: str) -> str:
         raise ValueError("Must be an https:// URL")
     return value
 
+
+NUL_MESSAGE = "Text may not contain NUL (\\u0000) characters"
+
+
+def has_nul(value: Any) -> bool:
+    """Whether a string anywhere in plain data (dicts, lists, tuples, sets) holds a NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(has_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    return value
+
+
+NoNul = AfterValidator(_refuse_nul)
+"""Refuses text holding a NUL (PostgreSQL text cannot), with the field's own path, so
+the other problems of the request are reported too. Put it after the field's length
+constraints (which then stay string constraints): Annotated[str, Field(max_length=100), NoNul]."""
 
 HttpLink = Annotated[
     str,

@@ -9,7 +9,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from app.models.menu import DietMarker
-from app.schema.common import HttpLink
+from app.schema.common import HttpLink, NoNul
 from app.schema.venue import Currency, MoneyMinor, RequestModel
 
 
@@ -27,16 +27,20 @@ def _clean_words(values: list[str]) -> list[str]:
     return cleaned
 
 
-MenuName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_strip_required)]
-ItemName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_strip_required)]
-Description = Annotated[str | None, Field(default=None, max_length=2000)]
+MenuName = Annotated[
+    str, Field(min_length=1, max_length=100), NoNul, AfterValidator(_strip_required)
+]
+ItemName = Annotated[
+    str, Field(min_length=1, max_length=200), NoNul, AfterValidator(_strip_required)
+]
+Description = Annotated[str | None, Field(default=None, max_length=2000), NoNul]
 Ingredients = Annotated[
-    list[Annotated[str, Field(max_length=100)]],
+    list[Annotated[str, Field(max_length=100), NoNul]],
     Field(max_length=50),
     AfterValidator(_clean_words),
 ]
 Tags = Annotated[
-    list[Annotated[str, Field(max_length=50)]],
+    list[Annotated[str, Field(max_length=50), NoNul]],
     Field(max_length=20),
     AfterValidator(_clean_words),
 ]

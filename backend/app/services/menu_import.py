@@ -2,7 +2,8 @@
 
 Validation collects every problem at once, each with its path in the request
 body (the same shape as FastAPI's 422 errors): the field-level problems
-Pydantic finds plus the cross-entry rules it cannot see field by field (no two
+Pydantic finds (a NUL character in a text field among them, at that field's
+path) plus the cross-entry rules it cannot see field by field (no two
 categories, subcategories or items of one list with the same name). Nothing is
 written unless the whole document is valid; the writes then happen in the
 caller's transaction, which commits once.

@@ -121,6 +121,8 @@ def test_manager_builds_a_menu(client: TestClient, session: Session, team: Any) 
         {"name": ""},
         {"ingredients": ["  "]},
         {"surprise": True},
+        {"description": "nul \x00 byte"},
+        {"tags": ["craft", "nul\x00"]},
     ],
 )
 def test_item_validation(

@@ -108,6 +108,29 @@ def test_every_problem_is_reported_with_its_path_and_nothing_is_written(
     assert session.exec(select(Menu).where(Menu.venue_id == venue.id)).all() == []
 
 
+def test_a_nul_character_is_reported_at_its_path_next_to_the_other_problems(
+    client: TestClient, session: Session
+) -> None:
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner)
+    doc = document()
+    doc["description"] = "All\x00day"
+    doc["categories"][0]["items"][2]["name"] = "Starter\x002"
+    doc["categories"][1]["subcategories"][0]["items"][1]["tags"] = ["ok", "sp\x00icy"]
+    doc["categories"][2]["items"][0]["price_minor"] = -1
+    response = client.post(f"{URL}/{venue.id}/menus/import", json=doc, headers=auth_headers(owner))
+    body = assert_error(response, 422, "invalid")
+    problems = {tuple(problem["loc"]): problem["msg"] for problem in body["detail"]}
+    nul_paths = {
+        ("body", "description"),
+        ("body", "categories", 0, "items", 2, "name"),
+        ("body", "categories", 1, "subcategories", 0, "items", 1, "tags", 1),
+    }
+    assert set(problems) == {*nul_paths, ("body", "categories", 2, "items", 0, "price_minor")}
+    assert all("NUL" in problems[path] for path in nul_paths), problems
+    assert item_count(session, venue.id) == 0
+
+
 def test_shape_problems(client: TestClient, session: Session) -> None:
     owner = make_user(session)
     venue = make_venue(session, owner=owner)
