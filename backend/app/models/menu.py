@@ -1,7 +1,8 @@
 """Tables of the menu domain: menus, categories (one level of subcategories), items.
 
 Categories and items carry their `venue_id` as well as their parent, so the
-whole menu of a venue is read with one query per table, whatever its size.
+whole menu of a venue is read by venue in one statement (one snapshot), whatever
+its size.
 Every write to a venue's menus bumps `venue.menu_version` (the menu's ETag).
 """
 
