@@ -6,6 +6,7 @@ socia migrate           alembic upgrade head
 socia seed              demo data (idempotent)
 socia create-superuser  a platform admin
 socia openapi           write the OpenAPI spec to a file
+socia prune             delete poster data that can no longer matter (idempotent)
 """
 
 from __future__ import annotations
@@ -269,6 +270,45 @@ def openapi(
     spec = fastapi_app.openapi()
     output.write_text(json.dumps(spec, indent=2, sort_keys=False) + "\n")
     typer.echo(f"Wrote {output} ({len(spec.get('paths', {}))} paths).")
+
+
+@app.command()
+def prune(
+    expired_days: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Keep the geo cells of posters expired fewer than this many days ago"
+        ),
+    ] = 7,
+) -> None:
+    """Delete poster data that can no longer matter (safe to run again, e.g. daily):
+    impression/tap receipts too old to dedupe anything, and the geo cells of long-expired
+    posters (the posters and their counts stay)."""
+    from datetime import timedelta
+
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from app.core.db import session_scope
+    from app.crud import poster as poster_crud
+
+    load_settings()
+    _database_url()
+    try:
+        with session_scope() as session:
+            pruned = poster_crud.prune(session, expired_cells_kept=timedelta(days=expired_days))
+    except OperationalError as exc:
+        fail(f"the database failed: {str(exc.orig).strip().splitlines()[0]}", 3)
+    except ProgrammingError as exc:
+        problem = str(exc.orig).strip().splitlines()[0]
+        fail(f"the database is not migrated ({problem}); run `socia migrate` first")
+    typer.echo(
+        f"Removed {pruned.receipts} impression/tap receipts received before "
+        f"{pruned.receipts_before:%Y-%m-%d %H:%M} UTC."
+    )
+    typer.echo(
+        f"Removed {pruned.cells} geo cells of {pruned.posters} posters expired before "
+        f"{pruned.expired_before:%Y-%m-%d %H:%M} UTC."
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -9,18 +9,27 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import make_url
+import sqlalchemy as sa
+from sqlalchemy import Engine, make_url
+from sqlmodel import Session, col, func, select
 from typer.testing import CliRunner
 
 from app import cli
 from app.core.config import BACKEND_DIR
+from app.models import Venue
+from app.models.base import utcnow
+from app.models.poster import PosterCell, PosterEventReceipt, PosterInteraction
 from tests.conftest import TestDatabase
+from tests.factories import make_venue
+from tests.factories.posters import make_poster
 
 STRONG_SECRET = "k" * 40
 UNREACHABLE_DB = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
@@ -177,12 +186,81 @@ def test_bad_settings_name_the_field(command: str) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["migrate", "seed"])
+@pytest.mark.parametrize("command", ["migrate", "seed", "prune"])
 def test_unreachable_database(command: str) -> None:
     result = socia(command, DATABASE_URL=UNREACHABLE_DB)
     assert result.returncode == 3
     assert "cannot reach the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_prune_removes_stale_poster_data_and_is_idempotent(
+    engine: Engine, test_database: TestDatabase
+) -> None:
+    now = utcnow()
+    with Session(engine) as setup:
+        venue = make_venue(setup)
+        live = make_poster(setup, venue=venue)
+        expired = make_poster(
+            setup,
+            venue=venue,
+            starts_at=now - timedelta(days=40),
+            expires_at=now - timedelta(days=10),
+        )
+        receipt_id = uuid.uuid4()
+        stale_receipt = PosterEventReceipt(
+            client_event_id=receipt_id,
+            poster_id=live.id,
+            kind=PosterInteraction.TAP,
+            received_at=now - timedelta(days=40),
+        )
+        setup.add(stale_receipt)
+        setup.commit()
+        venue_id, live_id, expired_id = venue.id, live.id, expired.id
+        expired_cells = _cell_count(setup, expired_id)
+
+    try:
+        kept = socia("prune", "--expired-days", "30", DATABASE_URL=test_database.url)
+        assert kept.returncode == 0, kept.stderr
+        assert "Removed 1 impression/tap receipts received before" in kept.stdout
+        assert "Removed 0 geo cells of 0 posters expired before" in kept.stdout
+
+        pruned = socia("prune", DATABASE_URL=test_database.url)
+        assert pruned.returncode == 0, pruned.stderr
+        assert "Removed 0 impression/tap receipts" in pruned.stdout
+        assert f"Removed {expired_cells} geo cells of 1 posters expired before" in pruned.stdout
+        with Session(engine) as check:
+            assert _cell_count(check, expired_id) == 0
+            assert _cell_count(check, live_id) > 0
+            assert check.get(PosterEventReceipt, receipt_id) is None
+
+        again = socia("prune", DATABASE_URL=test_database.url)
+        assert again.returncode == 0, again.stderr
+        assert "Removed 0 impression/tap receipts" in again.stdout
+        assert "Removed 0 geo cells of 0 posters" in again.stdout
+    finally:
+        with Session(engine) as cleanup:
+            cleanup.execute(sa.delete(Venue).where(col(Venue.id) == venue_id))
+            cleanup.commit()
+
+
+def _cell_count(session: Session, poster_id: uuid.UUID) -> int:
+    return session.exec(
+        select(func.count()).select_from(PosterCell).where(col(PosterCell.poster_id) == poster_id)
+    ).one()
+
+
+def test_prune_on_a_database_never_migrated(scratch_url: str) -> None:
+    result = socia("prune", DATABASE_URL=scratch_url)
+    assert result.returncode == 1
+    assert "run `socia migrate` first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_prune_is_listed_in_the_help() -> None:
+    result = CliRunner().invoke(cli.app, ["prune", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--expired-days" in result.output
 
 
 def test_serve_with_unreachable_database(unused_port: int) -> None:

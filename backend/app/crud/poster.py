@@ -10,12 +10,14 @@ import math
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from app.core.errors import Conflict, NotFound, Unprocessable
@@ -52,6 +54,14 @@ from app.services import geo_index
 FEED_RESOLUTIONS = geo_index.resolutions_for_radii(MIN_RADIUS_M, MAX_RADIUS_M)
 # Impressions and taps older than this are not counted (a device that was offline long).
 COUNTING_WINDOW = timedelta(days=30)
+# ... nor those dated further ahead than this (a device clock that is a little fast is fine).
+MAX_CLOCK_AHEAD = timedelta(minutes=5)
+# A receipt dedupes retries of events that can still be counted: an event is received at
+# most MAX_CLOCK_AHEAD before it occurred, and refused COUNTING_WINDOW after, so a receipt
+# older than this can no longer match anything countable (one day to spare).
+RECEIPTS_KEPT = COUNTING_WINDOW + MAX_CLOCK_AHEAD + timedelta(days=1)
+# The geo cells of a poster that expired longer ago than this are pruned (not the poster).
+EXPIRED_CELLS_KEPT = timedelta(days=7)
 MAX_STATS_DAYS = 366
 
 
@@ -170,12 +180,17 @@ def update(session: Session, *, venue: Venue, poster: Poster, data: PosterUpdate
     if starts_at >= expires_at:
         raise Unprocessable("starts_at must be before expires_at")
     radius_changed = "radius_m" in changes and changes["radius_m"] != poster.radius_m
+    # An expired poster's cells may have been pruned (`prune`): extending it writes them again.
+    revived = "expires_at" in changes and poster.expires_at <= utcnow()
     # Lock the venue before the poster row is written (see `_locked_position`).
-    position = _locked_position(session, venue_id=venue.id) if radius_changed else None
+    recover = radius_changed or revived
+    position = _locked_position(session, venue_id=venue.id) if recover else None
     for name, value in changes.items():
         setattr(poster, name, value)
     session.add(poster)
     if position is not None:
+        # The poster row first: a prune in progress finishes before the cells are written.
+        session.flush()
         _write_cells(session, poster=poster, latitude=position[0], longitude=position[1])
     session.flush()
     return poster
@@ -295,6 +310,8 @@ def record_events(
 ) -> PosterEventBatchResult:
     """Count a batch of impressions and taps, each client event id once ever.
 
+    Events of unknown posters, or dated outside [now - COUNTING_WINDOW, now +
+    MAX_CLOCK_AHEAD], are ignored (counted in `ignored`, no receipt kept).
     The receipt insert (`ON CONFLICT DO NOTHING RETURNING`) decides atomically
     which events are new, even when the same batch is retried concurrently; the
     counters are then incremented in key order (no deadlocks between batches).
@@ -310,9 +327,11 @@ def record_events(
             .where(col(Poster.id).in_(poster_ids))
         ).all()
     }
-    oldest = now - COUNTING_WINDOW
+    oldest, newest = now - COUNTING_WINDOW, now + MAX_CLOCK_AHEAD
     countable = [
-        event for event in batch.events if event.poster_id in zones and event.occurred_at >= oldest
+        event
+        for event in batch.events
+        if event.poster_id in zones and oldest <= event.occurred_at <= newest
     ]
     ignored = len(batch.events) - len(countable)
     if not countable:
@@ -323,7 +342,12 @@ def record_events(
             pg.insert(PosterEventReceipt)
             .values(
                 [
-                    {"client_event_id": e.id, "poster_id": e.poster_id, "kind": e.kind.value}
+                    {
+                        "client_event_id": e.id,
+                        "poster_id": e.poster_id,
+                        "kind": e.kind.value,
+                        "received_at": now,
+                    }
                     for e in sorted(countable, key=lambda e: e.id)
                 ]
             )
@@ -366,6 +390,66 @@ def record_events(
     session.flush()
     return PosterEventBatchResult(
         accepted=len(new), duplicates=len(countable) - len(new), ignored=ignored
+    )
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What `prune` removed."""
+
+    receipts: int
+    cells: int
+    posters: int  # whose cells were removed
+    receipts_before: datetime
+    expired_before: datetime
+
+
+def prune(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    expired_cells_kept: timedelta = EXPIRED_CELLS_KEPT,
+) -> Pruned:
+    """Delete what can no longer matter; safe to run at any time, and again.
+
+    - event receipts received before `now - RECEIPTS_KEPT`: the events they could
+      dedupe are older than the counting window and refused anyway;
+    - the geo cells of posters that expired before `now - expired_cells_kept` (the
+      posters and their counts stay; extending one writes its cells again, see `update`).
+
+    A poster locked by a request in progress (an update, a venue move) is skipped,
+    never waited for: the next run takes it.
+    """
+    now = now or utcnow()
+    receipts_before = now - RECEIPTS_KEPT
+    expired_before = now - expired_cells_kept
+    receipts = session.exec(
+        sa.delete(PosterEventReceipt).where(col(PosterEventReceipt.received_at) < receipts_before)
+    ).rowcount
+    cell = aliased(PosterCell)
+    has_cells = sa.exists().where(col(cell.poster_id) == col(Poster.id)).correlate(Poster)
+    expired = (
+        select(Poster.id)
+        .where(col(Poster.expires_at) < expired_before, has_cells)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    deleted = (
+        session.exec(
+            sa.delete(PosterCell)
+            .where(col(PosterCell.poster_id).in_(expired))
+            .returning(col(PosterCell.poster_id))
+        )
+        .scalars()
+        .all()
+    )
+    session.flush()
+    return Pruned(
+        receipts=receipts,
+        cells=len(deleted),
+        posters=len(set(deleted)),
+        receipts_before=receipts_before,
+        expired_before=expired_before,
     )
 
 

@@ -189,7 +189,10 @@ class PosterEventBatch(BaseModel):
 class PosterEventBatchResult(BaseModel):
     accepted: int = Field(description="Counted now")
     duplicates: int = Field(description="Already counted (sent before)")
-    ignored: int = Field(description="Unknown poster, or older than the counting window")
+    ignored: int = Field(
+        description="Unknown poster, older than the counting window (30 days), "
+        "or dated more than 5 minutes ahead of the server's clock"
+    )
 
 
 class InteractionCounts(BaseModel):

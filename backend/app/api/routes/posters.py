@@ -151,7 +151,12 @@ def limit_poster_events(request: Request) -> None:
 )
 def record_poster_events(batch: PosterEventBatch, session: SessionDep) -> PosterEventBatchResult:
     """Impressions and taps from the app, in batches. Each event's `id` is counted once:
-    sending a batch again after a timeout is safe."""
+    sending a batch again after a timeout is safe.
+
+    Events are judged one by one; the batch is never refused for them. An event of an
+    unknown (deleted) poster, one that occurred more than 30 days ago, or one dated more
+    than 5 minutes ahead of the server's clock (a device clock set wrong) is not counted
+    and adds to `ignored`; an event sent before adds to `duplicates`."""
     result = poster_crud.record_events(session, batch=batch)
     session.commit()
     return result
