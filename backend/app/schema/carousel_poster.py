@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.core.config import settings
 from app.models.base import utcnow
 from app.models.poster import MAX_PRIORITY, MAX_RADIUS_M, MIN_RADIUS_M, PosterInteraction
 from app.schema.common import MAX_URL_LENGTH, HttpsUrl
@@ -32,13 +33,16 @@ def _check_no_spaces(value: str) -> None:
 
 
 def _deep_link(value: str) -> str:
+    """An app link in the app's own scheme (`APP_DEEP_LINK_SCHEME`, as QR codes use),
+    or an https:// URL."""
     _check_no_spaces(value)
-    if value.lower().startswith("socia://") and len(value) > len("socia://"):
+    app_prefix = f"{settings.APP_DEEP_LINK_SCHEME}://"
+    if value.lower().startswith(app_prefix.lower()) and len(value) > len(app_prefix):
         return value
     parts = urlsplit(value)
     if parts.scheme.lower() == "https" and parts.hostname:
         return value
-    raise ValueError("must be an app link (socia://...) or an https:// URL")
+    raise ValueError(f"must be an app link ({app_prefix}...) or an https:// URL")
 
 
 DeepLink = Annotated[str, Field(max_length=MAX_URL_LENGTH), AfterValidator(_deep_link)]

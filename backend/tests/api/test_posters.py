@@ -113,6 +113,29 @@ def test_create_rejects_bad_posters_with_a_clear_422(
     assert message in str(error["detail"]), error
 
 
+def test_deep_links_use_the_configured_app_scheme(
+    client: TestClient,
+    manager_world: tuple[Any, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.core.config import settings
+
+    monkeypatch.setattr(settings, "APP_DEEP_LINK_SCHEME", "sociastaging")
+    venue, headers = manager_world
+
+    def create(deep_link: str) -> Any:
+        body = poster_payload(venue_id=str(venue.id), deep_link=deep_link)
+        return client.post(url(venue.id), json=body, headers=headers)
+
+    for accepted in ("sociastaging://venue/1", "SociaStaging://event/2", "https://socia.app/e/3"):
+        response = create(accepted)
+        assert response.status_code == 201, response.text
+        assert response.json()["deep_link"] == accepted
+    for refused in ("socia://venue/1", "sociastaging://", "sociastagingx://venue/1"):
+        error = assert_error(create(refused), 422, "invalid")
+        assert "sociastaging://" in str(error["detail"]), error
+
+
 def test_create_for_another_venue_id_is_422(
     client: TestClient, session: Session, manager_world: tuple[Any, dict[str, str]]
 ) -> None:
