@@ -11,7 +11,11 @@ from tests.factories.posters import make_poster, poster_payload
 
 VENUE_POSTERS = "/api/v1/venues/{venue_id}/posters"
 ONE_POSTER = VENUE_POSTERS + "/{poster_id}"
+# Cross-venue: the other venue's poster through this venue's path (this venue's owner and
+# manager pass the venue guard), and this venue's poster through the other venue's path
+# (the other venue's owner passes it). Either way the poster is not found.
 OTHER_VENUES_POSTER = "/api/v1/venues/{venue_id}/posters/{other_poster_id}"
+OURS_VIA_OTHER_VENUE = "/api/v1/venues/{other_venue_id}/posters/{poster_id}"
 
 
 @pytest.fixture
@@ -22,6 +26,7 @@ def world(session: Session) -> World:
 def add_posters(world: World) -> None:
     world.ids["poster_id"] = make_poster(world.session, venue=world.venue).id
     world.ids["other_poster_id"] = make_poster(world.session, venue=world.other_venue).id
+    world.ids["other_venue_id"] = world.other_venue.id
 
 
 MANAGERS_ONLY = expect(
@@ -34,6 +39,18 @@ MANAGERS_DELETE = expect(
     owner=204, manager=204, staff=403, other_owner=404, consumer=404, anonymous=401
 )
 NOBODY = expect(owner=404, manager=404, staff=403, other_owner=404, consumer=404, anonymous=401)
+NOBODY_THERE = expect(
+    owner=404, manager=404, staff=404, other_owner=404, consumer=404, anonymous=401
+)
+# Every route that takes a poster id, with a body where it needs one.
+POSTER_ROUTES: list[tuple[str, str, dict[str, object] | None]] = [
+    ("GET", "", None),
+    ("PATCH", "", {"priority": 5}),
+    ("POST", "/pause", None),
+    ("POST", "/resume", None),
+    ("GET", "/stats", None),
+    ("DELETE", "", None),
+]
 
 CASES = [
     Case(
@@ -49,10 +66,15 @@ CASES = [
     Case("POST", ONE_POSTER + "/resume", MANAGERS_ONLY, setup=add_posters),
     Case("GET", ONE_POSTER + "/stats", MANAGERS_ONLY, setup=add_posters),
     Case("DELETE", ONE_POSTER, MANAGERS_DELETE, setup=add_posters),
-    # Another venue's poster through this venue's path: nobody finds it.
-    Case("GET", OTHER_VENUES_POSTER, NOBODY, setup=add_posters),
-    Case("PATCH", OTHER_VENUES_POSTER, NOBODY, body={"priority": 5}, setup=add_posters),
-    Case("DELETE", OTHER_VENUES_POSTER, NOBODY, setup=add_posters),
+    # Cross-venue, every poster route: nobody finds a poster through another venue's path.
+    *(
+        Case(method, OTHER_VENUES_POSTER + suffix, NOBODY, body=body, setup=add_posters)
+        for method, suffix, body in POSTER_ROUTES
+    ),
+    *(
+        Case(method, OURS_VIA_OTHER_VENUE + suffix, NOBODY_THERE, body=body, setup=add_posters)
+        for method, suffix, body in POSTER_ROUTES
+    ),
     # The feed is public.
     Case(
         "GET",
