@@ -46,7 +46,7 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_token(
+async def get_token(  # async: no I/O, so no worker-thread hop
     form_token: Annotated[str | None, Depends(oauth2_scheme)],
     pasted: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> str | None:
