@@ -102,19 +102,13 @@ def venue_role_guard(minimum: VenueRole) -> Callable[..., Venue]:
     answer, so nothing leaks); members below `minimum` get a 403. Platform admins
     pass every check.
     """
-    from app.crud import membership as membership_crud
+    from app.crud import venue as venue_crud
 
     def guard(venue_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Venue:
         venue = session.get(Venue, venue_id)
         if venue is None:
             raise NotFound("venue")
-        if user.is_superuser:
-            return venue
-        role = membership_crud.get_role(session, venue_id=venue.id, user_id=user.id)
-        if role is None:
-            raise NotFound("venue")
-        if not role.includes(minimum):
-            raise PermissionDenied(f"This needs the {minimum.value} role at this venue")
+        venue_crud.require_role(session, venue=venue, user=user, minimum=minimum)
         return venue
 
     guard.__name__ = f"require_venue_{minimum.value}"

@@ -248,22 +248,27 @@ def list_qsrs(session: Session, *, food_court: Venue, viewer: User | None) -> Se
 # --- writing ----------------------------------------------------------------------------
 
 
-def _require_role(session: Session, *, venue: Venue, user: User, minimum: VenueRole) -> None:
-    """The same rule as the route guards, for a second venue named in a request."""
+def require_role(
+    session: Session, *, venue: Venue, user: User, minimum: VenueRole, named: bool = False
+) -> None:
+    """The venue rule of every guard: platform admins pass; non-members get a 404 (the
+    venue's existence does not leak); members below `minimum` a 403 (naming the venue
+    when `named`, for a second venue in a request)."""
     if user.is_superuser:
         return
     role = membership_crud.get_role(session, venue_id=venue.id, user_id=user.id)
     if role is None:
         raise NotFound("venue")
     if not role.includes(minimum):
-        raise PermissionDenied(f"This needs the {minimum.value} role at {venue.name}")
+        where = venue.name if named else "this venue"
+        raise PermissionDenied(f"This needs the {minimum.value} role at {where}")
 
 
 def _food_court_for(session: Session, *, food_court_id: uuid.UUID, user: User) -> Venue:
     food_court = session.get(Venue, food_court_id)
     if food_court is None:
         raise NotFound("food court")
-    _require_role(session, venue=food_court, user=user, minimum=VenueRole.MANAGER)
+    require_role(session, venue=food_court, user=user, minimum=VenueRole.MANAGER, named=True)
     if food_court.kind != VenueKind.FOOD_COURT:
         raise Conflict(f"{food_court.name} is a {food_court.kind.value}, not a food court")
     return food_court
@@ -395,7 +400,7 @@ def get_qsr_for_manager(session: Session, *, qsr_id: uuid.UUID, user: User) -> V
     qsr = session.get(Venue, qsr_id)
     if qsr is None:
         raise NotFound("venue")
-    _require_role(session, venue=qsr, user=user, minimum=VenueRole.MANAGER)
+    require_role(session, venue=qsr, user=user, minimum=VenueRole.MANAGER, named=True)
     return qsr
 
 

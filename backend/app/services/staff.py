@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 
 from app.core.config import settings
-from app.core.errors import Conflict, NotFound, PermissionDenied
+from app.core.errors import Conflict, PermissionDenied
 from app.crud import invite as invite_crud
 from app.crud import membership as membership_crud
 from app.crud import venue as venue_crud
@@ -89,13 +89,7 @@ def _lock_as(session: Session, *, venue: Venue, acting: User, needs: VenueRole) 
     guard saw: an owner demoted or removed by another owner a moment ago must not go
     on changing staff."""
     venue_crud.lock(session, venue=venue)
-    if acting.is_superuser:
-        return
-    role = membership_crud.get_role(session, venue_id=venue.id, user_id=acting.id)
-    if role is None:
-        raise NotFound("venue")
-    if not role.includes(needs):
-        raise PermissionDenied(f"This needs the {needs.value} role at this venue")
+    venue_crud.require_role(session, venue=venue, user=acting, minimum=needs)
 
 
 def change_role(
