@@ -3,9 +3,10 @@ every worker), memory otherwise.
 
     ratelimit.hit("otp-request-phone", phone, settings.OTP_REQUEST_LIMIT_PER_PHONE)
 
-raises `TooManyRequests` (429 with `Retry-After`) once the limit is used up. A
-limit that only counts failures checks first with `check(...)` and calls `hit`
-after a failure.
+raises `TooManyRequests` (429 with `Retry-After`) once the limit is used up;
+`allow(...)` counts the same way and answers a bool. Attempts are counted before
+the work they guard (so parallel attempts cannot all pass a check made before the
+first is counted); a success may `clear` the counter.
 """
 
 from __future__ import annotations
@@ -69,21 +70,6 @@ def _retry_after(limiter: MovingWindowRateLimiter, item: RateLimitItem, key: lis
 
 
 DEFAULT_MESSAGE = "Too many attempts; try again later"
-
-
-def check(scope: str, identifier: str, limit: str, *, message: str = DEFAULT_MESSAGE) -> None:
-    """Raise 429 when the limit is already used up, without counting this call."""
-    if not settings.RATE_LIMIT_ENABLED:
-        return
-    item, key = parse(limit), [scope, identifier]
-    limiter = get_limiter()
-    try:
-        if not limiter.test(item, *key):
-            raise TooManyRequests(message, retry_after=_retry_after(limiter, item, key))
-    except TooManyRequests:
-        raise
-    except Exception:  # the store is down: fail open, the other defences still hold
-        logger.exception("rate limit store unavailable (%s)", scope)
 
 
 def allow(scope: str, identifier: str, limit: str) -> bool:

@@ -24,14 +24,12 @@ def test_hit_allows_up_to_the_limit_then_says_when_to_retry() -> None:
     ratelimit.hit("u", "k", "2/minute")
 
 
-def test_check_does_not_count_and_clear_forgets() -> None:
-    for _ in range(5):
-        ratelimit.check("t", "k", "1/minute")
+def test_clear_forgets() -> None:
     ratelimit.hit("t", "k", "1/minute")
     with pytest.raises(TooManyRequests):
-        ratelimit.check("t", "k", "1/minute")
+        ratelimit.hit("t", "k", "1/minute")
     ratelimit.clear("t", "k", "1/minute")
-    ratelimit.check("t", "k", "1/minute")
+    ratelimit.hit("t", "k", "1/minute")
 
 
 def test_counters_start_empty_in_each_test_part_one() -> None:
@@ -55,7 +53,6 @@ def test_disabled_limits_never_refuse(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(settings, "RATE_LIMIT_ENABLED", False)
     for _ in range(3):
         ratelimit.hit("t", "k", "1/hour")
-        ratelimit.check("t", "k", "1/hour")
         ratelimit.clear("t", "k", "1/hour")
 
 
@@ -66,7 +63,6 @@ def test_an_unreachable_store_fails_open(caplog: pytest.LogCaptureFixture) -> No
     try:
         ratelimit.hit("t", "k", "1/hour")
         ratelimit.hit("t", "k", "1/hour")
-        ratelimit.check("t", "k", "1/hour")
         ratelimit.clear("t", "k", "1/hour")
     finally:
         ratelimit.use_storage(None)
