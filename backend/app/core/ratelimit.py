@@ -33,7 +33,7 @@ _storage: Storage | None = None
 
 def _make_storage() -> Storage:
     if settings.REDIS_URL:
-        storage = storage_from_string(settings.REDIS_URL, key_prefix="socia-limits")
+        storage = storage_from_string(settings.REDIS_URL, key_prefix=settings.RATE_LIMIT_KEY_PREFIX)
         assert isinstance(storage, Storage)
         return storage
     return MemoryStorage()

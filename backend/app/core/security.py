@@ -17,11 +17,25 @@ from typing import Any
 
 import jwt
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
-from app.core.config import settings
+from app.core.config import Environment, settings
 
 ALGORITHM = "HS256"
-password_hash = PasswordHash.recommended()
+
+
+def _password_hasher() -> PasswordHash:
+    """pwdlib's recommended argon2id, except in the test suite.
+
+    Tests hash hundreds of passwords; argon2's cheapest parameters keep them fast
+    and still exercise the real hash and verify. No other environment gets them.
+    """
+    if settings.ENVIRONMENT == Environment.TEST:
+        return PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    return PasswordHash.recommended()
+
+
+password_hash = _password_hasher()
 # A hash of a random password, checked when an account is unknown so that a wrong
 # email and a wrong password take the same time.
 _DUMMY_HASH = password_hash.hash(secrets.token_urlsafe(16))
