@@ -1,7 +1,7 @@
 """Carousel posters: queries and single-entity rules.
 
 Every write of a poster's radius or position rewrites its H3 covering in
-`poster_cell` (see app/services/geo_index.py); the feed reads through it.
+`poster_cell` (see app/core/geo_index.py); the feed reads through it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
+from app.core import geo_index
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.geo import haversine_sql_bound
 from app.core.timezones import local_date, zone
@@ -48,7 +49,6 @@ from app.schema.carousel_poster import (
     PosterUpdate,
 )
 from app.schema.common import PageParams
-from app.services import geo_index
 
 # Every resolution a poster's covering can be at; the feed looks the caller up at each.
 FEED_RESOLUTIONS = geo_index.resolutions_for_radii(MIN_RADIUS_M, MAX_RADIUS_M)

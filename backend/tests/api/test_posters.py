@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from app.core import geo_index
 from app.models import EventStatus, VenueRole
 from app.models.base import utcnow
 from app.models.poster import Poster, PosterCell
-from app.services import geo_index
 from tests.factories import add_member, auth_headers, make_user, make_venue
 from tests.factories.posters import make_event, make_poster, poster_payload
 from tests.utils import QueryCounter, assert_error

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from app.core import geo_index
 from app.crud import poster as poster_crud
 from app.crud import venue as venue_crud
 from app.models import Venue
@@ -22,10 +23,9 @@ from app.models.base import utcnow
 from app.models.poster import Poster, PosterCell
 from app.schema.carousel_poster import PosterCreate, PosterUpdate
 from app.schema.venue import VenueUpdate
-from app.services import geo_index
+from tests.core.test_geo_index import destination
 from tests.factories import make_venue
 from tests.factories.posters import make_event, make_poster
-from tests.services.test_geo_index import destination
 
 OLD = (12.9716, 77.5946)
 NEW = destination(*OLD, 90, 10_000)

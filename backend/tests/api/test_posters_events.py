@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app.core import geo_index
 from app.crud import poster as poster_crud
 from app.models import User, Venue, VenueRole
 from app.models.base import utcnow
 from app.models.poster import PosterDailyStat
 from app.schema.carousel_poster import PosterEventBatch
-from app.services import geo_index
 from tests.factories import add_member, auth_headers, make_user, make_venue
 from tests.factories.posters import make_poster
 from tests.utils import assert_error

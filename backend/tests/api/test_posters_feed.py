@@ -20,9 +20,9 @@ from app.crud import poster as poster_crud
 from app.models import Event, EventStatus, Venue
 from app.models.base import utcnow
 from app.models.poster import Poster
+from tests.core.test_geo_index import destination
 from tests.factories import auth_headers, make_user, make_venue
 from tests.factories.posters import make_event, make_poster
-from tests.services.test_geo_index import destination
 from tests.utils import QueryCounter, assert_error
 
 CITY = (12.9716, 77.5946)

@@ -16,12 +16,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
+from app.core import geo_index
 from app.crud import poster as poster_crud
 from app.models import Venue
 from app.models.base import utcnow
 from app.models.poster import Poster, PosterCell, PosterEventReceipt
 from app.schema.carousel_poster import PosterEventBatch
-from app.services import geo_index
 from tests.factories import auth_headers, make_user, make_venue
 from tests.factories.posters import make_poster
 

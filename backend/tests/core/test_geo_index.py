@@ -10,9 +10,9 @@ import h3.api.basic_int as h3i
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core import geo_index
 from app.core.geo import EARTH_RADIUS_M, haversine_m
 from app.models.poster import MAX_RADIUS_M, MIN_RADIUS_M
-from app.services import geo_index
 
 
 def destination(
