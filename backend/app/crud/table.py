@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from app.core import table_token
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.security import InvalidToken
 from app.core.timezones import local_date
@@ -24,7 +25,6 @@ from app.schema.table import (
     TableScanReport,
     TableUpdate,
 )
-from app.services import qr
 
 # "T2" before "T10": by the label without digits, then its first number, then the label.
 _NATURAL_ORDER = (
@@ -143,7 +143,7 @@ def resolve_token(session: Session, *, token: str) -> tuple[VenueTable, Venue]:
     venues that are not public (not verified or not active) are all `NotFound`.
     """
     try:
-        claims = qr.decode_table_token(token)
+        claims = table_token.decode_table_token(token)
     except InvalidToken as exc:
         raise NotFound("table") from exc
     row = session.exec(

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.services import qr
+from app.core import table_token
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -69,7 +69,9 @@ class TableRead(BaseModel):
     @computed_field(description="The URL the table's QR code encodes")  # type: ignore[prop-decorator]
     @property
     def qr_url(self) -> str:
-        return qr.table_url(venue_id=self.venue_id, table_id=self.id, version=self.token_version)
+        return table_token.table_url(
+            venue_id=self.venue_id, table_id=self.id, version=self.token_version
+        )
 
 
 class TableResolved(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.services import qr
+from app.core import table_token
 from tests.authz import Actor, Case, World, check, expect
 from tests.authz import world as world  # the fixture
 from tests.factories.places import make_event, make_table
@@ -30,7 +30,7 @@ PUBLIC = expect(owner=200, manager=200, staff=200, other_owner=200, consumer=200
 def _table(w: World) -> None:
     table = make_table(w.session, venue=w.venue, label="M1")
     w.ids["table_id"] = table.id
-    w.ids["token"] = qr.encode_table_token(
+    w.ids["token"] = table_token.encode_table_token(
         venue_id=w.venue.id, table_id=table.id, version=table.token_version
     )
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlmodel import Session, select
 
+from app.core import table_token
 from app.core.config import settings
 from app.core.security import InvalidToken
 from app.crud import table as table_crud
@@ -30,7 +31,7 @@ def _setup(session: Session, **venue_fields: Any) -> tuple[User, Venue, VenueTab
 
 
 def _token(table: VenueTable) -> str:
-    return qr.encode_table_token(
+    return table_token.encode_table_token(
         venue_id=table.venue_id, table_id=table.id, version=table.token_version
     )
 
@@ -47,9 +48,9 @@ def _scans(session: Session, table: VenueTable) -> int:
 
 def test_token_round_trip_and_size() -> None:
     venue_id, table_id = uuid.uuid4(), uuid.uuid4()
-    token = qr.encode_table_token(venue_id=venue_id, table_id=table_id, version=7)
+    token = table_token.encode_table_token(venue_id=venue_id, table_id=table_id, version=7)
     assert re.fullmatch(r"[A-Za-z0-9_-]{63}", token)
-    claims = qr.decode_table_token(token)
+    claims = table_token.decode_table_token(token)
     assert (claims.venue_id, claims.table_id, claims.version) == (venue_id, table_id, 7)
 
 
@@ -59,30 +60,30 @@ def test_token_round_trip_and_size() -> None:
 )
 def test_malformed_tokens_are_rejected(bad: str) -> None:
     with pytest.raises(InvalidToken):
-        qr.decode_table_token(bad)
+        table_token.decode_table_token(bad)
 
 
 def test_every_altered_byte_is_rejected() -> None:
-    token = qr.encode_table_token(venue_id=uuid.uuid4(), table_id=uuid.uuid4(), version=1)
+    token = table_token.encode_table_token(venue_id=uuid.uuid4(), table_id=uuid.uuid4(), version=1)
     raw = bytearray(base64.urlsafe_b64decode(token + "="))
     for i in range(len(raw)):
         forged = bytearray(raw)
         forged[i] ^= 0x01
         forged_token = base64.urlsafe_b64encode(bytes(forged)).rstrip(b"=").decode()
         with pytest.raises(InvalidToken):
-            qr.decode_table_token(forged_token)
+            table_token.decode_table_token(forged_token)
 
 
 def test_codes_survive_a_key_rotation(monkeypatch: pytest.MonkeyPatch) -> None:
     venue_id, table_id = uuid.uuid4(), uuid.uuid4()
-    old = qr.encode_table_token(venue_id=venue_id, table_id=table_id, version=1)
+    old = table_token.encode_table_token(venue_id=venue_id, table_id=table_id, version=1)
     old_key = settings.SECRET_KEY
     monkeypatch.setattr(settings, "SECRET_KEY", SecretStr("a-brand-new-secret-key-" + "x" * 20))
     monkeypatch.setattr(settings, "PREVIOUS_SECRET_KEYS", [old_key])
-    assert qr.decode_table_token(old).table_id == table_id
+    assert table_token.decode_table_token(old).table_id == table_id
     monkeypatch.setattr(settings, "PREVIOUS_SECRET_KEYS", [])
     with pytest.raises(InvalidToken):
-        qr.decode_table_token(old)
+        table_token.decode_table_token(old)
 
 
 # Images and the sheet
@@ -261,10 +262,14 @@ def test_forged_revoked_and_unknown_codes(session: Session, client: TestClient) 
     _, venue, table = _setup(session)
     good = _token(table)
     forged = good[:-2] + ("AA" if not good.endswith("AA") else "BB")
-    wrong_version = qr.encode_table_token(venue_id=venue.id, table_id=table.id, version=2)
-    unknown_table = qr.encode_table_token(venue_id=venue.id, table_id=uuid.uuid4(), version=1)
+    wrong_version = table_token.encode_table_token(venue_id=venue.id, table_id=table.id, version=2)
+    unknown_table = table_token.encode_table_token(
+        venue_id=venue.id, table_id=uuid.uuid4(), version=1
+    )
     other_venue = make_venue(session)
-    wrong_venue = qr.encode_table_token(venue_id=other_venue.id, table_id=table.id, version=1)
+    wrong_venue = table_token.encode_table_token(
+        venue_id=other_venue.id, table_id=table.id, version=1
+    )
     for token in (forged, wrong_version, unknown_table, wrong_venue):
         assert client.get(f"/q/{token}").status_code == 404
         assert_error(client.get(f"/api/v1/tables/resolve/{token}"), 404, "not_found")

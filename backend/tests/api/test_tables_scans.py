@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from app.core import table_token
 from app.crud import table as table_crud
 from app.models import Venue, VenueKind, VenueStatus
 from app.models.table import VenueTable, VenueTableScanDay
-from app.services import qr
 from tests.factories import auth_headers, make_user, make_venue
 from tests.factories.places import make_table
 from tests.utils import assert_error
@@ -102,7 +102,7 @@ def test_concurrent_scans_are_all_counted(engine: Engine) -> None:
         setup.add(table)
         setup.commit()
         venue_id, table_id = venue.id, table.id
-    token = qr.encode_table_token(venue_id=venue_id, table_id=table_id, version=1)
+    token = table_token.encode_table_token(venue_id=venue_id, table_id=table_id, version=1)
 
     def scan_once(_: int) -> None:
         with Session(engine) as worker:
