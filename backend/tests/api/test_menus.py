@@ -15,7 +15,7 @@ from app.crud import menu as menu_crud
 from app.models import User, Venue, VenueRole
 from app.models.menu import MenuCategory, MenuItem
 from app.schema.menu import VenueMenuRead
-from app.services import menu_import
+from app.services import menu_import, menu_read
 from tests.factories import add_member, auth_headers, make_user, make_venue
 from tests.factories.menus import make_category, make_full_menu, make_item, make_menu
 from tests.utils import QueryCounter, assert_error
@@ -275,7 +275,7 @@ def test_reorder_one_request_per_list(client: TestClient, session: Session, team
 def test_whole_menu_bounded_queries_etag_and_304(
     client: TestClient, session: Session, queries: QueryCounter
 ) -> None:
-    menu_crud.menu_cache.clear()
+    menu_read.menu_cache.clear()
     venue = make_venue(session, owner=make_user(session))
     make_full_menu(session, venue=venue, items=300)
     drinks = make_menu(session, venue=venue, name="Drinks")
@@ -332,7 +332,7 @@ def test_whole_menu_bounded_queries_etag_and_304(
 def test_whole_menu_query_count_does_not_grow(
     client: TestClient, session: Session, queries: QueryCounter
 ) -> None:
-    menu_crud.menu_cache.clear()
+    menu_read.menu_cache.clear()
     small, large = make_venue(session), make_venue(session)
     make_full_menu(session, venue=small, items=5, categories=2)
     make_full_menu(session, venue=large, items=300, categories=30)
@@ -349,7 +349,7 @@ def test_whole_menu_query_count_signed_in(
     client: TestClient, session: Session, queries: QueryCounter
 ) -> None:
     """A signed-in consumer: the token's user is loaded too, and nothing else."""
-    menu_crud.menu_cache.clear()
+    menu_read.menu_cache.clear()
     venue = make_venue(session, owner=make_user(session))
     make_full_menu(session, venue=venue, items=300)
     url = f"{URL}/{venue.id}/menu"
@@ -419,10 +419,10 @@ def test_whole_menu_and_its_etag_come_from_one_snapshot(
             other.commit()
 
     try:
-        menu_crud.menu_cache.clear()
+        menu_read.menu_cache.clear()
         old = client.get(url)
         assert old.status_code == 200, old.text
-        menu_crud.menu_cache.clear()
+        menu_read.menu_cache.clear()
         reader = session.connection()
         event.listen(reader, "after_cursor_execute", commit_an_import)
         try:
@@ -433,9 +433,9 @@ def test_whole_menu_and_its_etag_come_from_one_snapshot(
         assert racing.status_code == 200, racing.text
         # Cached under the version it is tagged with.
         version = racing.json()["version"]
-        assert racing.headers["ETag"] == menu_crud.etag(venue_id=venue_id, version=version)
-        assert menu_crud.menu_cache.get((venue_id, version)) == racing.content
-        menu_crud.menu_cache.clear()
+        assert racing.headers["ETag"] == menu_read.etag(venue_id=venue_id, version=version)
+        assert menu_read.menu_cache.get((venue_id, version)) == racing.content
+        menu_read.menu_cache.clear()
         new = client.get(url)
         assert new.status_code == 200, new.text
 
@@ -449,7 +449,7 @@ def test_whole_menu_and_its_etag_come_from_one_snapshot(
         assert racing.json() == expected.json()
         assert racing.headers["ETag"] == expected.headers["ETag"]
     finally:
-        menu_crud.menu_cache.clear()
+        menu_read.menu_cache.clear()
         with Session(engine) as cleanup:
             cleanup.execute(sa.delete(Venue).where(col(Venue.id) == venue_id))
             cleanup.commit()

@@ -27,7 +27,7 @@ from app.schema.menu import (
     Reorder,
     VenueMenuRead,
 )
-from app.services import menu_import
+from app.services import menu_import, menu_read
 
 router = APIRouter(tags=["menus"])
 
@@ -55,15 +55,15 @@ def read_whole_menu(
     nothing changed. The body is read in one statement, from one snapshot, and
     the ETag is the version of that snapshot.
     """
-    tag = menu_crud.etag(venue_id=venue.id, version=venue.menu_version)
-    if menu_crud.etag_matches(if_none_match, tag):
+    tag = menu_read.etag(venue_id=venue.id, version=venue.menu_version)
+    if menu_read.etag_matches(if_none_match, tag):
         return Response(
             status_code=status.HTTP_304_NOT_MODIFIED,
             headers={"ETag": tag, "Cache-Control": "no-cache"},
         )
-    version, body = menu_crud.whole_menu_json(session, venue=venue)
+    version, body = menu_read.whole_menu_json(session, venue=venue)
     headers = {
-        "ETag": menu_crud.etag(venue_id=venue.id, version=version),
+        "ETag": menu_read.etag(venue_id=venue.id, version=version),
         "Cache-Control": "no-cache",
     }
     return Response(content=body, media_type="application/json", headers=headers)
