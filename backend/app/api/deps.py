@@ -95,6 +95,17 @@ def get_current_superuser(user: CurrentUser) -> User:
 CurrentSuperuser = Annotated[User, Depends(get_current_superuser)]
 
 
+def get_current_business_user(user: CurrentUser) -> User:
+    """A business account (signs in with an email and a password; consumers use a phone)
+    or a platform admin."""
+    if user.is_superuser or (user.email is not None and user.password_hash is not None):
+        return user
+    raise PermissionDenied("Only business accounts (email and password) can do this")
+
+
+CurrentBusinessUser = Annotated[User, Depends(get_current_business_user)]
+
+
 def venue_role_guard(minimum: VenueRole) -> Callable[..., Venue]:
     """A dependency that loads `{venue_id}` from the path and checks the caller's role.
 

@@ -86,10 +86,10 @@ def _locked_position(session: Session, *, venue_id: uuid.UUID) -> tuple[float, f
     """The venue's committed location, read under a share lock held to the end of the
     transaction.
 
-    A venue move (`venue_crud.update` then `refresh_cells_for_venue`) updates the venue
-    row, so it waits for this lock, and this read waits for a move in progress: either
-    the poster's cells are written from the new location, or the move commits after
-    them and re-covers the poster. Take it before writing the poster row (the move
+    A venue move (`venue_service.update`: the venue row, then `refresh_cells_for_venue`)
+    updates the venue row, so it waits for this lock, and this read waits for a move in
+    progress: either the poster's cells are written from the new location, or the move
+    commits after them and re-covers the poster. Take it before writing the poster row (the move
     locks venue then posters; the same order here cannot deadlock). A poster of an
     event is placed at its venue too, so this covers event posters."""
     row = session.exec(
@@ -104,7 +104,7 @@ def _locked_position(session: Session, *, venue_id: uuid.UUID) -> tuple[float, f
 
 def refresh_cells_for_venue(session: Session, *, venue_id: uuid.UUID) -> None:
     """Recompute the geo cells of every poster placed at this venue (or at its
-    events) after the venue's location changed. Called by venue updates."""
+    events) after the venue's location changed. Called by `venue_service.update`."""
     venue = session.get(Venue, venue_id)
     if venue is None:
         return

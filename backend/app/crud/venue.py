@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 from app.core.errors import Conflict, NotFound, PermissionDenied, Unprocessable
 from app.core.geo import bounding_box, haversine_sql
 from app.crud import membership as membership_crud
-from app.crud import poster as poster_crud
 from app.models import User, Venue, VenueKind, VenueMembership, VenueRole, VenueStatus
 from app.models.venue import VenueOpeningHours
 from app.schema.common import Page, PageParams
@@ -49,11 +48,6 @@ def _fields(venue: Venue, schema: type[VenueBrief]) -> dict[str, Any]:
 
 def is_public(venue: Venue) -> bool:
     return venue.status == VenueStatus.VERIFIED and venue.is_active
-
-
-def is_business_user(user: User) -> bool:
-    """Business users sign in with an email and a password (consumers with a phone)."""
-    return user.email is not None and user.password_hash is not None
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -303,9 +297,8 @@ def _check_database_knows_zone(session: Session, name: str) -> None:
 
 
 def create(session: Session, *, data: VenueCreate, creator: User) -> Venue:
-    """A draft venue; the creator becomes its owner."""
-    if not is_business_user(creator) and not creator.is_superuser:
-        raise PermissionDenied("Only business accounts (email and password) can create venues")
+    """A draft venue; the creator (a business account, see `CurrentBusinessUser`) becomes
+    its owner."""
     _check_database_knows_zone(session, data.timezone)
     if data.food_court_id is not None:
         _food_court_for(session, food_court_id=data.food_court_id, user=creator)
@@ -333,15 +326,12 @@ def update(session: Session, *, venue: Venue, data: VenueUpdate) -> Venue:
     if "timezone" in changes and changes["timezone"] != venue.timezone:
         _check_database_knows_zone(session, changes["timezone"])
     hours = changes.pop("opening_hours", None)
-    moved = any(k in changes and changes[k] != getattr(venue, k) for k in ("latitude", "longitude"))
     for key, value in changes.items():
         setattr(venue, key, value)
     session.add(venue)
     session.flush()
     if hours is not None:
         set_hours(session, venue=venue, hours=data.opening_hours or [])
-    if moved:
-        poster_crud.refresh_cells_for_venue(session, venue_id=venue.id)
     return venue
 
 

@@ -17,12 +17,12 @@ from sqlmodel import Session, col, select
 
 from app.core import geo_index
 from app.crud import poster as poster_crud
-from app.crud import venue as venue_crud
 from app.models import Venue
 from app.models.base import utcnow
 from app.models.poster import Poster, PosterCell
 from app.schema.carousel_poster import PosterCreate, PosterUpdate
 from app.schema.venue import VenueUpdate
+from app.services import venues as venue_service
 from tests.core.test_geo_index import destination
 from tests.factories import make_venue
 from tests.factories.posters import make_event, make_poster
@@ -80,7 +80,7 @@ Write = Callable[[Session, Venue], uuid.UUID]
 def _move(session: Session, venue_id: uuid.UUID) -> None:
     venue = session.get(Venue, venue_id)
     assert venue is not None
-    venue_crud.update(session, venue=venue, data=VenueUpdate(latitude=NEW[0], longitude=NEW[1]))
+    venue_service.update(session, venue=venue, data=VenueUpdate(latitude=NEW[0], longitude=NEW[1]))
 
 
 def _write_while_the_venue_moves(engine: Engine, venue_id: uuid.UUID, write: Write) -> uuid.UUID:

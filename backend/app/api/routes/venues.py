@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from app.api.deps import (
+    CurrentBusinessUser,
     CurrentSuperuser,
     CurrentUser,
     ManagedVenue,
@@ -29,6 +30,7 @@ from app.schema.venue import (
     VenueSummary,
     VenueUpdate,
 )
+from app.services import venues as venue_service
 
 router = APIRouter(tags=["venues"])
 
@@ -94,7 +96,7 @@ def discovery_params(
 
 
 @router.post("/venues", response_model=VenueRead, status_code=status.HTTP_201_CREATED)
-def create_venue(data: VenueCreate, session: SessionDep, user: CurrentUser) -> VenueRead:
+def create_venue(data: VenueCreate, session: SessionDep, user: CurrentBusinessUser) -> VenueRead:
     """Create a venue (as a draft until a platform admin verifies it); you become its owner."""
     venue = venue_crud.create(session, data=data, creator=user)
     session.commit()
@@ -129,7 +131,7 @@ def read_venue(venue: VisibleVenue, session: SessionDep) -> VenueRead:
 @router.patch("/venues/{venue_id}", response_model=VenueRead)
 def update_venue(venue: ManagedVenue, data: VenueUpdate, session: SessionDep) -> VenueRead:
     """Change a venue's details (managers and owners). The kind never changes (409)."""
-    venue_crud.update(session, venue=venue, data=data)
+    venue_service.update(session, venue=venue, data=data)
     session.commit()
     return venue_crud.read(session, venue=venue, at=utcnow())
 
