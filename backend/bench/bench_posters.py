@@ -40,7 +40,7 @@ from app.core import geo_index
 from app.core.geo import haversine_sql
 from app.crud import poster as poster_crud
 from app.models import Venue, VenueKind, VenueStatus
-from app.schema.carousel_poster import PosterFeed, PosterFeedItem
+from app.schema.poster import PosterFeed, PosterFeedItem
 from bench.ceiling_app import app
 from bench.common import WrkResult, copy_rows, report, run_wrk, scratch_database, serve
 

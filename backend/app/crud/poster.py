@@ -37,7 +37,8 @@ from app.models.poster import (
     PosterInteraction,
 )
 from app.models.venue import Venue, VenueStatus
-from app.schema.carousel_poster import (
+from app.schema.common import PageParams
+from app.schema.poster import (
     AreaCounts,
     DayCounts,
     InteractionCounts,
@@ -48,7 +49,6 @@ from app.schema.carousel_poster import (
     PosterStats,
     PosterUpdate,
 )
-from app.schema.common import PageParams
 
 # Every resolution a poster's covering can be at; the feed looks the caller up at each.
 FEED_RESOLUTIONS = geo_index.resolutions_for_radii(MIN_RADIUS_M, MAX_RADIUS_M)

@@ -15,7 +15,7 @@ from app.crud import poster as poster_crud
 from app.models import Event, EventStatus, Venue, VenueKind
 from app.models.base import utcnow
 from app.models.poster import Poster
-from app.schema.carousel_poster import PosterCreate
+from app.schema.poster import PosterCreate
 
 IMAGE_BASE = "https://images.socia.example/posters"
 # A club night is advertised further away than a café.

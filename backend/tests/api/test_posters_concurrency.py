@@ -20,7 +20,7 @@ from app.crud import poster as poster_crud
 from app.models import Venue
 from app.models.base import utcnow
 from app.models.poster import Poster, PosterCell
-from app.schema.carousel_poster import PosterCreate, PosterUpdate
+from app.schema.poster import PosterCreate, PosterUpdate
 from app.schema.venue import VenueUpdate
 from app.services import venues as venue_service
 from tests.core.test_geo_index import destination

@@ -19,7 +19,7 @@ from app.crud import poster as poster_crud
 from app.models import User, Venue, VenueRole
 from app.models.base import utcnow
 from app.models.poster import PosterDailyStat
-from app.schema.carousel_poster import PosterEventBatch
+from app.schema.poster import PosterEventBatch
 from tests.factories import add_member, auth_headers, make_user, make_venue
 from tests.factories.posters import make_poster
 from tests.utils import assert_error

@@ -21,7 +21,7 @@ from app.crud import poster as poster_crud
 from app.models import Venue
 from app.models.base import utcnow
 from app.models.poster import Poster, PosterCell, PosterEventReceipt
-from app.schema.carousel_poster import PosterEventBatch
+from app.schema.poster import PosterEventBatch
 from tests.factories import auth_headers, make_user, make_venue
 from tests.factories.posters import make_poster
 

@@ -11,7 +11,7 @@ from app.crud import poster as poster_crud
 from app.models import Event, Venue
 from app.models.base import utcnow
 from app.models.poster import Poster
-from app.schema.carousel_poster import PosterCreate
+from app.schema.poster import PosterCreate
 
 
 def make_event(

@@ -17,7 +17,8 @@ from app.core import ratelimit
 from app.core.config import settings
 from app.crud import poster as poster_crud
 from app.models.poster import Poster
-from app.schema.carousel_poster import (
+from app.schema.common import Page, PageParams, page_params
+from app.schema.poster import (
     PosterCreate,
     PosterEventBatch,
     PosterEventBatchResult,
@@ -26,7 +27,6 @@ from app.schema.carousel_poster import (
     PosterStats,
     PosterUpdate,
 )
-from app.schema.common import Page, PageParams, page_params
 
 router = APIRouter(tags=["posters"])
 
