@@ -40,7 +40,8 @@ from app.core import geo_index
 from app.core.geo import haversine_sql
 from app.crud import poster as poster_crud
 from app.models import Venue, VenueKind, VenueStatus
-from app.schema.poster import PosterFeed, PosterFeedItem
+from app.schema.common import Page
+from app.schema.poster import PosterFeedItem
 from bench.ceiling_app import app
 from bench.common import WrkResult, copy_rows, report, run_wrk, scratch_database, serve
 
@@ -56,18 +57,19 @@ FEED_LIMIT = 20
 # -- the naive feed (the same answer, no index): served beside the real one ---------------
 
 
-@app.get("/bench/posters/naive", response_model=PosterFeed, include_in_schema=False)
+@app.get("/bench/posters/naive", response_model=Page[PosterFeedItem], include_in_schema=False)
 def naive_feed(
     session: SessionDep,
     lat: Annotated[float, Query(ge=-90, le=90)],
     lng: Annotated[float, Query(ge=-180, le=180)],
     limit: Annotated[int, Query(ge=1, le=50)] = FEED_LIMIT,
-) -> PosterFeed:
+) -> Page[PosterFeedItem]:
     now = datetime.now(UTC)
     distance = haversine_sql(col(Venue.latitude), col(Venue.longitude), lat, lng)
     statement = poster_crud.feed_query(distance, now, cells=None).limit(limit)
     rows = session.connection().execute(statement).mappings().all()
-    return PosterFeed(items=[PosterFeedItem.model_validate(row) for row in rows])
+    items = [PosterFeedItem.model_validate(row) for row in rows]
+    return Page(items=items, total=len(items), limit=limit, offset=0)
 
 
 # -- filling -------------------------------------------------------------------------------

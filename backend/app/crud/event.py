@@ -14,11 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core import geo
 from app.core.errors import Conflict, NotFound, Unprocessable
+from app.crud.common import paginate
 from app.models import Event, EventStatus, Venue, VenueStatus
+from app.schema.common import Page, PageParams
 from app.schema.event import EventCreate, EventPublic, EventUpdate, EventVenue, check_times
 
 
@@ -30,19 +33,9 @@ def is_over(event: Event, now: datetime | None = None) -> bool:
     return event.ends_at <= (now or _now())
 
 
-def _page_by_start(
-    session: Session, where: Sequence[Any], *, limit: int, offset: int
-) -> tuple[Sequence[Event], int]:
-    """One page of the events matching `where`, by start time, and how many match in all."""
-    total = session.exec(select(func.count()).select_from(Event).where(*where)).one()
-    events = session.exec(
-        select(Event)
-        .where(*where)
-        .order_by(col(Event.starts_at), col(Event.id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return events, total
+def _by_start(where: Sequence[Any]) -> SelectOfScalar[Event]:
+    """The events matching `where`, by start time."""
+    return select(Event).where(*where).order_by(col(Event.starts_at), col(Event.id))
 
 
 # A venue's own events
@@ -67,16 +60,15 @@ def list_for_venue(
     venue_id: uuid.UUID,
     status: EventStatus | None = None,
     upcoming: bool = False,
-    limit: int,
-    offset: int,
-) -> tuple[Sequence[Event], int]:
+    page: PageParams,
+) -> Page[Event]:
     """A venue's events by start time; `upcoming` keeps those not over yet."""
     where: list[Any] = [Event.venue_id == venue_id]
     if status is not None:
         where.append(Event.status == status)
     if upcoming:
         where.append(col(Event.ends_at) > _now())
-    return _page_by_start(session, where, limit=limit, offset=offset)
+    return paginate(session, _by_start(where), page=page)
 
 
 def create(session: Session, *, venue_id: uuid.UUID, data: EventCreate) -> Event:
@@ -153,14 +145,13 @@ def get_public(session: Session, *, event_id: uuid.UUID) -> EventPublic:
 
 
 def list_upcoming_for_venue(
-    session: Session, *, venue_id: uuid.UUID, limit: int, offset: int
-) -> tuple[list[EventPublic], int]:
+    session: Session, *, venue_id: uuid.UUID, page: PageParams
+) -> Page[EventPublic]:
     venue = session.exec(select(Venue).where(Venue.id == venue_id, *_venue_is_public())).first()
     if venue is None:
         raise NotFound("venue")
     where = [Event.venue_id == venue_id, *_event_is_listed(_now())]
-    events, total = _page_by_start(session, where, limit=limit, offset=offset)
-    return [_public(event, venue) for event in events], total
+    return paginate(session, _by_start(where), page=page, item=lambda row: _public(row[0], venue))
 
 
 def list_nearby(
@@ -169,9 +160,8 @@ def list_nearby(
     latitude: float,
     longitude: float,
     radius_m: float,
-    limit: int,
-    offset: int,
-) -> tuple[list[EventPublic], int]:
+    page: PageParams,
+) -> Page[EventPublic]:
     """Upcoming events at public venues within `radius_m` (great-circle distance),
     soonest first, then nearest."""
     min_lat, max_lat, min_lng, max_lng = geo.bounding_box(latitude, longitude, radius_m)
@@ -183,14 +173,12 @@ def list_nearby(
         col(Venue.longitude).between(min_lng, max_lng),
         distance <= radius_m,
     ]
-    joined = select(func.count()).select_from(Event).join(Venue, col(Venue.id) == Event.venue_id)
-    total = session.exec(joined.where(*where)).one()
-    rows = session.exec(
-        select(Event, Venue, distance)
+    statement = (
+        sa.select(Event, Venue, distance)
         .join(Venue, col(Venue.id) == Event.venue_id)
         .where(*where)
         .order_by(col(Event.starts_at), sa.literal_column("distance_m"), col(Event.id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return [_public(event, venue, float(d)) for event, venue, d in rows], total
+    )
+    return paginate(
+        session, statement, page=page, item=lambda row: _public(row[0], row[1], float(row[2]))
+    )

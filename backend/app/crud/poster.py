@@ -24,6 +24,7 @@ from app.core import geo_index
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.geo import haversine_sql_bound
 from app.core.timezones import local_date, zone
+from app.crud.common import paginate
 from app.models.base import utcnow
 from app.models.event import Event, EventStatus
 from app.models.poster import (
@@ -37,7 +38,7 @@ from app.models.poster import (
     PosterInteraction,
 )
 from app.models.venue import Venue, VenueStatus
-from app.schema.common import PageParams
+from app.schema.common import Page, PageParams
 from app.schema.poster import (
     AreaCounts,
     DayCounts,
@@ -156,21 +157,14 @@ def get_for_venue(session: Session, *, venue_id: uuid.UUID, poster_id: uuid.UUID
     return poster
 
 
-def list_for_venue(
-    session: Session, *, venue_id: uuid.UUID, page: PageParams
-) -> tuple[list[Poster], int]:
+def list_for_venue(session: Session, *, venue_id: uuid.UUID, page: PageParams) -> Page[Poster]:
     """The venue's posters, newest first, and how many there are."""
-    total = session.exec(
-        select(func.count()).select_from(Poster).where(Poster.venue_id == venue_id)
-    ).one()
-    posters = session.exec(
+    statement = (
         select(Poster)
         .where(Poster.venue_id == venue_id)
         .order_by(col(Poster.created_at).desc(), col(Poster.id))
-        .offset(page.offset)
-        .limit(page.limit)
-    ).all()
-    return list(posters), total
+    )
+    return paginate(session, statement, page=page)
 
 
 def update(session: Session, *, venue: Venue, poster: Poster, data: PosterUpdate) -> Poster:
@@ -224,7 +218,15 @@ def _feed_statement() -> sa.Select[Any]:
     )
     # One array parameter, not a long IN list.
     cells = sa.bindparam("cells", type_=pg.ARRAY(sa.BigInteger))
-    return feed_query(distance, now, cells=cells).limit(sa.bindparam("limit", type_=sa.Integer))
+    # The total is a window count over the matching posters, taken before the page is cut
+    # (a poster covers the caller's point at one resolution only, so it matches once).
+    total = sa.func.count().over().label("page_total")
+    return (
+        feed_query(distance, now, cells=cells)
+        .add_columns(total)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+    )
 
 
 def feed_query(
@@ -280,14 +282,15 @@ def feed_query(
 
 
 def feed(
-    session: Session, *, lat: float, lng: float, limit: int, now: datetime | None = None
-) -> list[PosterFeedItem]:
+    session: Session, *, lat: float, lng: float, page: PageParams, now: datetime | None = None
+) -> Page[PosterFeedItem]:
     """Live posters whose circle covers (lat, lng): nearest first, then higher priority.
 
     One indexed lookup of the caller's cell at each resolution in use, then the
     exact great-circle test (the same haversine as `app.core.geo.haversine_m`);
     the page is cut in SQL, so the cost follows the posters around the caller,
-    not the size of the table.
+    not the size of the table. (Not `paginate`: this statement is compiled once and
+    only binds parameters, the feed being the app's hottest read.)
     """
     params = {
         "cells": geo_index.point_cells(lat, lng, FEED_RESOLUTIONS),
@@ -295,11 +298,22 @@ def feed(
         "lat_rad": math.radians(lat),
         "lng_rad": math.radians(lng),
         "cos_lat": math.cos(math.radians(lat)),
-        "limit": limit,
+        "limit": page.limit,
+        "offset": page.offset,
     }
+    connection = session.connection()
     # Plain rows on the session's connection: no ORM objects to build on the hot path.
-    rows = session.connection().execute(_feed_statement(), params).mappings().all()
-    return [PosterFeedItem.model_validate(row) for row in rows]
+    rows = connection.execute(_feed_statement(), params).mappings().all()
+    if rows:
+        total = int(rows[0]["page_total"])
+    elif page.offset:  # past the end: count without a page
+        params.update(offset=0, limit=1)
+        first = connection.execute(_feed_statement(), params).mappings().first()
+        total = 0 if first is None else int(first["page_total"])
+    else:
+        total = 0
+    items = [PosterFeedItem.model_validate(row) for row in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 # -- impressions and taps -----------------------------------------------------------------

@@ -10,13 +10,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core import table_token
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.security import InvalidToken
 from app.core.timezones import local_date
+from app.crud.common import paginate
 from app.models import Venue, VenueStatus
 from app.models.table import VenueTable, VenueTableScanDay
+from app.schema.common import Page, PageParams
 from app.schema.table import (
     DEFAULT_SCAN_REPORT_DAYS,
     MAX_SCAN_REPORT_DAYS,
@@ -65,23 +68,26 @@ def get(session: Session, *, venue_id: uuid.UUID, table_id: uuid.UUID) -> VenueT
     return table
 
 
-def list_for_venue(
-    session: Session,
-    *,
-    venue_id: uuid.UUID,
-    is_active: bool | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> tuple[Sequence[VenueTable], int]:
-    """One page of a venue's tables in natural label order, and how many there are."""
+def _of_venue(venue_id: uuid.UUID, is_active: bool | None) -> SelectOfScalar[VenueTable]:
+    """A venue's tables in natural label order."""
     where = [VenueTable.venue_id == venue_id]
     if is_active is not None:
         where.append(VenueTable.is_active == is_active)
-    total = session.exec(select(func.count()).select_from(VenueTable).where(*where)).one()
-    query = select(VenueTable).where(*where).order_by(*_NATURAL_ORDER).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return session.exec(query).all(), total
+    return select(VenueTable).where(*where).order_by(*_NATURAL_ORDER)
+
+
+def list_for_venue(
+    session: Session, *, venue_id: uuid.UUID, is_active: bool | None = None, page: PageParams
+) -> Page[VenueTable]:
+    """One page of a venue's tables in natural label order, and how many there are."""
+    return paginate(session, _of_venue(venue_id, is_active), page=page)
+
+
+def list_all_for_venue(
+    session: Session, *, venue_id: uuid.UUID, is_active: bool | None = None
+) -> Sequence[VenueTable]:
+    """Every table of a venue (the printable sheet), in natural label order."""
+    return session.exec(_of_venue(venue_id, is_active)).all()
 
 
 def create(session: Session, *, venue_id: uuid.UUID, data: TableCreate) -> VenueTable:

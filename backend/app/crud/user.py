@@ -11,8 +11,10 @@ from sqlmodel import Session, col, func, select
 
 from app.core.errors import Conflict
 from app.core.security import hash_password
+from app.crud.common import paginate
 from app.models import User
 from app.models.base import utcnow
+from app.schema.common import Page, PageParams
 
 
 class EmailTaken(Conflict):
@@ -154,9 +156,8 @@ def list_users(
     q: str | None = None,
     is_active: bool | None = None,
     is_superuser: bool | None = None,
-    limit: int,
-    offset: int,
-) -> tuple[list[User], int]:
+    page: PageParams,
+) -> Page[User]:
     """A page of users (newest first) matching a search on email, phone and name."""
     conditions: list[Any] = []
     if q:
@@ -172,12 +173,5 @@ def list_users(
         conditions.append(col(User.is_active).is_(is_active))
     if is_superuser is not None:
         conditions.append(col(User.is_superuser).is_(is_superuser))
-    total = session.exec(select(func.count()).select_from(User).where(*conditions)).one()
-    rows = session.exec(
-        select(User)
-        .where(*conditions)
-        .order_by(col(User.created_at).desc(), col(User.id))
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(rows), total
+    statement = select(User).where(*conditions).order_by(col(User.created_at).desc(), col(User.id))
+    return paginate(session, statement, page=page)

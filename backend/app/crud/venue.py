@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.core.errors import Conflict, NotFound, PermissionDenied, Unprocessable
 from app.core.geo import bounding_box, haversine_sql
 from app.crud import membership as membership_crud
+from app.crud.common import paginate
 from app.models import User, Venue, VenueKind, VenueMembership, VenueRole, VenueStatus
 from app.models.venue import VenueOpeningHours
 from app.schema.common import Page, PageParams
@@ -183,48 +184,26 @@ def search(
     order = [distance, col(Venue.id)] if distance is not None else [col(Venue.name), col(Venue.id)]
     # Columns rather than whole rows: a page is built without loading ORM objects.
     columns = [getattr(Venue, name) for name in SUMMARY_COLUMNS]
-    stmt = (
-        sa.select(*columns, distance_col, open_now, sa.func.count().over().label("total"))
-        .where(*filters)
-        .order_by(*order)
-        .limit(page.limit)
-        .offset(page.offset)
+    statement = sa.select(*columns, distance_col, open_now).where(*filters).order_by(*order)
+    return paginate(
+        session, statement, page=page, item=lambda row: VenueSummary.model_validate(row._mapping)
     )
-    rows = session.execute(stmt).all()
-    if rows:
-        total = int(rows[0].total)
-    else:
-        total = (
-            session.execute(
-                sa.select(sa.func.count()).select_from(Venue).where(*filters)
-            ).scalar_one()
-            if page.offset
-            else 0
-        )
-    items = [VenueSummary.model_validate(row._mapping) for row in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 def list_for_member(session: Session, *, user: User, page: PageParams) -> Page[MyVenue]:
     """The venues the user belongs to, with their role, by name."""
-    base = (
-        select(Venue, VenueMembership.role)
+    statement = (
+        sa.select(Venue, col(VenueMembership.role))
         .join(VenueMembership, col(VenueMembership.venue_id) == col(Venue.id))
-        .where(VenueMembership.user_id == user.id)
+        .where(col(VenueMembership.user_id) == user.id)
+        .order_by(col(Venue.name), col(Venue.id))
     )
-    total = session.exec(
-        select(sa.func.count())
-        .select_from(VenueMembership)
-        .where(VenueMembership.user_id == user.id)
-    ).one()
-    rows = session.exec(
-        base.order_by(col(Venue.name), col(Venue.id)).limit(page.limit).offset(page.offset)
-    ).all()
-    items = [
-        MyVenue(role=VenueRole(role), venue=VenueBrief.model_validate(venue))
-        for venue, role in rows
-    ]
-    return Page(items=items, total=int(total), limit=page.limit, offset=page.offset)
+    return paginate(
+        session,
+        statement,
+        page=page,
+        item=lambda row: MyVenue(role=VenueRole(row[1]), venue=VenueBrief.model_validate(row[0])),
+    )
 
 
 def list_qsrs(session: Session, *, food_court: Venue, viewer: User | None) -> Sequence[Venue]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 from urllib.parse import urlsplit
 
 from fastapi import Query
@@ -12,10 +12,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     HttpUrl,
     TypeAdapter,
     ValidationError,
 )
+from pydantic_core import CoreSchema
 
 T = TypeVar("T")
 
@@ -95,6 +97,23 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(ge=0)
     limit: int = Field(ge=1)
     offset: int = Field(ge=0)
+
+    @classmethod
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
+        """`VenueSummaryPage`, not `Page[VenueSummary]` (which OpenAPI spells
+        `Page_VenueSummary_`): a clean name for generated clients."""
+        return "".join(getattr(p, "__name__", str(p)) for p in params) + "Page"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        """The JSON schema name comes from the core schema's `ref`, which pydantic builds
+        from the generic origin and its arguments (`Page[VenueSummary]`): use the
+        parametrized class's own name instead."""
+        schema = handler(source)
+        if cls.__pydantic_generic_metadata__["args"] and "ref" in schema:
+            ref = f"{cls.__module__}.{cls.__name__}:{id(cls)}"
+            return cast(CoreSchema, {**schema, "ref": ref})
+        return schema
 
 
 class PageParams(BaseModel):

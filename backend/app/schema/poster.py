@@ -153,10 +153,6 @@ class PosterFeedItem(BaseModel):
     distance_m: float = Field(description="Great-circle distance from the caller to the venue")
 
 
-class PosterFeed(BaseModel):
-    items: list[PosterFeedItem]
-
-
 class PosterEventIn(BaseModel):
     """One impression or tap, as the app saw it. `id` is the app's own unique id for the
     event: a batch sent again (after a timeout) is not counted twice."""

@@ -152,6 +152,24 @@ def test_feed_is_one_query(client: TestClient, session: Session, queries: QueryC
     assert "ANY" in counted.statements[0]
 
 
+def test_feed_answers_in_the_page_shape_of_every_list(client: TestClient, session: Session) -> None:
+    venue = make_venue(session, latitude=CITY[0], longitude=CITY[1] + 0.005)
+    posters = [make_poster(session, venue=venue, priority=p) for p in range(5)]
+    by_priority = [str(p.id) for p in reversed(posters)]
+
+    first = client.get(FEED, params={"lat": CITY[0], "lng": CITY[1], "limit": 2}).json()
+    assert first["total"] == 5
+    assert (first["limit"], first["offset"]) == (2, 0)
+    assert [i["id"] for i in first["items"]] == by_priority[:2]
+    last = client.get(FEED, params={"lat": CITY[0], "lng": CITY[1], "limit": 2, "offset": 4})
+    assert last.json()["total"] == 5
+    assert [i["id"] for i in last.json()["items"]] == by_priority[4:]
+    beyond = client.get(FEED, params={"lat": CITY[0], "lng": CITY[1], "limit": 2, "offset": 9})
+    assert beyond.json() == {"items": [], "total": 5, "limit": 2, "offset": 9}
+    nothing = client.get(FEED, params={"lat": -CITY[0], "lng": CITY[1], "offset": 9}).json()
+    assert nothing == {"items": [], "total": 0, "limit": 20, "offset": 9}
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -160,6 +178,7 @@ def test_feed_is_one_query(client: TestClient, session: Session, queries: QueryC
         {"lat": 0},
         {"lat": 0, "lng": 0, "limit": 0},
         {"lat": 0, "lng": 0, "limit": 51},
+        {"lat": 0, "lng": 0, "offset": -1},
     ],
 )
 def test_feed_rejects_bad_parameters(client: TestClient, params: dict[str, Any]) -> None:

@@ -41,15 +41,9 @@ def list_users(
     is_superuser: bool | None = None,
 ) -> Any:
     """Every account, newest first, searchable."""
-    items, total = user_crud.list_users(
-        session,
-        q=q,
-        is_active=is_active,
-        is_superuser=is_superuser,
-        limit=page.limit,
-        offset=page.offset,
+    return user_crud.list_users(
+        session, q=q, is_active=is_active, is_superuser=is_superuser, page=page
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/users/{user_id}", response_model=AdminUserRead)

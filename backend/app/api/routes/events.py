@@ -70,15 +70,9 @@ def list_nearby_events(
     ] = DEFAULT_RADIUS_M,
 ) -> Page[EventPublic]:
     """Upcoming events at public venues within the radius, soonest first, then nearest."""
-    items, total = event_crud.list_nearby(
-        session,
-        latitude=lat,
-        longitude=lng,
-        radius_m=radius_m,
-        limit=page.limit,
-        offset=page.offset,
+    return event_crud.list_nearby(
+        session, latitude=lat, longitude=lng, radius_m=radius_m, page=page
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/events", response_model=Page[EventPublic])
@@ -88,10 +82,7 @@ def list_venue_upcoming_events(
     venue_id: Annotated[uuid.UUID, Query(description="The venue whose events to list")],
 ) -> Page[EventPublic]:
     """A public venue's upcoming events, soonest first."""
-    items, total = event_crud.list_upcoming_for_venue(
-        session, venue_id=venue_id, limit=page.limit, offset=page.offset
-    )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return event_crud.list_upcoming_for_venue(session, venue_id=venue_id, page=page)
 
 
 @router.get("/events/{event_id}", response_model=EventPublic)
@@ -110,15 +101,9 @@ def list_venue_events(
     event_status: Annotated[EventStatus | None, Query(alias="status")] = None,
     upcoming: Annotated[bool, Query(description="Only events not over yet")] = False,
 ) -> Page[Event]:
-    items, total = event_crud.list_for_venue(
-        session,
-        venue_id=venue.id,
-        status=event_status,
-        upcoming=upcoming,
-        limit=page.limit,
-        offset=page.offset,
+    return event_crud.list_for_venue(
+        session, venue_id=venue.id, status=event_status, upcoming=upcoming, page=page
     )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 @router.post(VENUE_EVENTS, response_model=EventRead, status_code=status.HTTP_201_CREATED)

@@ -22,7 +22,7 @@ from app.schema.poster import (
     PosterCreate,
     PosterEventBatch,
     PosterEventBatchResult,
-    PosterFeed,
+    PosterFeedItem,
     PosterRead,
     PosterStats,
     PosterUpdate,
@@ -65,8 +65,7 @@ def list_posters(
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[Poster]:
-    posters, total = poster_crud.list_for_venue(session, venue_id=venue.id, page=page)
-    return Page(items=posters, total=total, limit=page.limit, offset=page.offset)
+    return poster_crud.list_for_venue(session, venue_id=venue.id, page=page)
 
 
 @router.get("/venues/{venue_id}/posters/{poster_id}", response_model=PosterRead)
@@ -119,18 +118,26 @@ def poster_stats(
 # -- the app --------------------------------------------------------------------------------
 
 
-@router.get("/posters/feed", response_model=PosterFeed)
+def feed_page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_FEED_LIMIT, description="Page size")] = 20,
+    offset: Annotated[int, Query(ge=0, le=1000, description="Rows to skip")] = 0,
+) -> PageParams:
+    """The page of the feed: at most MAX_FEED_LIMIT posters at a time."""
+    return PageParams(limit=limit, offset=offset)
+
+
+@router.get("/posters/feed", response_model=Page[PosterFeedItem])
 def poster_feed(
     session: SessionDep,
     lat: Annotated[float, Query(ge=-90, le=90)],
     lng: Annotated[float, Query(ge=-180, le=180)],
-    limit: Annotated[int, Query(ge=1, le=MAX_FEED_LIMIT)] = 20,
-) -> PosterFeed:
+    page: Annotated[PageParams, Depends(feed_page_params)],
+) -> Page[PosterFeedItem]:
     """Live posters whose radius covers (lat, lng): nearest first, then higher priority.
 
     Works without signing in.
     """
-    return PosterFeed(items=poster_crud.feed(session, lat=lat, lng=lng, limit=limit))
+    return poster_crud.feed(session, lat=lat, lng=lng, page=page)
 
 
 def limit_poster_events(request: Request) -> None:

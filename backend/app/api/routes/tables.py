@@ -94,10 +94,7 @@ def list_tables(
     page: Annotated[PageParams, Depends(page_params)],
     is_active: Annotated[bool | None, Query(description="Only active or inactive")] = None,
 ) -> Page[VenueTable]:
-    items, total = table_crud.list_for_venue(
-        session, venue_id=venue.id, is_active=is_active, limit=page.limit, offset=page.offset
-    )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return table_crud.list_for_venue(session, venue_id=venue.id, is_active=is_active, page=page)
 
 
 @router.post(VENUE_TABLES, response_model=TableRead, status_code=status.HTTP_201_CREATED)
@@ -114,7 +111,7 @@ def create_table(venue: ManagedVenue, data: TableCreate, session: SessionDep) ->
 )
 def table_qr_sheet(venue: StaffedVenue, session: SessionDep) -> HTMLResponse:
     """One printable page with the code and label of every active table."""
-    tables, _ = table_crud.list_for_venue(session, venue_id=venue.id, is_active=True)
+    tables = table_crud.list_all_for_venue(session, venue_id=venue.id, is_active=True)
     html = qr.sheet_html(venue_name=venue.name, tables=tables)
     return HTMLResponse(html, headers={"Cache-Control": "private, no-store"})
 
