@@ -33,8 +33,7 @@ import psycopg
 from fastapi import Response
 from sqlalchemy import make_url
 
-from app.api.deps import SessionDep
-from app.api.routes.venues import VisibleVenue
+from app.api.deps import SessionDep, VisibleVenue
 from app.crud import menu as menu_crud
 from app.models.venue import venue_h3_cell
 from bench.ceiling_app import app

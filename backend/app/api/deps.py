@@ -12,10 +12,17 @@ from sqlmodel import Session
 
 from app.core.config import settings
 from app.core.db import db_slots, get_engine
-from app.core.errors import NotAuthenticated, NotFound, PermissionDenied
+from app.core.errors import NotAuthenticated, PermissionDenied
 from app.core.security import InvalidToken, TokenType, decode_token
 from app.crud import auth as auth_crud
-from app.models import User, Venue, VenueRole
+from app.crud import event as event_crud
+from app.crud import poster as poster_crud
+from app.crud import table as table_crud
+from app.crud import venue as venue_crud
+from app.crud.common import get_or_404
+from app.models import Event, User, Venue, VenueRole
+from app.models.poster import Poster
+from app.models.table import VenueTable
 
 
 async def database_slot() -> AsyncIterator[None]:
@@ -113,12 +120,9 @@ def venue_role_guard(minimum: VenueRole) -> Callable[..., Venue]:
     answer, so nothing leaks); members below `minimum` get a 403. Platform admins
     pass every check.
     """
-    from app.crud import venue as venue_crud
 
     def guard(venue_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Venue:
-        venue = session.get(Venue, venue_id)
-        if venue is None:
-            raise NotFound("venue")
+        venue = venue_crud.get(session, venue_id=venue_id)
         venue_crud.require_role(session, venue=venue, user=user, minimum=minimum)
         return venue
 
@@ -129,3 +133,69 @@ def venue_role_guard(minimum: VenueRole) -> Callable[..., Venue]:
 OwnedVenue = Annotated[Venue, Depends(venue_role_guard(VenueRole.OWNER))]
 ManagedVenue = Annotated[Venue, Depends(venue_role_guard(VenueRole.MANAGER))]
 StaffedVenue = Annotated[Venue, Depends(venue_role_guard(VenueRole.STAFF))]
+
+
+def get_visible_venue(venue_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> Venue:
+    """A venue the caller may see: verified and active, or one they belong to (else 404)."""
+    return venue_crud.get_visible(session, venue_id=venue_id, user=user)
+
+
+VisibleVenue = Annotated[Venue, Depends(get_visible_venue)]
+
+
+def get_managed_qsr(qsr_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Venue:
+    """The QSR named in the path, which the caller must also manage (404/403 like the guards)."""
+    return venue_crud.get_qsr_for_manager(session, qsr_id=qsr_id, user=user)
+
+
+ManagedQsr = Annotated[Venue, Depends(get_managed_qsr)]
+
+
+# --- objects of a venue: 404 when they are not that venue's ------------------------------
+
+
+def get_staffed_table(table_id: uuid.UUID, venue: StaffedVenue, session: SessionDep) -> VenueTable:
+    """A table of a venue where the caller is staff or above."""
+    return table_crud.get(session, venue_id=venue.id, table_id=table_id)
+
+
+def get_managed_table(table_id: uuid.UUID, venue: ManagedVenue, session: SessionDep) -> VenueTable:
+    """A table of a venue the caller manages."""
+    return table_crud.get(session, venue_id=venue.id, table_id=table_id)
+
+
+StaffedTable = Annotated[VenueTable, Depends(get_staffed_table)]
+ManagedTable = Annotated[VenueTable, Depends(get_managed_table)]
+
+
+def get_staffed_event(event_id: uuid.UUID, venue: StaffedVenue, session: SessionDep) -> Event:
+    """An event of a venue where the caller is staff or above."""
+    return event_crud.get(session, venue_id=venue.id, event_id=event_id)
+
+
+def get_managed_event(event_id: uuid.UUID, venue: ManagedVenue, session: SessionDep) -> Event:
+    """An event of a venue the caller manages."""
+    return event_crud.get(session, venue_id=venue.id, event_id=event_id)
+
+
+StaffedEvent = Annotated[Event, Depends(get_staffed_event)]
+ManagedEvent = Annotated[Event, Depends(get_managed_event)]
+
+
+def get_managed_poster(poster_id: uuid.UUID, venue: ManagedVenue, session: SessionDep) -> Poster:
+    """A poster of a venue the caller manages."""
+    return poster_crud.get_for_venue(session, venue_id=venue.id, poster_id=poster_id)
+
+
+ManagedPoster = Annotated[Poster, Depends(get_managed_poster)]
+
+
+# --- platform admins ---------------------------------------------------------------------
+
+
+def get_target_user(user_id: uuid.UUID, session: SessionDep) -> User:
+    """The account an admin route acts on (the router already requires a superuser)."""
+    return get_or_404(session, User, user_id, what="user")
+
+
+TargetUser = Annotated[User, Depends(get_target_user)]

@@ -19,7 +19,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core import geo
 from app.core.errors import Conflict, NotFound, Unprocessable
-from app.crud.common import paginate
+from app.crud.common import get_or_404, paginate
 from app.models import Event, EventStatus, Venue, VenueStatus
 from app.schema.common import Page, PageParams
 from app.schema.event import EventCreate, EventPublic, EventUpdate, EventVenue, check_times
@@ -41,11 +41,8 @@ def _by_start(where: Sequence[Any]) -> SelectOfScalar[Event]:
 # A venue's own events
 
 
-def get(session: Session, *, venue_id: uuid.UUID, event_id: uuid.UUID) -> Event | None:
-    event = session.get(Event, event_id)
-    if event is None or event.venue_id != venue_id:
-        return None
-    return event
+def get(session: Session, *, venue_id: uuid.UUID, event_id: uuid.UUID) -> Event:
+    return get_or_404(session, Event, event_id, what="event", venue_id=venue_id)
 
 
 def lock(session: Session, *, event: Event) -> Event:

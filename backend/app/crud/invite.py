@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound
 from app.core.security import hash_token
+from app.crud.common import get_or_404
 from app.models import User, Venue, VenueRole
 from app.models.venue import VenueInvite
 
@@ -65,10 +66,7 @@ def list_pending(session: Session, *, venue: Venue, now: datetime) -> Sequence[V
 
 
 def get_for_venue(session: Session, *, venue: Venue, invite_id: uuid.UUID) -> VenueInvite:
-    invite = session.get(VenueInvite, invite_id)
-    if invite is None or invite.venue_id != venue.id:
-        raise NotFound("invite")
-    return invite
+    return get_or_404(session, VenueInvite, invite_id, what="invite", venue_id=venue.id)
 
 
 def revoke(session: Session, *, invite: VenueInvite, now: datetime) -> VenueInvite:

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.crud import venue as venue_crud
+from app.crud.common import get_or_404
 from app.models import Venue
 from app.models.menu import Menu, MenuCategory, MenuItem
 from app.schema.menu import (
@@ -45,10 +46,7 @@ def list_menus(session: Session, *, venue: Venue) -> Sequence[Menu]:
 
 
 def get_menu(session: Session, *, venue: Venue, menu_id: uuid.UUID) -> Menu:
-    menu = session.get(Menu, menu_id)
-    if menu is None or menu.venue_id != venue.id:
-        raise NotFound("menu")
-    return menu
+    return get_or_404(session, Menu, menu_id, what="menu", venue_id=venue.id)
 
 
 def _menu_name_taken(
@@ -149,10 +147,7 @@ def reorder_menus(session: Session, *, venue: Venue, ids: Sequence[uuid.UUID]) -
 
 
 def get_category(session: Session, *, venue: Venue, category_id: uuid.UUID) -> MenuCategory:
-    category = session.get(MenuCategory, category_id)
-    if category is None or category.venue_id != venue.id:
-        raise NotFound("category")
-    return category
+    return get_or_404(session, MenuCategory, category_id, what="category", venue_id=venue.id)
 
 
 def _sibling_named(
@@ -293,10 +288,7 @@ def reorder_categories(
 
 
 def get_item(session: Session, *, venue: Venue, item_id: uuid.UUID) -> MenuItem:
-    item = session.get(MenuItem, item_id)
-    if item is None or item.venue_id != venue.id:
-        raise NotFound("item")
-    return item
+    return get_or_404(session, MenuItem, item_id, what="item", venue_id=venue.id)
 
 
 def list_items(session: Session, *, category: MenuCategory) -> Sequence[MenuItem]:

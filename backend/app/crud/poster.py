@@ -24,7 +24,7 @@ from app.core import geo_index
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.geo import haversine_sql_bound
 from app.core.timezones import local_date, zone
-from app.crud.common import paginate
+from app.crud.common import get_or_404, paginate
 from app.models.base import utcnow
 from app.models.event import Event, EventStatus
 from app.models.poster import (
@@ -151,10 +151,7 @@ def create(session: Session, *, venue: Venue, data: PosterCreate) -> Poster:
 
 
 def get_for_venue(session: Session, *, venue_id: uuid.UUID, poster_id: uuid.UUID) -> Poster:
-    poster = session.get(Poster, poster_id)
-    if poster is None or poster.venue_id != venue_id:
-        raise NotFound("poster")
-    return poster
+    return get_or_404(session, Poster, poster_id, what="poster", venue_id=venue_id)
 
 
 def list_for_venue(session: Session, *, venue_id: uuid.UUID, page: PageParams) -> Page[Poster]:

@@ -16,7 +16,7 @@ from app.core import table_token
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.security import InvalidToken
 from app.core.timezones import local_date
-from app.crud.common import paginate
+from app.crud.common import get_or_404, paginate
 from app.models import Venue, VenueStatus
 from app.models.table import VenueTable, VenueTableScanDay
 from app.schema.common import Page, PageParams
@@ -61,11 +61,8 @@ def _flush_or_conflict(session: Session, label: str) -> None:
         raise
 
 
-def get(session: Session, *, venue_id: uuid.UUID, table_id: uuid.UUID) -> VenueTable | None:
-    table = session.get(VenueTable, table_id)
-    if table is None or table.venue_id != venue_id:
-        return None
-    return table
+def get(session: Session, *, venue_id: uuid.UUID, table_id: uuid.UUID) -> VenueTable:
+    return get_or_404(session, VenueTable, table_id, what="table", venue_id=venue_id)
 
 
 def _of_venue(venue_id: uuid.UUID, is_active: bool | None) -> SelectOfScalar[VenueTable]:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.core.errors import Conflict, NotFound, PermissionDenied, Unprocessable
 from app.core.geo import bounding_box, haversine_sql
 from app.crud import membership as membership_crud
-from app.crud.common import paginate
+from app.crud.common import get_or_404, paginate
 from app.models import User, Venue, VenueKind, VenueMembership, VenueRole, VenueStatus
 from app.models.venue import VenueOpeningHours
 from app.schema.common import Page, PageParams
@@ -55,17 +55,12 @@ def is_public(venue: Venue) -> bool:
 
 
 def get(session: Session, *, venue_id: uuid.UUID) -> Venue:
-    venue = session.get(Venue, venue_id)
-    if venue is None:
-        raise NotFound("venue")
-    return venue
+    return get_or_404(session, Venue, venue_id, what="venue")
 
 
 def get_visible(session: Session, *, venue_id: uuid.UUID, user: User | None) -> Venue:
     """A venue the caller may see: public ones, and any venue they belong to."""
-    venue = session.get(Venue, venue_id)
-    if venue is None:
-        raise NotFound("venue")
+    venue = get(session, venue_id=venue_id)
     if is_public(venue) or (user is not None and user.is_superuser):
         return venue
     if user is not None and membership_crud.get_role(session, venue_id=venue.id, user_id=user.id):
@@ -238,9 +233,7 @@ def require_role(
 
 
 def _food_court_for(session: Session, *, food_court_id: uuid.UUID, user: User) -> Venue:
-    food_court = session.get(Venue, food_court_id)
-    if food_court is None:
-        raise NotFound("food court")
+    food_court = get_or_404(session, Venue, food_court_id, what="food court")
     require_role(session, venue=food_court, user=user, minimum=VenueRole.MANAGER, named=True)
     if food_court.kind != VenueKind.FOOD_COURT:
         raise Conflict(f"{food_court.name} is a {food_court.kind.value}, not a food court")
@@ -366,9 +359,7 @@ def detach_qsr(session: Session, *, food_court: Venue, qsr: Venue) -> Venue:
 
 def get_qsr_for_manager(session: Session, *, qsr_id: uuid.UUID, user: User) -> Venue:
     """The QSR named in a food-court request, which the caller must manage too."""
-    qsr = session.get(Venue, qsr_id)
-    if qsr is None:
-        raise NotFound("venue")
+    qsr = get(session, venue_id=qsr_id)
     require_role(session, venue=qsr, user=user, minimum=VenueRole.MANAGER, named=True)
     return qsr
 

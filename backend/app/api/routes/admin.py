@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from app.api.deps import CurrentSuperuser, SessionDep, get_current_superuser
-from app.core.errors import NotFound
+from app.api.deps import CurrentSuperuser, SessionDep, TargetUser, get_current_superuser
 from app.crud import user as user_crud
-from app.models import User
 from app.schema.common import Page, PageParams, page_params
 from app.schema.user import AdminUserRead
 from app.services import accounts as accounts_service
 
 # Authentication at router level: no route here can forget it.
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(get_current_superuser)])
-
-
-def get_user(user_id: uuid.UUID, session: SessionDep) -> User:
-    user = user_crud.get(session, user_id)
-    if user is None:
-        raise NotFound("user")
-    return user
-
-
-TargetUser = Annotated[User, Depends(get_user)]
 
 
 @router.get("/users", response_model=Page[AdminUserRead])

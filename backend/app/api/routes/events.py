@@ -13,8 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from app.api.deps import ManagedVenue, SessionDep, StaffedVenue
-from app.core.errors import NotFound
+from app.api.deps import ManagedEvent, ManagedVenue, SessionDep, StaffedEvent, StaffedVenue
 from app.crud import event as event_crud
 from app.models import Event, EventStatus
 from app.schema.common import Page, PageParams, page_params
@@ -34,27 +33,6 @@ VENUE_EVENTS = "/venues/{venue_id}/events"
 ONE_EVENT = VENUE_EVENTS + "/{event_id}"
 
 PageDep = Annotated[PageParams, Depends(page_params)]
-
-# Guards
-
-
-def get_staffed_event(event_id: uuid.UUID, venue: StaffedVenue, session: SessionDep) -> Event:
-    event = event_crud.get(session, venue_id=venue.id, event_id=event_id)
-    if event is None:
-        raise NotFound("event")
-    return event
-
-
-def get_managed_event(event_id: uuid.UUID, venue: ManagedVenue, session: SessionDep) -> Event:
-    event = event_crud.get(session, venue_id=venue.id, event_id=event_id)
-    if event is None:
-        raise NotFound("event")
-    return event
-
-
-StaffedEvent = Annotated[Event, Depends(get_staffed_event)]
-ManagedEvent = Annotated[Event, Depends(get_managed_event)]
-
 
 # Public
 

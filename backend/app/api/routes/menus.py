@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
-from app.api.deps import ManagedVenue, SessionDep, StaffedVenue
-from app.api.routes.venues import VisibleVenue
+from app.api.deps import ManagedVenue, SessionDep, StaffedVenue, VisibleVenue
 from app.crud import menu as menu_crud
 from app.models.menu import Menu, MenuCategory, MenuItem
 from app.schema.menu import (

@@ -6,13 +6,12 @@ reads the public feed around a location and reports impressions and taps.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from app.api.deps import ManagedVenue, SessionDep
+from app.api.deps import ManagedPoster, ManagedVenue, SessionDep
 from app.core import ratelimit
 from app.core.config import settings
 from app.crud import poster as poster_crud
@@ -31,17 +30,6 @@ from app.schema.poster import (
 router = APIRouter(tags=["posters"])
 
 MAX_FEED_LIMIT = 50
-
-
-# -- guards -------------------------------------------------------------------------------
-
-
-def get_managed_poster(poster_id: uuid.UUID, venue: ManagedVenue, session: SessionDep) -> Poster:
-    """A poster of a venue the caller manages (404 when it is not that venue's)."""
-    return poster_crud.get_for_venue(session, venue_id=venue.id, poster_id=poster_id)
-
-
-ManagedPoster = Annotated[Poster, Depends(get_managed_poster)]
 
 
 # -- managers -----------------------------------------------------------------------------

@@ -16,8 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import ManagedVenue, SessionDep, StaffedVenue
-from app.core.errors import NotFound
+from app.api.deps import ManagedTable, ManagedVenue, SessionDep, StaffedTable, StaffedVenue
 from app.crud import table as table_crud
 from app.models.table import VenueTable
 from app.schema.common import Page, PageParams, page_params
@@ -34,28 +33,6 @@ router = APIRouter(tags=["tables"])
 
 VENUE_TABLES = "/venues/{venue_id}/tables"
 ONE_TABLE = VENUE_TABLES + "/{table_id}"
-
-# Guards
-
-
-def get_staffed_table(table_id: uuid.UUID, venue: StaffedVenue, session: SessionDep) -> VenueTable:
-    """A table of a venue where the caller is staff or above (404 if not this venue's)."""
-    table = table_crud.get(session, venue_id=venue.id, table_id=table_id)
-    if table is None:
-        raise NotFound("table")
-    return table
-
-
-def get_managed_table(table_id: uuid.UUID, venue: ManagedVenue, session: SessionDep) -> VenueTable:
-    """A table of a venue the caller manages (404 if not this venue's)."""
-    table = table_crud.get(session, venue_id=venue.id, table_id=table_id)
-    if table is None:
-        raise NotFound("table")
-    return table
-
-
-StaffedTable = Annotated[VenueTable, Depends(get_staffed_table)]
-ManagedTable = Annotated[VenueTable, Depends(get_managed_table)]
 
 ImageScale = Annotated[int, Query(ge=1, le=40, description="Pixels per module")]
 

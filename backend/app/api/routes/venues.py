@@ -11,10 +11,12 @@ from app.api.deps import (
     CurrentBusinessUser,
     CurrentSuperuser,
     CurrentUser,
+    ManagedQsr,
     ManagedVenue,
     OptionalUser,
     OwnedVenue,
     SessionDep,
+    VisibleVenue,
 )
 from app.core.errors import Unprocessable
 from app.crud import venue as venue_crud
@@ -36,22 +38,6 @@ router = APIRouter(tags=["venues"])
 
 
 # --- guards -----------------------------------------------------------------------------
-
-
-def get_visible_venue(venue_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> Venue:
-    """A venue the caller may see: verified and active, or one they belong to (else 404)."""
-    return venue_crud.get_visible(session, venue_id=venue_id, user=user)
-
-
-VisibleVenue = Annotated[Venue, Depends(get_visible_venue)]
-
-
-def get_managed_qsr(qsr_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Venue:
-    """The QSR named in the path, which the caller must also manage (404/403 like the guards)."""
-    return venue_crud.get_qsr_for_manager(session, qsr_id=qsr_id, user=user)
-
-
-ManagedQsr = Annotated[Venue, Depends(get_managed_qsr)]
 
 
 def discovery_params(
