@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, status
+from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import CurrentUser, SessionDep, TokenDep
@@ -84,15 +84,13 @@ def verify_otp(body: OtpVerify, session: SessionDep, ip: ClientIP) -> TokenPair:
     status_code=status.HTTP_201_CREATED,
     responses=RATE_LIMITED,
 )
-def register(
-    body: RegisterRequest, session: SessionDep, ip: ClientIP, background: BackgroundTasks
-) -> Any:
+def register(body: RegisterRequest, session: SessionDep, ip: ClientIP) -> Any:
     """Create a business account; a verification link is emailed."""
     user, email = auth_service.register(
         session, email=body.email, password=body.password, full_name=body.full_name, ip=ip
     )
+    auth_service.deliver(session, email)
     session.commit()
-    background.add_task(auth_service.deliver, email)
     return user
 
 
@@ -120,13 +118,11 @@ def verify_email(body: LinkRequest, session: SessionDep) -> Any:
     status_code=status.HTTP_202_ACCEPTED,
     responses=RATE_LIMITED,
 )
-def resend_verification(
-    user: CurrentUser, session: SessionDep, ip: ClientIP, background: BackgroundTasks
-) -> Message:
+def resend_verification(user: CurrentUser, session: SessionDep, ip: ClientIP) -> Message:
     """Email a new verification link (earlier links stop working)."""
     email = auth_service.verification_email(session, user=user, ip=ip)
+    auth_service.deliver(session, email)
     session.commit()
-    background.add_task(auth_service.deliver, email)
     return Message(message="A new verification link has been sent")
 
 
@@ -136,13 +132,11 @@ def resend_verification(
     status_code=status.HTTP_202_ACCEPTED,
     responses=RATE_LIMITED,
 )
-def forgot_password(
-    body: ForgotPassword, session: SessionDep, ip: ClientIP, background: BackgroundTasks
-) -> Message:
+def forgot_password(body: ForgotPassword, session: SessionDep, ip: ClientIP) -> Message:
     """Email a password reset link. The answer is the same whether or not the account exists."""
     pending = auth_service.request_password_reset(session, email=body.email, ip=ip)
+    auth_service.deliver(session, pending)
     session.commit()
-    background.add_task(auth_service.deliver, pending)
     return Message(message="If an account uses this address, a reset link is on its way")
 
 
