@@ -38,14 +38,13 @@ import asyncio
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, LiteralString
 
 from procrastinate import App, PsycopgConnector, SyncPsycopgConnector
 from procrastinate.tasks import Task
 from procrastinate.worker import Worker
 from sqlalchemy import make_url
 from sqlmodel import Session
-from typing_extensions import LiteralString
 
 from app.core import db
 

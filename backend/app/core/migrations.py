@@ -12,7 +12,7 @@ from app.core.config import BACKEND_DIR
 
 
 def include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+    obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any
 ) -> bool:
     """Leave procrastinate's tables (made by its own schema SQL in migration 0006_jobs,
     not by models) out of the models-vs-migrations comparison."""

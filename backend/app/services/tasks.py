@@ -46,7 +46,7 @@ def queue_email(session: Session, *, to: str, template: str, context: dict[str, 
 
 @jobs.queue.periodic(cron="17 * * * *")
 @jobs.queue.task(name="prune_posters", queueing_lock="prune_posters")
-def prune_posters(timestamp: int) -> None:
+def prune_posters(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
     """Hourly `socia prune` with its defaults (`timestamp`: when it was due)."""
     with jobs.task_session() as session:
         pruned = poster_crud.prune(session, expired_cells_kept=PRUNE_EXPIRED_CELLS_KEPT)
@@ -79,7 +79,7 @@ def record_failure(
     )
 
 
-def record_failures(call_next: Callable[[], Any], context: JobContext, worker: Any) -> Any:
+def record_failures(call_next: Callable[[], Any], context: JobContext, _worker: Any) -> Any:
     """Worker middleware (sync tasks): keep each failed attempt's error in `job_error`,
     in a transaction of its own, then let procrastinate retry or fail the job."""
     try:
