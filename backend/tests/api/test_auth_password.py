@@ -17,7 +17,6 @@ from app.models.base import utcnow
 from app.providers import email as email_provider
 from app.providers.email import EmailMessage
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_consumer, make_user
-from tests.factories.jobs import last_error, make_due, queued_jobs, run_jobs
 from tests.factories.identity import (
     API,
     bearer,
@@ -26,6 +25,7 @@ from tests.factories.identity import (
     refresh_rows,
     start_session,
 )
+from tests.factories.jobs import last_error, make_due, queued_jobs, run_jobs
 from tests.utils import assert_error
 
 NEW_PASSWORD = "another-Strong-pass-7"

@@ -69,7 +69,7 @@ class MailOutbox(list[email_provider.EmailMessage]):
         self._sync()
         return super().__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
         self._sync()

@@ -60,9 +60,7 @@ def last_error(session: Session, job_id: int) -> str | None:
 
 def make_due(session: Session) -> None:
     """Jobs waiting for a retry are due now (as if their backoff had passed)."""
-    session.execute(
-        text("UPDATE procrastinate_jobs SET scheduled_at = NULL WHERE status = 'todo'")
-    )
+    session.execute(text("UPDATE procrastinate_jobs SET scheduled_at = NULL WHERE status = 'todo'"))
 
 
 @contextmanager
@@ -81,9 +79,7 @@ def _tasks_use(session: Session) -> Iterator[None]:
 
 def _query(session: Session, name: str, **arguments: Any) -> list[dict[str, Any]]:
     conn = jobs.driver_connection(session)
-    return jobs.connector.execute_query_all_with_connection(
-        conn, sql.queries[name], **arguments
-    )
+    return jobs.connector.execute_query_all_with_connection(conn, sql.queries[name], **arguments)
 
 
 def run_jobs(session: Session) -> int:

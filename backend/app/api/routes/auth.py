@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import CurrentUser, SessionDep, TokenDep
+from app.api.deps import CurrentUser, SessionDep, ShortSessionsDep, TokenDep
 from app.core.errors import NotAuthenticated
 from app.core.ratelimit import client_ip
 from app.core.security import InvalidToken, TokenType, decode_token
@@ -60,11 +60,9 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_202_ACCEPTED,
     responses={**RATE_LIMITED, 503: {"description": "The SMS gateway failed"}},
 )
-def request_otp(body: OtpRequest, session: SessionDep, ip: ClientIP) -> OtpRequested:
+def request_otp(body: OtpRequest, sessions: ShortSessionsDep, ip: ClientIP) -> OtpRequested:
     """Send a 6-digit sign-in code by SMS (valid 5 minutes; a new one after 30 s)."""
-    answer = otp_service.request_code(session, phone=body.phone, purpose=OtpPurpose.SIGN_IN, ip=ip)
-    session.commit()
-    return answer
+    return otp_service.request_code(sessions, phone=body.phone, purpose=OtpPurpose.SIGN_IN, ip=ip)
 
 
 @router.post("/otp/verify", response_model=TokenPair, responses=RATE_LIMITED)
