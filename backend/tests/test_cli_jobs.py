@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.core import db
@@ -24,15 +22,6 @@ from tests.test_cli import (
     socia,
     unused_port,  # noqa: F401  (fixture)
 )
-
-
-@pytest.fixture
-def migrated(scratch_url: str) -> Iterator[Engine]:  # noqa: F811
-    result = socia("migrate", DATABASE_URL=scratch_url)
-    assert result.returncode == 0, result.stderr
-    engine = db.make_engine(scratch_url)
-    yield engine
-    engine.dispose()
 
 
 def _statuses(url: str) -> list[tuple[int, str]]:
@@ -51,53 +40,19 @@ def _wait_for(url: str, expected: list[str], timeout_s: float = 120) -> None:
 
 
 @pytest.mark.slow
-def test_a_worker_runs_committed_jobs_and_failed_ones_can_be_seen_and_retried(
-    migrated: Engine,
-) -> None:
-    url = migrated.url.render_as_string(hide_password=False)
-    with Session(migrated) as session:
-        tasks.queue_email(
-            session,
-            to="ok@example.com",
-            template="verify_email",
-            context={"full_name": "", "link": "http://x.test/v?token=t", "expires_in": "1 h"},
-        )
-        bad = tasks.queue_email(session, to="bad@example.com", template="missing", context={})
-        session.commit()
-    worker = _start(["worker", "--concurrency", "2", "--name", "w1"], {"DATABASE_URL": url})
-    try:
-        # The sent one is deleted once done; the other fails at once (not retried).
-        _wait_for(url, ["failed"])
-    finally:
-        output = _stop(worker, signal.SIGINT)
-    assert worker.returncode == 0, output
-    assert "email to ok@example.com" in output
-
-    failed = socia("jobs", "failed", DATABASE_URL=url)
-    assert failed.returncode == 0, failed.stderr
-    assert f"{bad}  send_email  attempts=1" in failed.stdout
-    assert "TemplateNotFound" in failed.stdout
-    retried = socia("jobs", "retry", str(bad), DATABASE_URL=url)
-    assert retried.returncode == 0, retried.stderr
-    assert _statuses(url) == [(bad, "todo")]
-    again = socia("jobs", "retry", str(bad), DATABASE_URL=url)
-    assert again.returncode == 2
-    assert "Only a failed job can be retried" in again.stderr
-
-
-@pytest.mark.slow
-def test_dev_runs_a_worker_that_sends_the_emails(
-    migrated: Engine,
+def test_dev_and_worker_run_committed_jobs_and_failed_ones_can_be_seen_and_retried(
+    scratch_url: str,  # noqa: F811
     unused_port: int,  # noqa: F811
 ) -> None:
-    url = migrated.url.render_as_string(hide_password=False)
+    url = scratch_url
+    # `socia dev` migrates and runs a worker beside the API: a sign-up's email is sent.
     base = f"http://127.0.0.1:{unused_port}"
-    proc = _start(
+    dev = _start(
         ["dev", "--host", "127.0.0.1", "--port", str(unused_port), "--no-reload", "--no-seed"],
         {"DATABASE_URL": url},
     )
     try:
-        _wait_until_serving(proc, base)
+        _wait_until_serving(dev, base)
         resp = httpx.post(
             f"{base}/api/v1/auth/register",
             json={
@@ -110,7 +65,37 @@ def test_dev_runs_a_worker_that_sends_the_emails(
         assert resp.status_code == 201, resp.text
         _wait_for(url, [])  # sent, and the finished job deleted
     finally:
-        output = _stop(proc, signal.SIGINT)
+        output = _stop(dev, signal.SIGINT)
     assert "Job worker running" in output
     assert "email to new-owner@example.com" in output
     assert "Stopping the job worker" in output
+
+    # `socia worker` runs what was committed while no worker ran.
+    engine = db.make_engine(url)
+    try:
+        with Session(engine) as session:
+            tasks.queue_email(
+                session,
+                to="ok@example.com",
+                template="verify_email",
+                context={"full_name": "", "link": "http://x.test/v?t=1", "expires_in": "1 h"},
+            )
+            bad = tasks.queue_email(session, to="bad@example.com", template="missing", context={})
+            session.commit()
+    finally:
+        engine.dispose()
+    worker = _start(["worker", "--concurrency", "2", "--name", "w1"], {"DATABASE_URL": url})
+    try:
+        _wait_for(url, ["failed"])  # a missing template is not retried
+    finally:
+        output = _stop(worker, signal.SIGINT)
+    assert worker.returncode == 0, output
+    assert "email to ok@example.com" in output
+
+    failed = socia("jobs", "failed", DATABASE_URL=url)
+    assert failed.returncode == 0, failed.stderr
+    assert f"{bad}  send_email  attempts=1" in failed.stdout
+    assert "TemplateNotFound" in failed.stdout
+    retried = socia("jobs", "retry", str(bad), DATABASE_URL=url)
+    assert retried.returncode == 0, retried.stderr
+    assert _statuses(url) == [(bad, "todo")]
