@@ -26,7 +26,10 @@ and, in the workflow that causes it, before the route commits:
     jobs.defer(session, tasks.expire_hold, hold_id=str(hold.id))
 
 A task must be safe to run twice (a worker that dies mid-job runs it again) and
-takes only JSON values. Periodic work: `@jobs.queue.periodic(cron="0 * * * *")`
+takes only JSON values (they sit in the table: no secrets beyond what an emailed link
+already carries). `RetryStrategy(retry_exceptions={...})` limits retries to errors
+worth retrying; any other error fails the job at once. Tests run the jobs queued in
+their transaction with `tests.factories.jobs.run_jobs(session)`. Periodic work: `@jobs.queue.periodic(cron="0 * * * *")`
 above `@jobs.queue.task(...)`, the function taking `timestamp: int` first.
 A job whose attempts are used up stays `failed`: `socia jobs failed`,
 `GET /api/v1/admin/jobs?status=failed`, and `socia jobs retry ID`.
