@@ -6,7 +6,11 @@ socia migrate           alembic upgrade head
 socia seed              demo data (idempotent)
 socia create-superuser  a platform admin
 socia openapi           write the OpenAPI spec to a file
-socia prune             delete poster data that can no longer matter (idempotent)
+socia prune             delete poster data that can no longer matter (idempotent; also
+                        an hourly job)
+socia worker            run the job queue's worker (emails, periodic jobs)
+socia jobs failed       jobs whose retries are used up, with their last error
+socia jobs retry ID     put a failed job back in the queue
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ import logging
 import os
 import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from app.core.config import Settings
+    from app.core.jobs import InProcessWorker
 
 app = typer.Typer(
     name="socia",
@@ -129,8 +137,12 @@ def dev(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     reload: Annotated[bool, typer.Option(help="Reload on code changes")] = True,
     seed: Annotated[bool, typer.Option(help="Load demo data into an empty database")] = True,
+    worker: Annotated[
+        bool, typer.Option(help="Run a job worker beside the API (DEV_RUNS_WORKER)")
+    ] = True,
 ) -> None:
-    """Start the API for development: database, migrations, demo data, reload."""
+    """Start the API for development: database, migrations, demo data, reload, and a
+    job worker."""
     import uvicorn
 
     cfg = load_settings()  # first: importing app modules reads the settings
@@ -150,18 +162,36 @@ def dev(
         typer.echo("Loaded the demo data.")
     # Reloaded workers connect to the server this process started (and stops on Ctrl-C).
     os.environ["DATABASE_URL"] = url
+    job_worker = _start_dev_worker() if worker and cfg.DEV_RUNS_WORKER else None
     typer.secho(
         f"Socia API on http://{host}:{port}  (Swagger UI: http://{host}:{port}/docs)",
         fg=typer.colors.GREEN,
     )
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        reload=reload,
-        reload_dirs=[str(BACKEND_DIR / "app")] if reload else None,
-        log_config=None,
-    )
+    try:
+        uvicorn.run(
+            "app.main:app",
+            host=host,
+            port=port,
+            reload=reload,
+            reload_dirs=[str(BACKEND_DIR / "app")] if reload else None,
+            log_config=None,
+        )
+    finally:
+        if job_worker is not None:
+            typer.echo("Stopping the job worker ...")
+            job_worker.stop()
+
+
+def _start_dev_worker() -> InProcessWorker:
+    """One job worker in a thread of this process (not reloaded with the code)."""
+    from app.core import jobs
+    from app.services import tasks
+
+    job_worker = jobs.InProcessWorker(name="dev", task_middleware=tasks.TASK_MIDDLEWARE).start()
+    if job_worker.error is not None:
+        fail(f"the job worker could not start: {job_worker.error}", 3)
+    typer.echo("Job worker running (emails and periodic jobs).")
+    return job_worker
 
 
 @app.command()
@@ -309,6 +339,87 @@ def prune(
         f"Removed {pruned.cells} geo cells of {pruned.posters} posters expired before "
         f"{pruned.expired_before:%Y-%m-%d %H:%M} UTC."
     )
+
+
+@app.command("worker")
+def run_worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, max=32, help="Jobs run at once [default: JOB_WORKER_CONCURRENCY]"),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Name in the logs [default: host-pid]")] = None,
+) -> None:
+    """Run a job worker until SIGINT/SIGTERM (running jobs finish first). Start as many
+    as needed, on as many machines: they share the queue in the database."""
+    cfg = load_settings()
+
+    from app.core import jobs
+    from app.core.logging import configure_logging
+    from app.services import tasks
+
+    configure_logging(cfg)
+    os.environ["DATABASE_URL"] = _database_url()
+    size = concurrency or cfg.JOB_WORKER_CONCURRENCY
+    label = name or f"{socket.gethostname()}-{os.getpid()}"
+    typer.echo(f"Job worker {label} running {size} job(s) at once; Ctrl-C stops it.")
+    jobs.run_worker(concurrency=size, name=label, task_middleware=tasks.TASK_MIDDLEWARE)
+
+
+jobs_app = typer.Typer(help="The job queue: failed jobs and retries.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+def _queue_session() -> Iterator[Session]:
+    """A session for the queue's tables, or a clear exit when the database is not ready."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from app.core.db import session_scope
+
+    load_settings()
+    _database_url()
+    try:
+        with session_scope() as session:
+            yield session
+    except OperationalError as exc:
+        fail(f"the database failed: {str(exc.orig).strip().splitlines()[0]}", 3)
+    except ProgrammingError as exc:
+        problem = str(exc.orig).strip().splitlines()[0]
+        fail(f"the database is not migrated ({problem}); run `socia migrate` first")
+
+
+@jobs_app.command("failed")
+def jobs_failed(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Newest first, at most")] = 50,
+) -> None:
+    """Jobs whose attempts are used up: id, task, attempts, last error and when."""
+    from app.crud import job as job_crud
+
+    for session in _queue_session():
+        rows, total = job_crud.list_jobs(session, status="failed", limit=limit, offset=0)
+    if not rows:
+        typer.echo("No failed jobs.")
+        return
+    for row in rows:
+        when = f"{row.last_failed_at:%Y-%m-%d %H:%M:%S} UTC" if row.last_failed_at else "-"
+        typer.echo(
+            f"{row.id}  {row.task_name}  attempts={row.attempts}  {when}  "
+            f"{row.last_error or '(no error recorded)'}"
+        )
+    typer.echo(f"{total} failed job(s); `socia jobs retry ID` runs one again.")
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: Annotated[int, typer.Argument(help="A failed job's id")]) -> None:
+    """Put a failed job back in the queue, due now."""
+    from app.core.errors import AppError
+    from app.crud import job as job_crud
+
+    try:
+        for session in _queue_session():
+            row = job_crud.retry_failed(session, job_id=job_id)
+    except AppError as exc:
+        fail(str(exc.detail), 2)
+    typer.echo(f"Job {row.id} ({row.task_name}) is queued again.")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -25,6 +25,7 @@ os.environ["RATE_LIMIT_KEY_PREFIX"] = f"socia-limits-test-{_WORKER}"
 
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import psycopg
@@ -36,7 +37,7 @@ from psycopg import sql
 from sqlalchemy import Engine, make_url
 from sqlmodel import Session
 
-from app.api.deps import get_session
+from app.api.deps import ShortSessions, get_session, get_short_sessions
 from app.core import db, embedded_pg, migrations
 from app.core.config import settings
 from app.main import app as fastapi_app
@@ -119,7 +120,9 @@ def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestData
         with FileLock(str(run_dir / "server.lock")):
             server = embedded_pg.start(run_dir / "pg" / "data", throwaway=True)
             embedded_pg.ensure_database(server, "socia_test")
-        base = TestDatabase(embedded_pg.sqlalchemy_url(server, "socia_test"), server.get_uri("postgres"))
+        base = TestDatabase(
+            embedded_pg.sqlalchemy_url(server, "socia_test"), server.get_uri("postgres")
+        )
     database = _clone_for_worker(base, run_dir)
     yield database
     database.drop_database(database.url)
@@ -158,7 +161,12 @@ def app(session: Session) -> Iterator[FastAPI]:
     def _session_override() -> Iterator[Session]:
         yield session
 
+    def _short_sessions_override() -> ShortSessions:
+        # The test's session every time (not closed), each block still taking a slot.
+        return ShortSessions(lambda: nullcontext(session))
+
     fastapi_app.dependency_overrides[get_session] = _session_override
+    fastapi_app.dependency_overrides[get_short_sessions] = _short_sessions_override
     yield fastapi_app
     fastapi_app.dependency_overrides.clear()
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 import app.models  # noqa: F401  (registers every table)
 from app.core.db import make_engine, resolve_database_url
+from app.core.migrations import include_object
 from app.models.base import SQLModel
 
 config = context.config
@@ -25,6 +26,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         compare_server_default=True,
+        include_object=include_object,
         transaction_per_migration=False,
     )
     with context.begin_transaction():

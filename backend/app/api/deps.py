@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated
 
+import anyio
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 from sqlmodel import Session
@@ -40,6 +42,39 @@ def get_session(_slot: Annotated[None, Depends(database_slot)]) -> Iterator[Sess
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+class ShortSessions:
+    """Sessions for a route that waits on the outside world between database steps
+    (an SMS gateway): each `with sessions() as session:` block takes a database slot
+    and a session only while it is open, so a slow gateway pins no pool connection.
+    Use it instead of `SessionDep` (and of guards that depend on it), in a sync route."""
+
+    def __init__(self, make: Callable[[], AbstractContextManager[Session]]) -> None:
+        self._make = make
+
+    @contextmanager
+    def __call__(self) -> Iterator[Session]:
+        # The slot limiter lives on the event loop; this runs in a worker thread.
+        borrower = object()
+        anyio.from_thread.run(db_slots.limiter.acquire_on_behalf_of, borrower)
+        try:
+            with self._make() as session:
+                yield session
+        finally:
+            anyio.from_thread.run_sync(db_slots.limiter.release_on_behalf_of, borrower)
+
+
+def _new_session() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def get_short_sessions() -> ShortSessions:
+    """Overridden in tests to hand out the test's own session (still taking slots)."""
+    return ShortSessions(_new_session)
+
+
+ShortSessionsDep = Annotated[ShortSessions, Depends(get_short_sessions)]
 
 # Two ways to authorize in Swagger UI, the same `Authorization: Bearer` header on the
 # wire: the password form (business accounts) and a pasted access token (consumers,

@@ -147,6 +147,12 @@ class Settings(BaseSettings):
     # Error reporting.
     SENTRY_DSN: AnyUrl | None = None
 
+    # Job queue (procrastinate on the same database): jobs one `socia worker` runs at
+    # once (each may hold one connection of the worker's pool, plus two of its own),
+    # and whether `socia dev` runs a worker beside the API.
+    JOB_WORKER_CONCURRENCY: int = Field(default=2, ge=1, le=32)
+    DEV_RUNS_WORKER: bool = True
+
     @field_validator(
         "OTP_REQUEST_LIMIT_PER_PHONE",
         "OTP_REQUEST_LIMIT_PER_IP",

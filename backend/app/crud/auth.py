@@ -73,17 +73,11 @@ def add_code(
     ttl: timedelta,
     user_id: uuid.UUID | None = None,
 ) -> OtpCode:
-    """Store a new code; older live codes of the same phone and purpose (and, to attach
-    a phone, of the same requesting user: one user's request never kills another's) die."""
+    """Store a new code. Older codes of the same phone and purpose (and, to attach a
+    phone, of the same requesting user) are never checked again: only the newest is
+    (`latest_code`); deleting this one (an SMS that could not be sent) brings the
+    previous one back, as if nothing had been asked."""
     now = utcnow()
-    older = update(OtpCode).where(
-        col(OtpCode.phone) == phone,
-        col(OtpCode.purpose) == purpose,
-        col(OtpCode.consumed_at).is_(None),
-    )
-    if purpose is OtpPurpose.ATTACH_PHONE:
-        older = older.where(col(OtpCode.user_id) == user_id)
-    session.execute(older.values(consumed_at=now))
     code = OtpCode(
         phone=phone,
         purpose=purpose,
@@ -95,6 +89,10 @@ def add_code(
     session.add(code)
     session.flush()
     return code
+
+
+def delete_code(session: Session, *, code_id: uuid.UUID) -> None:
+    session.execute(delete(OtpCode).where(col(OtpCode.id) == code_id))
 
 
 def delete_codes_for_phone(session: Session, *, phone: str) -> None:

@@ -37,8 +37,8 @@ from app.crud import user as user_crud
 from app.models import User
 from app.models.auth import EmailTokenPurpose
 from app.models.base import utcnow
-from app.providers import email as email_provider
 from app.schema.auth import TokenPair
+from app.services import tasks
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -241,14 +241,13 @@ class PendingEmail:
     context: dict[str, Any]
 
 
-def deliver(pending: PendingEmail | None) -> None:
-    """Send an email after the response (failures are logged, never shown)."""
+def deliver(session: Session, pending: PendingEmail | None) -> None:
+    """Queue the email in the session's transaction (the `send_email` job): it is sent
+    once the link is committed, never for a rollback, and a mail server that is down
+    delays it (retries) without failing the request."""
     if pending is None:
         return
-    try:
-        email_provider.send_email(to=pending.to, template=pending.template, context=pending.context)
-    except AppError as exc:
-        logger.error("email %s to %s not sent: %s", pending.template, pending.to, exc.detail)
+    tasks.queue_email(session, to=pending.to, template=pending.template, context=pending.context)
 
 
 def _link(path: str, token: str) -> str:
@@ -271,7 +270,7 @@ def _email_rate_limits(purpose: EmailTokenPurpose, email: str, ip: str | None) -
 
 def verification_email(session: Session, *, user: User, ip: str | None = None) -> PendingEmail:
     """A signed, single-use, expiring link that proves the address is the user's, as an
-    email for the caller to `deliver` once the link is committed."""
+    email for the caller to `deliver` in the same transaction."""
     if user.email is None:
         raise Conflict("This account has no email address")
     if user.email_verified_at is not None:

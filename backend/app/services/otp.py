@@ -14,6 +14,9 @@ import hmac
 import math
 import secrets
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import Session
@@ -35,6 +38,9 @@ from app.models.base import utcnow
 from app.providers import sms
 from app.schema.auth import OtpRequested, TokenPair
 from app.services.auth import AccountDisabled, Outcome, issue_tokens
+
+#: Opens a short session (a `with` block); see `app.api.deps.ShortSessions`.
+SessionOpener = Callable[[], AbstractContextManager[Session]]
 
 
 class InvalidCode(BadRequest):
@@ -76,15 +82,26 @@ def new_code() -> str:
     return f"{secrets.randbelow(10**length):0{length}d}"
 
 
-def request_code(
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code stored but not sent yet."""
+
+    id: uuid.UUID
+    phone: str
+    code: str
+    answer: OtpRequested
+
+
+def issue_code(
     session: Session,
     *,
     phone: str,
     purpose: OtpPurpose,
     ip: str,
     user_id: uuid.UUID | None = None,
-) -> OtpRequested:
-    """Send a new code; nothing is stored when the SMS gateway fails."""
+) -> IssuedCode:
+    """Store a new code (limits and resend wait checked under the phone's lock), unsent.
+    Only the newest code of a phone is ever checked."""
     ratelimit.hit(
         "otp-request-ip",
         ip,
@@ -109,11 +126,7 @@ def request_code(
     )
     code = new_code()
     ttl = settings.OTP_EXPIRE_SECONDS
-    try:
-        sms.get_provider().send_code(to=phone, code=code, ttl_minutes=max(1, ttl // 60))
-    except sms.SmsError as exc:
-        raise SmsUnavailable() from exc
-    auth_crud.add_code(
+    row = auth_crud.add_code(
         session,
         phone=phone,
         purpose=purpose,
@@ -121,12 +134,49 @@ def request_code(
         code_hash=hash_code(phone, code, settings.SECRET_KEY.get_secret_value()),
         ttl=timedelta(seconds=ttl),
     )
-    return OtpRequested(
+    answer = OtpRequested(
         message="A code has been sent by SMS",
         phone=phone,
         expires_in=ttl,
         resend_after=settings.OTP_RESEND_SECONDS,
     )
+    return IssuedCode(id=row.id, phone=phone, code=code, answer=answer)
+
+
+def send_code(issued: IssuedCode) -> None:
+    """Send the code by SMS (outside any transaction: the gateway may be slow)."""
+    ttl = settings.OTP_EXPIRE_SECONDS
+    try:
+        sms.get_provider().send_code(
+            to=issued.phone, code=issued.code, ttl_minutes=max(1, ttl // 60)
+        )
+    except sms.SmsError as exc:
+        raise SmsUnavailable() from exc
+
+
+def request_code(
+    sessions: SessionOpener,
+    *,
+    phone: str,
+    purpose: OtpPurpose,
+    ip: str,
+    user_id: uuid.UUID | None = None,
+) -> OtpRequested:
+    """Store a new code and commit, then send it holding no session, transaction, lock
+    or database slot (each `sessions()` block holds one only while open). When the
+    gateway fails, the code is deleted in a new short transaction and the caller gets
+    a 503: nothing counts as sent, so there is no resend wait either."""
+    with sessions() as session:
+        issued = issue_code(session, phone=phone, purpose=purpose, ip=ip, user_id=user_id)
+        session.commit()
+    try:
+        send_code(issued)
+    except SmsUnavailable:
+        with sessions() as session:
+            auth_crud.delete_code(session, code_id=issued.id)
+            session.commit()
+        raise
+    return issued.answer
 
 
 def check_code(
@@ -204,10 +254,16 @@ def limit_attach_attempts(*, user: User, ip: str) -> None:
 
 
 def request_attach_code(session: Session, *, user: User, phone: str, ip: str) -> OtpRequested:
+    """Like `request_code`, on the request's session: its transaction is committed (and
+    its connection returned to the pool) before the SMS is sent."""
     limit_attach_attempts(user=user, ip=ip)
     _check_attachable(session, user=user, phone=phone)
     return request_code(
-        session, phone=phone, purpose=OtpPurpose.ATTACH_PHONE, ip=ip, user_id=user.id
+        lambda: nullcontext(session),
+        phone=phone,
+        purpose=OtpPurpose.ATTACH_PHONE,
+        ip=ip,
+        user_id=user.id,
     )
 
 

@@ -33,7 +33,7 @@ def invite(
     session: Session, *, venue: Venue, email: str, role: VenueRole, invited_by: User, now: datetime
 ) -> tuple[VenueInvite, PendingEmail]:
     """Invite `email` to the venue with `role`: the invitation, and the email with its
-    single-use link for the caller to `deliver` once committed (a slow or broken mail
+    single-use link for the caller to `deliver` in the same transaction (a slow or broken mail
     server never holds the request's database connection or leaves a dead link)."""
     email = email.strip().lower()
     for member in venue_crud.list_members(session, venue=venue):

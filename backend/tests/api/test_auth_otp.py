@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.core.config import settings
+from app.core.db import db_slots
 from app.core.security import hash_token
 from app.crud import user as user_crud
 from app.models.base import utcnow
@@ -290,4 +292,37 @@ def test_sign_in_through_the_http_gateway(
     [sent] = sms_gateway.requests
     code = sent.body["recipients"][0]["otp"]
     assert sent.body["recipients"][0]["mobiles"] == PHONE.lstrip("+")
+    assert verify(client, code).status_code == 200
+
+
+def test_a_slow_gateway_holds_no_database_slot(
+    client: TestClient, session: Session, sms_gateway: FakeSmsGateway
+) -> None:
+    sms_gateway.release = threading.Event()
+    answers: list[Any] = []
+    asking = threading.Thread(target=lambda: answers.append(request_code(client, PHONE)))
+    asking.start()
+    try:
+        assert sms_gateway.arrived.wait(30)
+        # While the gateway thinks, the code is stored and the request holds no slot
+        # (nor a session, a transaction or the phone's lock).
+        assert db_slots.limiter.borrowed_tokens == 0
+        assert len(otp_rows(session, PHONE)) == 1
+    finally:
+        sms_gateway.release.set()
+        asking.join(30)
+    [answer] = answers
+    assert answer.status_code == 202, answer.text
+
+
+def test_a_code_that_could_not_be_sent_leaves_the_previous_one_working(
+    client: TestClient, session: Session, sms_gateway: FakeSmsGateway
+) -> None:
+    assert request_code(client, PHONE).status_code == 202
+    [first] = otp_rows(session, PHONE)
+    age_code(session, first, seconds=60)  # past the resend wait
+    sms_gateway.mode = "crash"
+    assert_error(request_code(client, PHONE), 503, "service_unavailable")
+    assert otp_rows(session, PHONE) == [first]
+    code = sms_gateway.requests[0].body["recipients"][0]["otp"]
     assert verify(client, code).status_code == 200

@@ -21,7 +21,12 @@ def test_single_head() -> None:
 def test_models_match_migrations(engine: Engine) -> None:
     with engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": True}
+            conn,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_object": migrations.include_object,
+            },
         )
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == [], f"models and migrations differ; run alembic revision --autogenerate: {diff}"

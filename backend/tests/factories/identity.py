@@ -36,11 +36,51 @@ def sms_outbox() -> Iterator[list[sms.SmsMessage]]:
     sms.set_provider(None)
 
 
+class MailOutbox(list[email_provider.EmailMessage]):
+    """The emails sent so far. Emails are jobs: reading the outbox first runs the jobs
+    queued in the test's transaction (`tests.factories.jobs.run_jobs`), as a worker
+    would once the transaction commits."""
+
+    def __init__(self, session: Session, backend: email_provider.ConsoleBackend) -> None:
+        super().__init__()
+        self._session = session
+        self._backend = backend
+
+    def _sync(self) -> None:
+        from tests.factories.jobs import run_jobs
+
+        run_jobs(self._session)
+        new = self._backend.outbox[super().__len__() :]
+        super().extend(new)
+
+    def __len__(self) -> int:
+        self._sync()
+        return super().__len__()
+
+    def __iter__(self) -> Iterator[email_provider.EmailMessage]:
+        self._sync()
+        return super().__iter__()
+
+    def __getitem__(self, index: Any) -> Any:
+        self._sync()
+        return super().__getitem__(index)
+
+    def __eq__(self, other: object) -> bool:
+        self._sync()
+        return super().__eq__(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        self._sync()
+        return super().__repr__()
+
+
 @pytest.fixture
-def mail_outbox() -> Iterator[list[email_provider.EmailMessage]]:
+def mail_outbox(session: Session) -> Iterator[list[email_provider.EmailMessage]]:
     backend = email_provider.ConsoleBackend()
     email_provider.set_backend(backend)
-    yield backend.outbox
+    yield MailOutbox(session, backend)
     email_provider.set_backend(None)
 
 

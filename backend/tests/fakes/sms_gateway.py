@@ -4,6 +4,8 @@ with FakeSmsGateway() as gateway:
     gateway.mode = "refuse"       # "ok", "refuse" (type=error), "crash" (500), "garbage"
     ... Msg91Sms(url=gateway.url, ...) ...
     gateway.requests              # every JSON body received, with its headers
+    gateway.release = threading.Event()   # a slow gateway: answers wait until it is set
+    gateway.arrived.wait(5)       # a request has come in
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class FakeSmsGateway:
     def __init__(self) -> None:
         self.mode: Mode = "ok"
         self.requests: list[ReceivedRequest] = []
+        self.arrived = threading.Event()
+        self.release: threading.Event | None = None
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -48,6 +52,9 @@ class FakeSmsGateway:
                         body=body,
                     )
                 )
+                gateway.arrived.set()
+                if gateway.release is not None:
+                    gateway.release.wait(30)
                 if self.headers.get("authkey") != FakeSmsGateway.AUTH_KEY:
                     self._answer(401, {"type": "error", "message": "Authentication failure"})
                 elif gateway.mode == "ok":

@@ -1,4 +1,4 @@
-"""Routes: platform administration of accounts (superusers only)."""
+"""Routes: platform administration of accounts and of the job queue (superusers only)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import CurrentSuperuser, SessionDep, TargetUser, get_current_superuser
+from app.core.errors import NotFound
+from app.crud import job as job_crud
 from app.crud import user as user_crud
 from app.schema.common import Page, PageParams, page_params
+from app.schema.job import JobRead, JobStatus
 from app.schema.user import AdminUserRead
 from app.services import accounts as accounts_service
 
@@ -66,3 +69,28 @@ def revoke_superuser(user: TargetUser, admin: CurrentSuperuser, session: Session
     accounts_service.set_superuser(session, admin=admin, user=user, value=False)
     session.commit()
     return user
+
+
+# --- the job queue ---------------------------------------------------------------------
+
+
+@router.get("/jobs", response_model=Page[JobRead])
+def list_jobs(
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    status: Annotated[JobStatus, Query(description="Jobs in this status")] = JobStatus.FAILED,
+) -> Any:
+    """Jobs of the queue in one status (failed by default), newest first, with the last
+    error of each (a job is failed once its retries are used up)."""
+    items, total = job_crud.list_jobs(
+        session, status=status.value, limit=page.limit, offset=page.offset
+    )
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/jobs/{job_id}/retry", response_model=JobRead)
+def retry_job(job_id: int, session: SessionDep) -> Any:
+    """Put a failed job back in the queue, due now (409 if it is not failed)."""
+    job = job_crud.retry_failed(session, job_id=job_id)
+    session.commit()
+    return job

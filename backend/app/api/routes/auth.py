@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, status
+from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import CurrentUser, SessionDep, TokenDep
+from app.api.deps import CurrentUser, SessionDep, ShortSessionsDep, TokenDep
 from app.core.errors import NotAuthenticated
 from app.core.ratelimit import client_ip
 from app.core.security import InvalidToken, TokenType, decode_token
@@ -60,11 +60,9 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_202_ACCEPTED,
     responses={**RATE_LIMITED, 503: {"description": "The SMS gateway failed"}},
 )
-def request_otp(body: OtpRequest, session: SessionDep, ip: ClientIP) -> OtpRequested:
+def request_otp(body: OtpRequest, sessions: ShortSessionsDep, ip: ClientIP) -> OtpRequested:
     """Send a 6-digit sign-in code by SMS (valid 5 minutes; a new one after 30 s)."""
-    answer = otp_service.request_code(session, phone=body.phone, purpose=OtpPurpose.SIGN_IN, ip=ip)
-    session.commit()
-    return answer
+    return otp_service.request_code(sessions, phone=body.phone, purpose=OtpPurpose.SIGN_IN, ip=ip)
 
 
 @router.post("/otp/verify", response_model=TokenPair, responses=RATE_LIMITED)
@@ -84,15 +82,13 @@ def verify_otp(body: OtpVerify, session: SessionDep, ip: ClientIP) -> TokenPair:
     status_code=status.HTTP_201_CREATED,
     responses=RATE_LIMITED,
 )
-def register(
-    body: RegisterRequest, session: SessionDep, ip: ClientIP, background: BackgroundTasks
-) -> Any:
+def register(body: RegisterRequest, session: SessionDep, ip: ClientIP) -> Any:
     """Create a business account; a verification link is emailed."""
     user, email = auth_service.register(
         session, email=body.email, password=body.password, full_name=body.full_name, ip=ip
     )
+    auth_service.deliver(session, email)
     session.commit()
-    background.add_task(auth_service.deliver, email)
     return user
 
 
@@ -120,13 +116,11 @@ def verify_email(body: LinkRequest, session: SessionDep) -> Any:
     status_code=status.HTTP_202_ACCEPTED,
     responses=RATE_LIMITED,
 )
-def resend_verification(
-    user: CurrentUser, session: SessionDep, ip: ClientIP, background: BackgroundTasks
-) -> Message:
+def resend_verification(user: CurrentUser, session: SessionDep, ip: ClientIP) -> Message:
     """Email a new verification link (earlier links stop working)."""
     email = auth_service.verification_email(session, user=user, ip=ip)
+    auth_service.deliver(session, email)
     session.commit()
-    background.add_task(auth_service.deliver, email)
     return Message(message="A new verification link has been sent")
 
 
@@ -136,13 +130,11 @@ def resend_verification(
     status_code=status.HTTP_202_ACCEPTED,
     responses=RATE_LIMITED,
 )
-def forgot_password(
-    body: ForgotPassword, session: SessionDep, ip: ClientIP, background: BackgroundTasks
-) -> Message:
+def forgot_password(body: ForgotPassword, session: SessionDep, ip: ClientIP) -> Message:
     """Email a password reset link. The answer is the same whether or not the account exists."""
     pending = auth_service.request_password_reset(session, email=body.email, ip=ip)
+    auth_service.deliver(session, pending)
     session.commit()
-    background.add_task(auth_service.deliver, pending)
     return Message(message="If an account uses this address, a reset link is on its way")
 
 

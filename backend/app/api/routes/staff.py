@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, BackgroundTasks, status
+from fastapi import APIRouter, status
 
 from app.api.deps import CurrentUser, ManagedVenue, OwnedVenue, SessionDep, StaffedVenue
 from app.crud import invite as invite_crud
@@ -72,15 +72,14 @@ def invite_member(
     data: InviteCreate,
     session: SessionDep,
     user: CurrentUser,
-    background: BackgroundTasks,
 ) -> VenueInvite:
     """Invite someone by email with a role (owners): they get a single-use link that
     expires in 7 days. Inviting the same address again replaces the pending invitation."""
     invite, email = staff_service.invite(
         session, venue=venue, email=data.email, role=data.role, invited_by=user, now=utcnow()
     )
+    auth_service.deliver(session, email)
     session.commit()
-    background.add_task(auth_service.deliver, email)
     return invite
 
 

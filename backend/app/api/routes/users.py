@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, status
+from fastapi import APIRouter, Depends, status
 
 from app.api.deps import CurrentUser, SessionDep
 from app.core.ratelimit import client_ip
@@ -47,14 +47,13 @@ def attach_email(
     user: CurrentUser,
     session: SessionDep,
     ip: ClientIP,
-    background: BackgroundTasks,
 ) -> Any:
     """Add an email and a password (business sign-in) to a phone account."""
     email = accounts_service.attach_email(
         session, user=user, email=body.email, password=body.password, ip=ip
     )
+    auth_service.deliver(session, email)
     session.commit()
-    background.add_task(auth_service.deliver, email)
     return user
 
 
