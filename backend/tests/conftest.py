@@ -20,8 +20,9 @@ os.environ.setdefault("EMAIL_BACKEND", "console")
 # Long enough for HS256 (PyJWT warns below 32 bytes); never the default in tests.
 os.environ.setdefault("SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnop")
 # Parallel workers share one Redis (when REDIS_URL is set): each keeps its own counters.
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
-os.environ["RATE_LIMIT_KEY_PREFIX"] = f"socia-limits-test-{_WORKER}"
+os.environ["RATE_LIMIT_KEY_PREFIX"] = (
+    f"socia-limits-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+)
 
 import uuid
 from collections.abc import Iterator
@@ -76,10 +77,7 @@ def _libpq_dsn(url: str, database: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def _database_exists(admin_dsn: str, name: str) -> bool:
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-    return row is not None
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def _clone_for_worker(base: TestDatabase, run_dir: Path) -> TestDatabase:

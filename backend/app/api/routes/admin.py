@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import CurrentSuperuser, SessionDep, TargetUser, get_current_superuser
-from app.core.errors import NotFound
 from app.crud import job as job_crud
 from app.crud import user as user_crud
 from app.schema.common import Page, PageParams, page_params
