@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from app.core.config import Settings
 
 app = typer.Typer(
@@ -84,15 +86,37 @@ def _database_url() -> str:
     return url
 
 
-def _migrate(url: str) -> None:
+class _AlembicChatter(logging.Filter):
+    """Drops Alembic's per-run preamble ("Context impl PostgresqlImpl.", ...)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(("Context impl", "Will assume"))
+
+
+def _migrate(url: str, *, quiet: bool = False) -> None:
+    """Apply the migrations. Alembic's plugin and preamble lines are dropped; `quiet`
+    (`socia dev`) also drops the line per migration unless LOG_LEVEL is DEBUG."""
     from sqlalchemy.exc import OperationalError
 
-    from app.core.migrations import upgrade_head
-
+    alembic_log = logging.getLogger("alembic")
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    plugins_log = logging.getLogger("alembic.runtime.plugins")
+    chatter = _AlembicChatter()
+    saved = alembic_log.level, plugins_log.level
+    if quiet and not logging.getLogger().isEnabledFor(logging.DEBUG):
+        alembic_log.setLevel(logging.WARNING)
+    plugins_log.setLevel(logging.WARNING)
+    migration_log.addFilter(chatter)
     try:
+        from app.core.migrations import upgrade_head  # Alembic's plugins log on import
+
         upgrade_head(url=url)
     except OperationalError as exc:
         fail(f"migration failed, database unreachable: {exc.orig}", 3)
+    finally:
+        migration_log.removeFilter(chatter)
+        alembic_log.setLevel(saved[0])
+        plugins_log.setLevel(saved[1])
 
 
 def _seed_if_empty() -> bool:
@@ -141,27 +165,70 @@ def dev(
     configure_logging(cfg)
     _check_port_free(host, port)
     if cfg.uses_embedded_database:
-        typer.echo(f"Starting the embedded PostgreSQL (data in {cfg.EMBEDDED_PG_DIR}) ...")
+        from app.core.embedded_pg import POSTGRES_MAJOR
+
+        typer.echo(
+            f"Starting the embedded PostgreSQL {POSTGRES_MAJOR} (data in {cfg.EMBEDDED_PG_DIR}) ..."
+        )
     url = _database_url()
     typer.echo("Applying migrations ...")
-    _migrate(url)
+    _migrate(url, quiet=True)
     _ensure_first_superuser()
     if seed and _seed_if_empty():
         typer.echo("Loaded the demo data.")
-    # Reloaded workers connect to the server this process started (and stops on Ctrl-C).
+    # This process holds the embedded server's handle: with reload it stays the
+    # supervisor while workers come and go, and stops the server when it exits (Ctrl-C).
+    # Workers connect to the server by its URL and never start one themselves.
     os.environ["DATABASE_URL"] = url
+    _close_connections()
     typer.secho(
         f"Socia API on http://{host}:{port}  (Swagger UI: http://{host}:{port}/docs)",
         fg=typer.colors.GREEN,
     )
     uvicorn.run(
-        "app.main:app",
+        "app.cli:dev_app" if reload else "app.main:app",
+        factory=reload,
         host=host,
         port=port,
         reload=reload,
         reload_dirs=[str(BACKEND_DIR / "app")] if reload else None,
         log_config=None,
     )
+
+
+def _close_connections() -> None:
+    """Close the connections this process opened to check, migrate and seed the
+    database: server workers open their own, and a supervisor holds none."""
+    from app.core import db
+
+    db.get_engine().dispose()
+    db.set_engine(None)
+
+
+def dev_app() -> FastAPI:
+    """The app of a `socia dev --reload` worker, which exits when its supervisor dies.
+
+    The reloader runs each worker as a child process; after `kill -9` of `socia dev`
+    the worker would otherwise keep serving (and keep the port) on its own.
+    """
+    import multiprocessing
+    import signal
+    import threading
+    from multiprocessing.connection import wait
+
+    from app.main import app as fastapi_app
+
+    supervisor = multiprocessing.parent_process()
+    if supervisor is not None:
+        sentinel = supervisor.sentinel
+
+        def watch() -> None:
+            wait([sentinel])  # readable once the supervisor is gone
+            logger.warning("socia dev exited; stopping its worker")
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="socia-dev-supervisor", daemon=True).start()
+    return fastapi_app
 
 
 @app.command()
