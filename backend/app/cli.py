@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from app.core.config import Settings
+    from app.core.db import ServerPlan
 
 app = typer.Typer(
     name="socia",
@@ -235,9 +236,14 @@ def dev_app() -> FastAPI:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "0.0.0.0",  # noqa: S104
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = max(
-        2, min(8, (os.cpu_count() or 1) * 2)
-    ),
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes [default: 2 per CPU, 2 to 8, at most DB_CONNECTION_BUDGET / 4]",
+            show_default=False,
+        ),
+    ] = None,
     migrate: Annotated[bool, typer.Option(help="Apply migrations before starting")] = False,
 ) -> None:
     """Start the production server: several workers, no reload."""
@@ -256,15 +262,27 @@ def serve(
     ):
         fail("refusing to serve with the default FIRST_SUPERUSER_PASSWORD", 2)
     _check_port_free(host, port)
+    plan = _plan_server(cfg, workers)
     url = _database_url()
     if migrate:
         _migrate(url)
     os.environ["DATABASE_URL"] = url
+    _close_connections()
+    logger.info(
+        "%d workers x (pool %d + overflow %d) = %d database connections "
+        "(DB_CONNECTION_BUDGET=%d), %d threads each",
+        plan.workers,
+        plan.pool_size,
+        plan.max_overflow,
+        plan.connections,
+        cfg.DB_CONNECTION_BUDGET,
+        plan.threadpool_size,
+    )
     uvicorn.run(
         "app.main:app",
         host=host,
         port=port,
-        workers=workers,
+        workers=plan.workers,
         # Behind a proxy (TRUSTED_PROXY_HOPS > 0) take the scheme and client from its
         # X-Forwarded-* headers; served directly, never trust what a client sends.
         proxy_headers=cfg.TRUSTED_PROXY_HOPS > 0,
@@ -272,6 +290,24 @@ def serve(
         log_config=None,
         access_log=not cfg.is_production,
     )
+
+
+def _plan_server(cfg: Settings, workers: int | None) -> ServerPlan:
+    """Share the connection budget between the workers, and hand each worker process
+    (and this one, which serves itself when there is a single worker) its share."""
+    from app.core import db
+
+    try:
+        plan = db.plan_server(cfg, workers=workers, cpu_count=os.cpu_count())
+    except db.ConnectionBudgetError as exc:
+        fail(str(exc), 2)
+    os.environ.update(plan.environment())
+    cfg.DB_POOL_SIZE = plan.pool_size
+    cfg.DB_MAX_OVERFLOW = plan.max_overflow
+    cfg.THREADPOOL_SIZE = plan.threadpool_size
+    db.db_slots.total = plan.connections_per_worker
+    db.db_slots.reset()
+    return plan
 
 
 @app.command()

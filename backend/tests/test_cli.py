@@ -159,6 +159,25 @@ def test_production_settings_refuse_the_default_secret_key() -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_serve_refuses_pools_over_the_connection_budget(unused_port: int) -> None:
+    result = socia(
+        "serve",
+        "--port",
+        str(unused_port),
+        "--workers",
+        "4",
+        SECRET_KEY=STRONG_SECRET,
+        DATABASE_URL=UNREACHABLE_DB,
+        DB_CONNECTION_BUDGET="60",
+        DB_POOL_SIZE="20",
+        DB_MAX_OVERFLOW="10",
+    )
+    assert result.returncode == 2
+    assert "4 workers x (DB_POOL_SIZE=20 + DB_MAX_OVERFLOW=10) = 120 connections" in result.stderr
+    assert "DB_CONNECTION_BUDGET=60" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("command", ["serve", "dev"])
 def test_port_taken(command: str) -> None:
     with socket.socket() as taken:
@@ -370,6 +389,8 @@ def test_serve_runs_production_workers(scratch_url: str, unused_port: int) -> No
         output = _stop(proc, signal.SIGTERM)
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     messages = [line["message"] for line in lines]  # production logs are JSON lines
+    # The default budget (60) shared by the two workers.
+    assert "2 workers x (pool 20 + overflow 10) = 60 database connections" in "\n".join(messages)
     assert any(m.startswith("Started parent process") for m in messages)
     assert sum(m.startswith("Started server process") for m in messages) == 2
 
