@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -446,6 +447,12 @@ def pg_dir() -> Iterator[Path]:
     private again (another test run would lock the server out of its files)."""
     folder = Path(tempfile.mkdtemp(prefix="socia-dev-"))
     yield folder / "pg"
+    # A failed test may leave its server running: stop it (the first line of
+    # postmaster.pid is the server's pid) before removing its files.
+    postmaster = folder / "pg" / "postmaster.pid"
+    if postmaster.exists():  # pragma: no cover - only after a failure
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(postmaster.read_text().split()[0]), signal.SIGINT)  # fast shutdown
     shutil.rmtree(folder, ignore_errors=True)
 
 
