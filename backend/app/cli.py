@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from sqlmodel import Session
 
     from app.core.config import Settings
+    from app.core.db import ServerPlan
     from app.core.jobs import InProcessWorker
 
 app = typer.Typer(
@@ -92,15 +94,37 @@ def _database_url() -> str:
     return url
 
 
-def _migrate(url: str) -> None:
+class _AlembicChatter(logging.Filter):
+    """Drops Alembic's per-run preamble ("Context impl PostgresqlImpl.", ...)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(("Context impl", "Will assume"))
+
+
+def _migrate(url: str, *, quiet: bool = False) -> None:
+    """Apply the migrations. Alembic's plugin and preamble lines are dropped; `quiet`
+    (`socia dev`) also drops the line per migration unless LOG_LEVEL is DEBUG."""
     from sqlalchemy.exc import OperationalError
 
-    from app.core.migrations import upgrade_head
-
+    alembic_log = logging.getLogger("alembic")
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    plugins_log = logging.getLogger("alembic.runtime.plugins")
+    chatter = _AlembicChatter()
+    saved = alembic_log.level, plugins_log.level
+    if quiet and not logging.getLogger().isEnabledFor(logging.DEBUG):
+        alembic_log.setLevel(logging.WARNING)
+    plugins_log.setLevel(logging.WARNING)
+    migration_log.addFilter(chatter)
     try:
+        from app.core.migrations import upgrade_head  # Alembic's plugins log on import
+
         upgrade_head(url=url)
     except OperationalError as exc:
         fail(f"migration failed, database unreachable: {exc.orig}", 3)
+    finally:
+        migration_log.removeFilter(chatter)
+        alembic_log.setLevel(saved[0])
+        plugins_log.setLevel(saved[1])
 
 
 def _seed_if_empty() -> bool:
@@ -153,15 +177,22 @@ def dev(
     configure_logging(cfg)
     _check_port_free(host, port)
     if cfg.uses_embedded_database:
-        typer.echo(f"Starting the embedded PostgreSQL (data in {cfg.EMBEDDED_PG_DIR}) ...")
+        from app.core.embedded_pg import POSTGRES_MAJOR
+
+        typer.echo(
+            f"Starting the embedded PostgreSQL {POSTGRES_MAJOR} (data in {cfg.EMBEDDED_PG_DIR}) ..."
+        )
     url = _database_url()
     typer.echo("Applying migrations ...")
-    _migrate(url)
+    _migrate(url, quiet=True)
     _ensure_first_superuser()
     if seed and _seed_if_empty():
         typer.echo("Loaded the demo data.")
-    # Reloaded workers connect to the server this process started (and stops on Ctrl-C).
+    # This process holds the embedded server's handle: with reload it stays the
+    # supervisor while workers come and go, and stops the server when it exits (Ctrl-C).
+    # Workers connect to the server by its URL and never start one themselves.
     os.environ["DATABASE_URL"] = url
+    _close_connections()
     job_worker = _start_dev_worker() if worker and cfg.DEV_RUNS_WORKER else None
     typer.secho(
         f"Socia API on http://{host}:{port}  (Swagger UI: http://{host}:{port}/docs)",
@@ -169,7 +200,8 @@ def dev(
     )
     try:
         uvicorn.run(
-            "app.main:app",
+            "app.cli:dev_app" if reload else "app.main:app",
+            factory=reload,
             host=host,
             port=port,
             reload=reload,
@@ -194,13 +226,53 @@ def _start_dev_worker() -> InProcessWorker:
     return job_worker
 
 
+def _close_connections() -> None:
+    """Close the connections this process opened to check, migrate and seed the
+    database: server workers open their own, and a supervisor holds none."""
+    from app.core import db
+
+    db.get_engine().dispose()
+    db.set_engine(None)
+
+
+def dev_app() -> FastAPI:
+    """The app of a `socia dev --reload` worker, which exits when its supervisor dies.
+
+    The reloader runs each worker as a child process; after `kill -9` of `socia dev`
+    the worker would otherwise keep serving (and keep the port) on its own.
+    """
+    import multiprocessing
+    import signal
+    import threading
+    from multiprocessing.connection import wait
+
+    from app.main import app as fastapi_app
+
+    supervisor = multiprocessing.parent_process()
+    if supervisor is not None:
+        sentinel = supervisor.sentinel
+
+        def watch() -> None:
+            wait([sentinel])  # readable once the supervisor is gone
+            logger.warning("socia dev exited; stopping its worker")
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="socia-dev-supervisor", daemon=True).start()
+    return fastapi_app
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "0.0.0.0",  # noqa: S104
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = max(
-        2, min(8, (os.cpu_count() or 1) * 2)
-    ),
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes [default: 2 per CPU, 2 to 8, at most DB_CONNECTION_BUDGET / 4]",
+            show_default=False,
+        ),
+    ] = None,
     migrate: Annotated[bool, typer.Option(help="Apply migrations before starting")] = False,
 ) -> None:
     """Start the production server: several workers, no reload."""
@@ -219,15 +291,27 @@ def serve(
     ):
         fail("refusing to serve with the default FIRST_SUPERUSER_PASSWORD", 2)
     _check_port_free(host, port)
+    plan = _plan_server(cfg, workers)
     url = _database_url()
     if migrate:
         _migrate(url)
     os.environ["DATABASE_URL"] = url
+    _close_connections()
+    logger.info(
+        "%d workers x (pool %d + overflow %d) = %d database connections "
+        "(DB_CONNECTION_BUDGET=%d), %d threads each",
+        plan.workers,
+        plan.pool_size,
+        plan.max_overflow,
+        plan.connections,
+        cfg.DB_CONNECTION_BUDGET,
+        plan.threadpool_size,
+    )
     uvicorn.run(
         "app.main:app",
         host=host,
         port=port,
-        workers=workers,
+        workers=plan.workers,
         # Behind a proxy (TRUSTED_PROXY_HOPS > 0) take the scheme and client from its
         # X-Forwarded-* headers; served directly, never trust what a client sends.
         proxy_headers=cfg.TRUSTED_PROXY_HOPS > 0,
@@ -235,6 +319,24 @@ def serve(
         log_config=None,
         access_log=not cfg.is_production,
     )
+
+
+def _plan_server(cfg: Settings, workers: int | None) -> ServerPlan:
+    """Share the connection budget between the workers, and hand each worker process
+    (and this one, which serves itself when there is a single worker) its share."""
+    from app.core import db
+
+    try:
+        plan = db.plan_server(cfg, workers=workers, cpu_count=os.cpu_count())
+    except db.ConnectionBudgetError as exc:
+        fail(str(exc), 2)
+    os.environ.update(plan.environment())
+    cfg.DB_POOL_SIZE = plan.pool_size
+    cfg.DB_MAX_OVERFLOW = plan.max_overflow
+    cfg.THREADPOOL_SIZE = plan.threadpool_size
+    db.db_slots.total = plan.connections_per_worker
+    db.db_slots.reset()
+    return plan
 
 
 @app.command()

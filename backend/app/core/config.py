@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     THREADPOOL_SIZE: int = Field(default=48, ge=4, le=1000)
     DB_STATEMENT_TIMEOUT_MS: int = Field(default=15_000, ge=0)
 
+    # Connection budget (ops): what one `socia serve` may open in all, across its
+    # worker processes; it derives its workers and each one's pool from this unless
+    # --workers, DB_POOL_SIZE or DB_MAX_OVERFLOW are given (see core/db.py plan_server).
+    DB_CONNECTION_BUDGET: int = Field(default=60, ge=1, le=10_000)
+
     # Cache and rate limits: Redis when set, memory otherwise.
     REDIS_URL: str | None = None
     RATE_LIMIT_ENABLED: bool = True

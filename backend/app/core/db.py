@@ -9,6 +9,12 @@ thread, and only then gets a session: there are exactly as many slots as the
 pool can hand out connections, so a request holding a slot never waits for a
 connection, and `THREADPOOL_SIZE` is kept larger than the slot count so it
 always finds a thread. Load beyond that queues instead of stalling.
+
+The connections add up across processes: `socia serve` shares `DB_CONNECTION_BUDGET`
+between its worker processes (`plan_server`), so workers x (pool + overflow) never
+exceeds it, and the deployment keeps the budget (plus the job workers' connections and
+a reserve for migrations and Adminer) below PostgreSQL's `max_connections`
+(docker-compose.yml sets it, and tests/core/test_compose.py checks the sum).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -91,6 +98,91 @@ def set_engine(engine: Engine | None) -> None:
 
 def db_slot_count(cfg: Settings = settings) -> int:
     return cfg.DB_POOL_SIZE + cfg.DB_MAX_OVERFLOW
+
+
+# A worker process gets at least this many connections when `socia serve` picks the
+# number of workers itself; fewer workers rather than starved ones.
+MIN_CONNECTIONS_PER_WORKER = 4
+# Threads beyond the database slots (see the module docstring) when derived.
+SPARE_THREADS = 16
+
+
+class ConnectionBudgetError(ValueError):
+    """The processes asked for would open more connections than the budget allows."""
+
+
+@dataclass(frozen=True)
+class ServerPlan:
+    """How `socia serve` shares `DB_CONNECTION_BUDGET` between its worker processes."""
+
+    workers: int
+    pool_size: int
+    max_overflow: int
+    threadpool_size: int
+
+    @property
+    def connections_per_worker(self) -> int:
+        return self.pool_size + self.max_overflow
+
+    @property
+    def connections(self) -> int:
+        return self.workers * self.connections_per_worker
+
+    def environment(self) -> dict[str, str]:
+        """The settings each worker process reads."""
+        return {
+            "DB_POOL_SIZE": str(self.pool_size),
+            "DB_MAX_OVERFLOW": str(self.max_overflow),
+            "THREADPOOL_SIZE": str(self.threadpool_size),
+        }
+
+
+def default_workers(cpu_count: int | None) -> int:
+    """Two processes per core, between 2 and 8."""
+    return max(2, min(8, (cpu_count or 1) * 2))
+
+
+def plan_server(
+    cfg: Settings = settings, *, workers: int | None = None, cpu_count: int | None = None
+) -> ServerPlan:
+    """Workers and per-worker pool for `socia serve` within `DB_CONNECTION_BUDGET`.
+
+    Without `workers` the number follows the CPUs but leaves each worker at least
+    `MIN_CONNECTIONS_PER_WORKER`; without an explicit `DB_POOL_SIZE`/`DB_MAX_OVERFLOW`
+    each worker gets an equal share of the budget, two thirds of it kept open in the
+    pool and the rest as overflow. Explicit values are kept, and refused
+    (`ConnectionBudgetError`) when they add up to more than the budget.
+    """
+    budget = cfg.DB_CONNECTION_BUDGET
+    given = cfg.model_fields_set
+    if workers is None:
+        workers = max(1, min(default_workers(cpu_count), budget // MIN_CONNECTIONS_PER_WORKER))
+    if {"DB_POOL_SIZE", "DB_MAX_OVERFLOW"} & given:
+        pool_size, max_overflow = cfg.DB_POOL_SIZE, cfg.DB_MAX_OVERFLOW
+    else:
+        share = budget // workers
+        if share < 1:
+            raise ConnectionBudgetError(
+                f"DB_CONNECTION_BUDGET={budget} cannot give each of {workers} workers "
+                "a connection; raise it or start fewer workers"
+            )
+        pool_size = max(1, -(-share * 2 // 3))
+        max_overflow = share - pool_size
+    slots = pool_size + max_overflow
+    if workers * slots > budget:
+        raise ConnectionBudgetError(
+            f"{workers} workers x (DB_POOL_SIZE={pool_size} + DB_MAX_OVERFLOW={max_overflow}) "
+            f"= {workers * slots} connections, more than DB_CONNECTION_BUDGET={budget}"
+        )
+    threadpool_size = cfg.THREADPOOL_SIZE
+    if "THREADPOOL_SIZE" not in given:
+        threadpool_size = max(threadpool_size, slots + SPARE_THREADS)
+    elif threadpool_size <= slots:
+        raise ConnectionBudgetError(
+            f"THREADPOOL_SIZE={threadpool_size} must be larger than the {slots} database "
+            "slots of each worker"
+        )
+    return ServerPlan(workers, pool_size, max_overflow, threadpool_size)
 
 
 class DatabaseSlots:

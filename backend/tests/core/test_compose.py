@@ -8,6 +8,7 @@ healthchecks, start order, Traefik routes, and every backend environment variabl
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +17,44 @@ import yaml
 from dotenv import dotenv_values
 from pydantic import ValidationError
 
+from app.core import embedded_pg
 from app.core.config import BACKEND_DIR, Environment, Settings
+from app.core.db import db_slot_count, plan_server
 
 ROOT = BACKEND_DIR.parent
-BACKEND_SERVICES = ("prestart", "backend")
-COMPOSE_ONLY = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "TAG"}
+BACKEND_SERVICES = ("prestart", "backend", "worker")
+COMPOSE_ONLY = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "TAG", "DOMAIN", "ACME_EMAIL"}
 # Values for variables the files require (`${VAR:?message}`).
-REQUIRED_VALUES = {"SECRET_KEY": "s" * 40, "POSTGRES_PASSWORD": "pg-secret"}
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
+REQUIRED_VALUES = {
+    "SECRET_KEY": "s" * 40,
+    "POSTGRES_PASSWORD": "pg-secret",
+    "DOMAIN": "socia.example.in",
+    "ACME_EMAIL": "ops@example.in",
+}
+# The innermost `${...}` (no `$` or braces inside), not escaped as `$${...}`.
+_VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^${}]*))?\}")
 
 Service = dict[str, Any]
 
 
+class Override(list[Any]):
+    """A sequence tagged `!override`: it replaces the base file's instead of adding to it."""
+
+
+class ComposeLoader(yaml.SafeLoader):
+    pass
+
+
+def _override(loader: yaml.SafeLoader, node: yaml.Node) -> Override:
+    assert isinstance(node, yaml.SequenceNode), "!override is used on sequences here"
+    return Override(loader.construct_sequence(node))
+
+
+ComposeLoader.add_constructor("!override", _override)
+
+
 def load(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((ROOT / name).read_text())
+    data: dict[str, Any] = yaml.load((ROOT / name).read_text(), Loader=ComposeLoader)
     return data
 
 
@@ -44,10 +69,13 @@ def override() -> dict[str, Any]:
 
 
 def merge(base_service: Service, override_service: Service) -> Service:
-    """Docker Compose's merge for the keys used here: mappings merge, the rest replaces."""
+    """Docker Compose's merge for the keys used here: mappings merge, sequences add up
+    (unless tagged `!override`), the rest replaces."""
     merged = dict(base_service)
     for key, value in override_service.items():
-        if key in {"environment", "depends_on", "build"} and isinstance(value, dict):
+        if isinstance(value, Override):
+            merged[key] = list(value)
+        elif key in {"environment", "depends_on", "build", "labels"} and isinstance(value, dict):
             merged[key] = {**as_mapping(base_service.get(key)), **value}
         elif key in {"ports", "volumes", "expose"}:
             merged[key] = [*base_service.get(key, []), *value]
@@ -72,23 +100,26 @@ def services(base: dict[str, Any], override: dict[str, Any] | None = None) -> di
 
 
 def interpolate(value: Any, dotenv: dict[str, str] | None = None) -> str:
-    """Resolve `${VAR:-default}` to the `.env` value or its default, and `${VAR:?msg}` to
-    a test value."""
+    """Resolve `${VAR:-default}` (nested too) to the `.env` value or its default, and
+    `${VAR:?msg}` (or a plain `${VAR}` of those) to a test value."""
     dotenv = dotenv or {}
 
     def one(match: re.Match[str]) -> str:
         name, kind, arg = match.group(1), match.group(2), match.group(3)
         if dotenv.get(name):
             return dotenv[name]
-        if kind and kind.endswith("?"):
+        if (kind and kind.endswith("?")) or (kind is None and name in REQUIRED_VALUES):
             return REQUIRED_VALUES[name]
         return arg or ""
 
-    return _VARIABLE.sub(one, str(value)).replace("$$", "$")
+    text, previous = str(value), None
+    while text != previous:  # innermost first
+        previous, text = text, _VARIABLE.sub(one, text)
+    return text.replace("$$", "$")
 
 
 def variables(text: str) -> set[str]:
-    return {m.group(1) for m in _VARIABLE.finditer(text)}
+    return set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)", text))
 
 
 def host_ports(service: Service) -> dict[int, int]:
@@ -100,6 +131,10 @@ def host_ports(service: Service) -> dict[int, int]:
     return result
 
 
+def labels(service: Service) -> dict[str, str]:
+    return {k: interpolate(v) for k, v in as_mapping(service.get("labels")).items()}
+
+
 def settings_from(service: Service, dotenv: dict[str, str] | None = None) -> Settings:
     """The Settings the container would get (empty values mean "default", as in the app),
     with `dotenv` standing for the operator's `.env` (what `${VAR:-...}` picks up)."""
@@ -109,28 +144,99 @@ def settings_from(service: Service, dotenv: dict[str, str] | None = None) -> Set
 
 
 def test_services(base: dict[str, Any], override: dict[str, Any]) -> None:
-    assert set(base["services"]) == {"db", "redis", "adminer", "prestart", "backend", "proxy"}
+    assert set(base["services"]) == {
+        "db",
+        "redis",
+        "adminer",
+        "prestart",
+        "backend",
+        "worker",
+        "proxy",
+    }
     assert set(override["services"]) - set(base["services"]) == {"mailcatcher"}
-    assert base["services"]["db"]["image"].startswith("postgres:15")
-    assert "app-db-data" in base["volumes"]
+    assert {"app-db-data", "traefik-certificates"} <= set(base["volumes"])
 
 
-def test_ports(base: dict[str, Any], override: dict[str, Any]) -> None:
+def test_the_database_runs_the_embedded_servers_major_version(base: dict[str, Any]) -> None:
+    """`socia dev` and the tests run on the embedded PostgreSQL: the same major version
+    as production, so nothing works locally that the server refuses."""
+    image = base["services"]["db"]["image"]
+    assert image == f"postgres:{embedded_pg.POSTGRES_MAJOR}"
+
+
+def test_production_publishes_only_the_proxy(base: dict[str, Any]) -> None:
     prod = services(base)
-    assert host_ports(prod["adminer"]) == {8080: 8080}
-    assert host_ports(prod["proxy"]) == {80: 80, 8090: 8080}
-    assert "--api.dashboard=true" in prod["proxy"]["command"]
-    assert "--entrypoints.traefik.address=:8080" in prod["proxy"]["command"]
-    # Production publishes only the proxy and Adminer; the API goes through Traefik.
     published = {port for service in prod.values() for port in host_ports(service)}
-    assert published == {80, 8080, 8090}
+    assert published == {80, 443}
+    assert host_ports(prod["proxy"]) == {80: 80, 443: 443}
+    assert "ports" not in prod["adminer"]
+    # No Traefik API or dashboard at all, let alone the unauthenticated one.
+    command = prod["proxy"]["command"]
+    assert not [flag for flag in command if flag.startswith("--api")]
 
+
+def test_development_publishes_the_tools(base: dict[str, Any], override: dict[str, Any]) -> None:
     dev = services(base, override)
+    assert host_ports(dev["adminer"]) == {8080: 8080}
+    assert host_ports(dev["proxy"]) == {80: 80, 8090: 8080}  # no HTTPS locally
+    command = dev["proxy"]["command"]
+    assert "--api.dashboard=true" in command
+    assert "--entrypoints.traefik.address=:8080" in command
     assert host_ports(dev["mailcatcher"]) == {8025: 8025, 1025: 1025}
     assert host_ports(dev["backend"]) == {8000: 8000}
     assert host_ports(dev["db"]) == {5432: 5432}
     all_ports = [p for service in dev.values() for p in host_ports(service)]
     assert len(all_ports) == len(set(all_ports)), "a host port is published twice"
+
+
+def test_traefik_is_a_version_that_works_with_current_docker(base: dict[str, Any]) -> None:
+    image = base["services"]["proxy"]["image"]
+    match = re.fullmatch(r"traefik:v(\d+)\.(\d+)(?:\.\d+)?", image)
+    assert match, image
+    assert (int(match.group(1)), int(match.group(2))) >= (3, 6)
+
+
+def _flags(command: list[str]) -> dict[str, str]:
+    return dict(flag.split("=", 1) for flag in command if "=" in flag)
+
+
+def test_production_serves_https_with_lets_encrypt(base: dict[str, Any]) -> None:
+    proxy = services(base)["proxy"]
+    flags = {k: interpolate(v) for k, v in _flags(proxy["command"]).items()}
+    assert flags["--entrypoints.http.address"] == ":80"
+    assert flags["--entrypoints.https.address"] == ":443"
+    # Plain HTTP only redirects.
+    assert flags["--entrypoints.http.http.redirections.entrypoint.to"] == "https"
+    assert flags["--entrypoints.http.http.redirections.entrypoint.scheme"] == "https"
+    # Certificates for every router on the HTTPS entrypoint, from Let's Encrypt.
+    resolver = flags["--entrypoints.https.http.tls.certresolver"]
+    assert flags[f"--certificatesresolvers.{resolver}.acme.email"] == REQUIRED_VALUES["ACME_EMAIL"]
+    assert flags[f"--certificatesresolvers.{resolver}.acme.tlschallenge"] == "true"
+    storage = flags[f"--certificatesresolvers.{resolver}.acme.storage"]
+    # acme.json lives on a named volume, so a restart does not request new certificates.
+    mounts = dict(str(volume).split(":", 1) for volume in proxy["volumes"])
+    assert mounts["traefik-certificates"] == str(Path(storage).parent)
+
+    router = labels(services(base)["backend"])
+    assert router["traefik.http.routers.socia-backend.entrypoints"] == "https"
+    rule = router["traefik.http.routers.socia-backend.rule"]
+    assert rule.startswith(f"Host(`{REQUIRED_VALUES['DOMAIN']}`) && (")
+    # Links and QR codes point at the domain, over HTTPS.
+    cfg = settings_from(services(base)["backend"], PRODUCTION_DOTENV)
+    assert str(cfg.PUBLIC_BASE_URL) == f"https://{REQUIRED_VALUES['DOMAIN']}/"
+
+
+def test_development_serves_plain_http_on_any_host(
+    base: dict[str, Any], override: dict[str, Any]
+) -> None:
+    dev = services(base, override)
+    flags = _flags(dev["proxy"]["command"])
+    assert flags["--entrypoints.http.address"] == ":80"
+    assert not [flag for flag in flags if "https" in flag or "certificatesresolvers" in flag]
+    router = labels(dev["backend"])
+    assert router["traefik.http.routers.socia-backend.entrypoints"] == "http"
+    assert "Host(" not in router["traefik.http.routers.socia-backend.rule"]
+    assert str(settings_from(dev["backend"]).PUBLIC_BASE_URL) == "http://localhost/"
 
 
 @pytest.mark.parametrize("name", ["db", "redis", "backend", "proxy"])
@@ -155,10 +261,11 @@ def test_start_order(base: dict[str, Any], override: dict[str, Any]) -> None:
                 condition = (spec or {}).get("condition", "service_started")
                 if condition == "service_healthy":
                     assert "healthcheck" in merged[target], f"{target} has no healthcheck"
-        backend = as_mapping(merged["backend"]["depends_on"])
-        assert backend["db"]["condition"] == "service_healthy"
-        assert backend["redis"]["condition"] == "service_healthy"
-        assert backend["prestart"]["condition"] == "service_completed_successfully"
+        for name in ("backend", "worker"):
+            after = as_mapping(merged[name]["depends_on"])
+            assert after["db"]["condition"] == "service_healthy"
+            assert after["redis"]["condition"] == "service_healthy"
+            assert after["prestart"]["condition"] == "service_completed_successfully"
         assert as_mapping(merged["prestart"]["depends_on"])["db"]["condition"] == "service_healthy"
 
 
@@ -166,6 +273,7 @@ def test_commands(base: dict[str, Any], override: dict[str, Any]) -> None:
     prod = services(base)
     assert prod["prestart"]["command"] == ["socia", "migrate"]
     assert prod["backend"]["command"][:2] == ["socia", "serve"]
+    assert prod["worker"]["command"] == ["socia", "worker"]
     assert prod["backend"]["build"]["context"] == "./backend"
     dev = services(base, override)
     assert dev["backend"]["command"][:2] == ["socia", "dev"]
@@ -173,17 +281,89 @@ def test_commands(base: dict[str, Any], override: dict[str, Any]) -> None:
     assert dev["backend"]["build"]["args"]["INSTALL_DEV"] == "true"
 
 
-def test_traefik_routes_the_api_and_docs_to_the_backend(base: dict[str, Any]) -> None:
-    labels = dict(label.split("=", 1) for label in base["services"]["backend"]["labels"])
-    assert labels["traefik.enable"] == "true"
-    rule = labels["traefik.http.routers.socia-backend.rule"]
-    for prefix in ("/api", "/docs", "/redoc", "/q"):
-        assert f"PathPrefix(`{prefix}`)" in rule
-    port = labels["traefik.http.services.socia-backend.loadbalancer.server.port"]
-    command = base["services"]["backend"]["command"]
-    assert command[command.index("--port") + 1] == port
-    assert labels["traefik.http.routers.socia-backend.entrypoints"] == "http"
-    assert "--entrypoints.http.address=:80" in base["services"]["proxy"]["command"]
+def test_the_worker_runs_the_backend_image_with_its_settings(
+    base: dict[str, Any], override: dict[str, Any]
+) -> None:
+    for merged in (services(base), services(base, override)):
+        worker, backend = merged["worker"], merged["backend"]
+        assert worker["image"] == backend["image"]
+        assert worker["build"] == backend["build"]
+        assert "ports" not in worker
+        different = {
+            name
+            for name in set(as_mapping(worker["environment"]))
+            | set(as_mapping(backend["environment"]))
+            if as_mapping(worker["environment"]).get(name)
+            != as_mapping(backend["environment"]).get(name)
+        }
+        # Only its own (smaller) pool, and the backend's development log level.
+        assert different <= {"DB_POOL_SIZE", "DB_MAX_OVERFLOW", "LOG_LEVEL"}
+
+
+def test_traefik_routes_the_api_and_docs_to_the_backend(
+    base: dict[str, Any], override: dict[str, Any]
+) -> None:
+    for merged in (services(base), services(base, override)):
+        router = labels(merged["backend"])
+        assert router["traefik.enable"] == "true"
+        rule = router["traefik.http.routers.socia-backend.rule"]
+        for prefix in ("/api", "/docs", "/redoc", "/q"):
+            assert f"PathPrefix(`{prefix}`)" in rule
+        port = router["traefik.http.services.socia-backend.loadbalancer.server.port"]
+        command = merged["backend"]["command"]
+        assert command[command.index("--port") + 1] == port
+        entrypoint = router["traefik.http.routers.socia-backend.entrypoints"]
+        assert f"--entrypoints.{entrypoint}.address" in _flags(merged["proxy"]["command"])
+
+
+# Connections outside the backend and worker services: PostgreSQL's
+# superuser_reserved_connections (default 3), a `socia migrate` run (prestart, or by
+# hand during a deploy), and Adminer sessions.
+RESERVED_CONNECTIONS = {"superuser": 3, "migrations": 2, "adminer": 5}
+# A `socia worker` process's queue (procrastinate's psycopg pool: psycopg_pool's default
+# of 4 connections), on top of its DB_POOL_SIZE + DB_MAX_OVERFLOW for the jobs' sessions.
+QUEUE_CONNECTIONS = 4
+
+
+def _max_connections(db_service: Service) -> int:
+    command = [str(part) for part in db_service["command"]]
+    settings = [command[i + 1] for i, part in enumerate(command) if part == "-c"]
+    values = dict(setting.split("=", 1) for setting in settings)
+    assert "max_connections" in values, "set max_connections explicitly on the db command"
+    return int(values["max_connections"])
+
+
+def _backend_connections(service: Service, dotenv: dict[str, str]) -> int:
+    cfg = settings_from(service, dotenv)
+    command = service["command"]
+    if command[:2] == ["socia", "dev"]:  # one process, with a worker in it
+        return db_slot_count(cfg) + QUEUE_CONNECTIONS
+    assert command[:2] == ["socia", "serve"]
+    workers = int(command[command.index("--workers") + 1]) if "--workers" in command else None
+    # The default number of workers follows the machine's CPUs: any machine.
+    return max(
+        plan_server(cfg, workers=workers, cpu_count=cpus).connections
+        for cpus in (1, 2, 4, 8, 16, 64, 256)
+    )
+
+
+@pytest.mark.parametrize("file_set", ["production", "development"])
+def test_the_connection_budget_adds_up(
+    base: dict[str, Any], override: dict[str, Any], file_set: str
+) -> None:
+    merged = services(base) if file_set == "production" else services(base, override)
+    dotenv = PRODUCTION_DOTENV if file_set == "production" else {}
+    backend = _backend_connections(merged["backend"], dotenv)
+    worker = db_slot_count(settings_from(merged["worker"], dotenv)) + QUEUE_CONNECTIONS
+    needed = backend + worker + sum(RESERVED_CONNECTIONS.values())
+    assert needed <= _max_connections(merged["db"]), (backend, worker, RESERVED_CONNECTIONS)
+
+
+def test_the_backend_derives_its_pools_from_the_budget(base: dict[str, Any]) -> None:
+    """Fixed pool sizes in the backend's environment would multiply by the workers."""
+    environment = as_mapping(services(base)["backend"]["environment"])
+    assert "DB_CONNECTION_BUDGET" in environment
+    assert not {"DB_POOL_SIZE", "DB_MAX_OVERFLOW", "THREADPOOL_SIZE"} & set(environment)
 
 
 @pytest.mark.parametrize("service", BACKEND_SERVICES)
@@ -223,14 +403,15 @@ def test_development_environment_validates_and_uses_the_mail_catcher(
     base: dict[str, Any], override: dict[str, Any]
 ) -> None:
     dev = services(base, override)
-    cfg = settings_from(dev["backend"])
-    assert cfg.ENVIRONMENT is Environment.LOCAL
-    assert cfg.SMS_PROVIDER == "console"  # codes in the `docker compose logs`
-    assert cfg.EMAIL_BACKEND == "smtp"
-    assert cfg.SMTP_HOST == "mailcatcher"
-    assert cfg.SMTP_PORT in host_ports(dev["mailcatcher"]).values()
-    assert not cfg.SMTP_TLS
-    assert not cfg.SMTP_SSL
+    for service in ("backend", "worker"):  # the worker sends the emails
+        cfg = settings_from(dev[service])
+        assert cfg.ENVIRONMENT is Environment.LOCAL
+        assert cfg.SMS_PROVIDER == "console"  # codes in the `docker compose logs`
+        assert cfg.EMAIL_BACKEND == "smtp"
+        assert cfg.SMTP_HOST == "mailcatcher"
+        assert cfg.SMTP_PORT in host_ports(dev["mailcatcher"]).values()
+        assert not cfg.SMTP_TLS
+        assert not cfg.SMTP_SSL
     assert settings_from(dev["prestart"]).ENVIRONMENT is Environment.LOCAL
 
 
@@ -251,13 +432,69 @@ def test_database_credentials_agree(base: dict[str, Any]) -> None:
     )
 
 
+def _dockerfile() -> str:
+    return (BACKEND_DIR / "Dockerfile").read_text()
+
+
+def _uv_syncs(dockerfile: str) -> list[str]:
+    joined = dockerfile.replace("\\\n", " ")
+    return re.findall(r"uv sync [^\n]*", joined)
+
+
 def test_dockerfile_runs_the_production_server_as_a_non_root_user() -> None:
-    dockerfile = (BACKEND_DIR / "Dockerfile").read_text()
+    dockerfile = _dockerfile()
     users = re.findall(r"^USER\s+(\S+)", dockerfile, flags=re.MULTILINE)
     assert users
     assert users[-1] not in {"root", "0"}
-    assert "uv sync --locked" in dockerfile
     cmd = re.findall(r"^CMD\s+(.+)$", dockerfile, flags=re.MULTILINE)[-1]
     assert '"socia", "serve"' in cmd
-    ignored = Path(BACKEND_DIR / ".dockerignore").read_text().split()
-    assert {".venv/", ".data/", ".env"} <= set(ignored)
+
+
+def test_the_image_ships_neither_dev_tools_nor_the_embedded_database() -> None:
+    """Every `uv sync` of the image leaves out the default groups (dev, embedded); the
+    development image (INSTALL_DEV) adds the dev group only."""
+    syncs = _uv_syncs(_dockerfile())
+    assert len(syncs) == 2
+    for sync in syncs:
+        assert sync.startswith("uv sync --locked")
+        assert "--no-default-groups" in sync
+        assert "embedded" not in sync
+        assert '[ "$INSTALL_DEV" = "true" ] && echo "--group dev"' in sync
+
+
+def test_the_image_does_not_copy_tests_or_benchmarks() -> None:
+    copies = re.findall(r"^COPY\s+(?!--from)(.+)$", _dockerfile(), flags=re.MULTILINE)
+    sources = {source for line in copies for source in line.split()[:-1]}
+    assert sources == {
+        "pyproject.toml",
+        "uv.lock",
+        "README.md",
+        "alembic.ini",
+        ".python-version",
+        "app",
+    }
+    for source in sources:
+        assert (BACKEND_DIR / source).exists(), source
+    # The build context leaves them out too (and local secrets and data).
+    ignored = set((BACKEND_DIR / ".dockerignore").read_text().split())
+    assert {"tests/", "bench/", "scripts/", ".venv/", ".data/", ".env"} <= ignored
+
+
+def test_the_image_runs_the_pinned_python() -> None:
+    pinned = (BACKEND_DIR / ".python-version").read_text().strip()
+    base_image = re.findall(r"^FROM\s+(\S+)", _dockerfile(), flags=re.MULTILINE)[0]
+    assert base_image == f"python:{pinned}-slim"
+    assert "UV_PYTHON_DOWNLOADS=never" in _dockerfile()
+
+
+def test_the_pinned_python_is_in_the_supported_range() -> None:
+    pyproject = tomllib.loads((BACKEND_DIR / "pyproject.toml").read_text())
+    supported = re.fullmatch(r">=3\.(\d+),<3\.(\d+)", pyproject["project"]["requires-python"])
+    assert supported
+    lowest, beyond = int(supported.group(1)), int(supported.group(2))
+    # CPython 3.11 to 3.14: what the embedded PostgreSQL has wheels for.
+    assert (lowest, beyond) == (11, 15)
+    pinned = (BACKEND_DIR / ".python-version").read_text().strip()
+    match = re.fullmatch(r"3\.(\d+)", pinned)
+    assert match, "pin a minor version (uv takes any installed patch release of it)"
+    assert lowest <= int(match.group(1)) < beyond

@@ -10,8 +10,8 @@ from dotenv import dotenv_values
 from app.core.config import BACKEND_DIR, Environment, Settings
 
 ENV_EXAMPLE = BACKEND_DIR.parent / ".env.example"
-# Read by docker-compose.yml only (the PostgreSQL container, the image tag).
-COMPOSE_ONLY = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "TAG"}
+# Read by docker-compose.yml only (the PostgreSQL container, the image tag, HTTPS).
+COMPOSE_ONLY = {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "TAG", "DOMAIN", "ACME_EMAIL"}
 
 
 def example_values(path: Path = ENV_EXAMPLE) -> dict[str, str | None]:
