@@ -136,8 +136,9 @@ def test_migrate_seed_and_create_superuser(scratch_url: str) -> None:
     assert row == (True, "Ada Admin")
 
 
-def test_serve_refuses_the_default_secret_key() -> None:
-    result = socia("serve", SECRET_KEY=None, ENVIRONMENT="local", DATABASE_URL=UNREACHABLE_DB)
+@pytest.mark.parametrize("secret", [None, "changethis"])
+def test_serve_refuses_the_default_secret_key(secret: str | None) -> None:
+    result = socia("serve", SECRET_KEY=secret, ENVIRONMENT="local", DATABASE_URL=UNREACHABLE_DB)
     assert result.returncode == 2
     assert "default SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
@@ -337,6 +338,7 @@ def test_dev_migrates_seeds_and_serves_the_docs(scratch_url: str, unused_port: i
         output = _stop(proc, signal.SIGINT)
     assert "Applying migrations" in output
     assert f"Socia API on {base}" in output
+    assert f"Table codes and emailed links use http://localhost:{unused_port} " in output
     with psycopg.connect(_libpq(scratch_url)) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() is not None
 
@@ -370,3 +372,30 @@ def test_serve_runs_production_workers(scratch_url: str, unused_port: int) -> No
     messages = [line["message"] for line in lines]  # production logs are JSON lines
     assert any(m.startswith("Started parent process") for m in messages)
     assert sum(m.startswith("Started server process") for m in messages) == 2
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", 8001, "http://localhost:8001"),
+        ("0.0.0.0", 8000, "http://localhost:8000"),
+        ("::", 9000, "http://localhost:9000"),
+        ("192.168.1.20", 8002, "http://192.168.1.20:8002"),
+        ("fe80::1", 8003, "http://[fe80::1]:8003"),
+    ],
+)
+def test_dev_links_follow_the_port(
+    monkeypatch: pytest.MonkeyPatch, host: str, port: int, expected: str
+) -> None:
+    from app.core.config import Settings
+
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    assert cli.dev_public_base_url(Settings(_env_file=None), host=host, port=port) == expected
+
+
+def test_dev_keeps_an_explicit_public_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core.config import Settings
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://192.168.1.20:8000")
+    cfg = Settings(_env_file=None)
+    assert cli.dev_public_base_url(cfg, host="0.0.0.0", port=8001) is None

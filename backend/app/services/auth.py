@@ -23,6 +23,7 @@ from sqlmodel import Session
 from app.core import ratelimit
 from app.core.config import settings
 from app.core.errors import AppError, BadRequest, Conflict, NotAuthenticated, PermissionDenied
+from app.core.links import EmailedPage, emailed_link
 from app.core.security import (
     InvalidToken,
     TokenType,
@@ -251,10 +252,6 @@ def deliver(pending: PendingEmail | None) -> None:
         logger.error("email %s to %s not sent: %s", pending.template, pending.to, exc.detail)
 
 
-def _link(path: str, token: str) -> str:
-    return f"{settings.FRONTEND_HOST.rstrip('/')}/{path}?token={token}"
-
-
 def _email_rate_limits(purpose: EmailTokenPurpose, email: str, ip: str | None) -> None:
     """Per address and per client address, counted apart for each kind of link, so
     asking for reset links to someone's address cannot block them from signing up."""
@@ -291,7 +288,7 @@ def verification_email(session: Session, *, user: User, ip: str | None = None) -
         template="verify_email",
         context={
             "full_name": user.full_name or "",
-            "link": _link("verify-email", token.token),
+            "link": emailed_link(EmailedPage.VERIFY_EMAIL, token.token),
             "expires_in": f"{hours} hours",
         },
     )
@@ -352,7 +349,7 @@ def request_password_reset(session: Session, *, email: str, ip: str) -> PendingE
         template="reset_password",
         context={
             "full_name": user.full_name or "",
-            "link": _link("reset-password", token.token),
+            "link": emailed_link(EmailedPage.RESET_PASSWORD, token.token),
             "expires_in": f"{minutes} minutes",
         },
     )

@@ -34,7 +34,7 @@ import segno
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app.core import ratelimit
+from app.core import links, ratelimit
 from app.core.config import settings
 from app.core.security import InvalidToken, TokenType
 
@@ -94,7 +94,7 @@ def decode_table_token(token: str) -> TableToken:
 
 
 def public_base_url() -> str:
-    return str(settings.PUBLIC_BASE_URL).rstrip("/")
+    return links.public_url()
 
 
 def table_url(*, venue_id: uuid.UUID, table_id: uuid.UUID, version: int) -> str:

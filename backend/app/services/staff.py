@@ -9,12 +9,11 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from sqlmodel import Session
 
-from app.core.config import settings
 from app.core.errors import Conflict, PermissionDenied
+from app.core.links import EmailedPage, emailed_link
 from app.crud import invite as invite_crud
 from app.crud import membership as membership_crud
 from app.crud import venue as venue_crud
@@ -26,7 +25,7 @@ INVITE_TTL = timedelta(days=7)
 
 
 def invite_link(token: str) -> str:
-    return f"{settings.FRONTEND_HOST.rstrip('/')}/invites/accept?{urlencode({'token': token})}"
+    return emailed_link(EmailedPage.VENUE_INVITE, token)
 
 
 def invite(
