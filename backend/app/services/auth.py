@@ -319,6 +319,22 @@ def _use_link(session: Session, *, token: str, purpose: EmailTokenPurpose) -> Us
     return user
 
 
+def link_looks_valid(token: str, purpose: EmailTokenPurpose) -> bool:
+    """Whether an emailed link is ours, of this kind and not expired (without using
+    it up, and without knowing whether it was used already): lets a page say at once
+    that a link has expired, before asking for anything."""
+    token_type = (
+        TokenType.EMAIL_VERIFICATION
+        if purpose is EmailTokenPurpose.VERIFY_EMAIL
+        else TokenType.PASSWORD_RESET
+    )
+    try:
+        decode_token(token, token_type)
+    except InvalidToken:
+        return False
+    return True
+
+
 def verify_email(session: Session, *, token: str) -> User:
     user = _use_link(session, token=token, purpose=EmailTokenPurpose.VERIFY_EMAIL)
     if user.email_verified_at is None:
