@@ -333,7 +333,16 @@ def test_dev_migrates_seeds_and_serves_the_docs(scratch_url: str, unused_port: i
         docs = httpx.get(f"{base}/docs", timeout=10)
         assert docs.status_code == 200
         assert "swagger" in docs.text.lower()
+        assert httpx.get(f"{base}/docs/assets/swagger-ui-bundle.js", timeout=10).status_code == 200
         assert httpx.get(f"{base}/api/v1/openapi.json", timeout=10).status_code == 200
+        # The demo data was loaded with this port in its image URLs, and they load.
+        with psycopg.connect(_libpq(scratch_url)) as conn:
+            row = conn.execute("SELECT photos->>0 FROM venue ORDER BY name LIMIT 1").fetchone()
+        assert row is not None
+        own = f"http://localhost:{unused_port}/demo/images/"
+        assert row[0].startswith(own), row[0]
+        image = httpx.get(row[0].replace("localhost", "127.0.0.1"), timeout=10)
+        assert image.headers["content-type"].startswith("image/svg+xml")
     finally:
         output = _stop(proc, signal.SIGINT)
     assert "Applying migrations" in output
