@@ -155,6 +155,21 @@ def _ensure_first_superuser() -> None:
             )
 
 
+_LOOPBACK_OR_ANY = {"", "127.0.0.1", "localhost", "0.0.0.0", "::", "::1"}  # noqa: S104
+
+
+def dev_public_base_url(cfg: Settings, *, host: str, port: int) -> str | None:
+    """The base URL `socia dev` gives QR codes and emailed links: this server's port
+    (`http://localhost:PORT`), unless `PUBLIC_BASE_URL` is set explicitly (e.g. to the
+    machine's address on the network, to try the codes with a phone)."""
+    if "PUBLIC_BASE_URL" in cfg.model_fields_set:
+        return None
+    name = "localhost" if host in _LOOPBACK_OR_ANY else host
+    if ":" in name:
+        name = f"[{name}]"
+    return f"http://{name}:{port}"
+
+
 @app.command()
 def dev(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
@@ -176,6 +191,13 @@ def dev(
 
     configure_logging(cfg)
     _check_port_free(host, port)
+    base_url = dev_public_base_url(cfg, host=host, port=port)
+    if base_url is not None:
+        from pydantic import HttpUrl
+
+        # Before seeding (demo images use it), and for the reloaded worker processes.
+        cfg.PUBLIC_BASE_URL = HttpUrl(base_url)
+        os.environ["PUBLIC_BASE_URL"] = base_url
     if cfg.uses_embedded_database:
         from app.core.embedded_pg import POSTGRES_MAJOR
 
@@ -197,6 +219,10 @@ def dev(
     typer.secho(
         f"Socia API on http://{host}:{port}  (Swagger UI: http://{host}:{port}/docs)",
         fg=typer.colors.GREEN,
+    )
+    typer.echo(
+        f"Table codes and emailed links use {str(cfg.PUBLIC_BASE_URL).rstrip('/')} "
+        "(set PUBLIC_BASE_URL to change it)"
     )
     try:
         uvicorn.run(
@@ -280,14 +306,14 @@ def serve(
 
     cfg = load_settings()  # first: importing app modules reads the settings
 
-    from app.core.config import DEFAULT_SECRET_KEY
+    from app.core.config import is_placeholder_secret
     from app.core.logging import configure_logging
 
     configure_logging(cfg)
-    if cfg.SECRET_KEY.get_secret_value() == DEFAULT_SECRET_KEY:
+    if is_placeholder_secret(cfg.SECRET_KEY.get_secret_value()):
         fail("refusing to serve with the default SECRET_KEY; set a random one", 2)
     if cfg.FIRST_SUPERUSER_PASSWORD and (
-        cfg.FIRST_SUPERUSER_PASSWORD.get_secret_value() == DEFAULT_SECRET_KEY
+        is_placeholder_secret(cfg.FIRST_SUPERUSER_PASSWORD.get_secret_value())
     ):
         fail("refusing to serve with the default FIRST_SUPERUSER_PASSWORD", 2)
     _check_port_free(host, port)

@@ -21,7 +21,7 @@ from app.core.errors import (
 )
 from app.core.logging import configure_logging
 from app.core.middleware import RequestIdMiddleware
-from app.web import web_router
+from app.web import docs, web_router
 
 
 def custom_generate_unique_id(route: APIRoute) -> str:
@@ -51,11 +51,13 @@ def create_app(cfg: Settings = settings) -> FastAPI:
         description="Socia API: venues, menus, tables, events and posters near you.",
         version="0.1.0",
         openapi_url=f"{cfg.API_V1_STR}/openapi.json",
-        docs_url="/docs",
-        redoc_url="/redoc",
+        # Served by app/web/docs.py with local assets (no CDN).
+        docs_url=None,
+        redoc_url=None,
         generate_unique_id_function=custom_generate_unique_id,
         lifespan=lifespan,
-        swagger_ui_parameters={"persistAuthorization": True},
+        # No validator badge: it would fetch validator.swagger.io.
+        swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
     )
     install_error_handlers(app)
     # Innermost first: the 500 handler runs inside CORS and the request id.
@@ -72,6 +74,7 @@ def create_app(cfg: Settings = settings) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.include_router(api_router, prefix=cfg.API_V1_STR)
     app.include_router(web_router)
+    docs.install(app)
     _document_errors(app)
     return app
 

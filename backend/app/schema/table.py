@@ -98,3 +98,11 @@ class TableScanReport(BaseModel):
     date_to: date
     total: int
     items: list[TableScanCount]
+
+
+class TableSheetLink(BaseModel):
+    """A link that opens the venue's printable QR sheet in a browser, without a bearer
+    header: signed for this venue and the caller, it works until `expires_at`."""
+
+    url: str
+    expires_at: datetime

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Event, Venue, VenueKind
 from app.models.table import VenueTable
+from app.seed import images
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +41,14 @@ class EventPlan:
     weekday: int  # 0 = Monday
     starts: time
     hours: float
-    image: str
+    image: str  # the demo image's slug (app/seed/images.py)
 
 
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+# Each club hosts three of these nights and each restaurant one or two of its own
+# ones, picked by the venue's name, and starts them up to an hour later than
+# written: the city's week is not one schedule copied everywhere.
 NIGHTCLUB_EVENTS = [
     EventPlan(
         "Techno Fridays",
@@ -50,7 +56,7 @@ NIGHTCLUB_EVENTS = [
         4,
         time(22, 0),
         5,
-        "techno-fridays.jpg",
+        "techno-fridays",
     ),
     EventPlan(
         "Bollywood Saturday Night",
@@ -58,7 +64,7 @@ NIGHTCLUB_EVENTS = [
         5,
         time(21, 0),
         5,
-        "bollywood-saturday.jpg",
+        "bollywood-saturday",
     ),
     EventPlan(
         "Ladies' Night",
@@ -66,7 +72,47 @@ NIGHTCLUB_EVENTS = [
         3,
         time(20, 0),
         5,
-        "ladies-night.jpg",
+        "ladies-night",
+    ),
+    EventPlan(
+        "Deep House Wednesdays",
+        "Slow-burning deep house on the terrace, mid-week.",
+        2,
+        time(21, 0),
+        4,
+        "deep-house-wednesdays",
+    ),
+    EventPlan(
+        "Retro Night: 80s and 90s",
+        "Disco, synth-pop and the 90s anthems everybody knows.",
+        5,
+        time(21, 30),
+        4.5,
+        "retro-night",
+    ),
+    EventPlan(
+        "Hip-Hop Fridays",
+        "Desi hip-hop and the US classics, with a live MC.",
+        4,
+        time(21, 30),
+        5,
+        "hip-hop-fridays",
+    ),
+    EventPlan(
+        "Sunday Sundowner",
+        "An early-evening set as the sun goes down; back home by eleven.",
+        6,
+        time(17, 0),
+        5,
+        "sunday-sundowner",
+    ),
+    EventPlan(
+        "Karaoke Tuesday",
+        "Pick a song, take the stage; the best voice wins a bottle.",
+        1,
+        time(20, 30),
+        3.5,
+        "karaoke-tuesday",
     ),
 ]
 RESTAURANT_EVENTS = [
@@ -76,7 +122,7 @@ RESTAURANT_EVENTS = [
         6,
         time(19, 0),
         3.5,
-        "acoustic-sunday.jpg",
+        "acoustic-sunday",
     ),
     EventPlan(
         "Chef's Tasting Table",
@@ -84,10 +130,60 @@ RESTAURANT_EVENTS = [
         2,
         time(19, 30),
         3,
-        "tasting-table.jpg",
+        "tasting-table",
+    ),
+    EventPlan(
+        "Sunday Brunch",
+        "A long brunch with live counters and bottomless filter coffee.",
+        6,
+        time(12, 0),
+        3.5,
+        "sunday-brunch",
+    ),
+    EventPlan(
+        "Biryani Night",
+        "Six biryanis from six regions, with kebabs and phirni.",
+        4,
+        time(19, 30),
+        3.5,
+        "biryani-night",
+    ),
+    EventPlan(
+        "Jazz Dinner",
+        "A quartet plays standards while the kitchen serves a set dinner.",
+        5,
+        time(20, 0),
+        3,
+        "jazz-dinner",
+    ),
+    EventPlan(
+        "Quiz Night",
+        "Teams of up to six; the winners eat free.",
+        1,
+        time(20, 0),
+        3,
+        "quiz-night",
+    ),
+    EventPlan(
+        "Stand-up Comedy Dinner",
+        "Three comics, one mic, a three-course dinner.",
+        3,
+        time(20, 30),
+        2.5,
+        "comedy-dinner",
+    ),
+    EventPlan(
+        "Coastal Seafood Supper",
+        "Mangalorean and Malabar seafood, for one night only.",
+        5,
+        time(19, 30),
+        3,
+        "seafood-supper",
     ),
 ]
-IMAGE_BASE = "https://images.socia.app/demo/events/"
+EVENT_PLANS = [*NIGHTCLUB_EVENTS, *RESTAURANT_EVENTS]
+CLUB_NIGHTS_PER_VENUE = 3
+LATEST_DELAY_STEPS = 2  # starts 0, 30 or 60 minutes after the written time
 
 
 def _zone(venue: Venue) -> ZoneInfo:
@@ -130,20 +226,37 @@ def _next_weekday(today: date, weekday: int) -> date:
     return today + timedelta(days=days)
 
 
+def _pick(plans: list[EventPlan], seed: int, count: int) -> list[EventPlan]:
+    """`count` different plans, chosen by `seed`."""
+    start = seed % len(plans)
+    step = 1 + (seed // len(plans)) % (len(plans) - 1)
+    picked: list[EventPlan] = []
+    index = start
+    while len(picked) < count:
+        if plans[index] not in picked:
+            picked.append(plans[index])
+            index = (index + step) % len(plans)
+        else:
+            index = (index + 1) % len(plans)
+    return picked
+
+
 def planned_events(venue: Venue, now: datetime) -> list[Event]:
-    """The demo events of a venue: a few nights in the coming week."""
+    """The demo events of a venue: a few nights in the coming week, its own choice of
+    them, at its own times."""
+    seed = _stable_number(venue.name)
     if venue.kind == VenueKind.NIGHTCLUB:
-        plans = NIGHTCLUB_EVENTS
+        plans = _pick(NIGHTCLUB_EVENTS, seed, CLUB_NIGHTS_PER_VENUE)
     elif venue.kind == VenueKind.RESTAURANT:
-        # Every other restaurant hosts something, so the city is not uniform.
-        plans = RESTAURANT_EVENTS[: 1 + _stable_number(venue.name) % 2]
+        plans = _pick(RESTAURANT_EVENTS, seed, 1 + seed % 2)
     else:
         return []
+    delay = timedelta(minutes=30 * ((seed >> 8) % (LATEST_DELAY_STEPS + 1)))
     zone = _zone(venue)
     today = now.astimezone(zone).date()
     events = []
     for plan in plans:
-        starts_at = datetime.combine(_next_weekday(today, plan.weekday), plan.starts, zone)
+        starts_at = datetime.combine(_next_weekday(today, plan.weekday), plan.starts, zone) + delay
         is_club = venue.kind == VenueKind.NIGHTCLUB
         events.append(
             Event(
@@ -152,7 +265,7 @@ def planned_events(venue: Venue, now: datetime) -> list[Event]:
                 description=plan.description,
                 starts_at=starts_at.astimezone(UTC),
                 ends_at=(starts_at + timedelta(hours=plan.hours)).astimezone(UTC),
-                image_url=IMAGE_BASE + plan.image,
+                image_url=images.image_url(images.event_image(plan.image)),
                 min_age=(venue.min_age or 21) if is_club else None,
                 dress_code=(venue.dress_code or "Smart casual") if is_club else None,
             )

@@ -16,8 +16,8 @@ from app.models import Event, EventStatus, Venue, VenueKind
 from app.models.base import utcnow
 from app.models.poster import Poster
 from app.schema.poster import PosterCreate
+from app.seed import images
 
-IMAGE_BASE = "https://images.socia.example/posters"
 # A club night is advertised further away than a café.
 RADIUS_BY_KIND = {
     VenueKind.NIGHTCLUB: 8_000,
@@ -25,6 +25,16 @@ RADIUS_BY_KIND = {
     VenueKind.QSR: 1_500,
     VenueKind.FOOD_COURT: 2_500,
 }
+
+
+# Posters that managers create need https:// images (the app loads them over TLS).
+# The demo images are served by this backend at PUBLIC_BASE_URL, plain http locally,
+# so a poster is checked with a stand-in and then given its demo image.
+_HTTPS_STAND_IN = "https://demo.socia.app/poster.svg"
+
+
+def _with_demo_image(data: PosterCreate, image: str) -> PosterCreate:
+    return data.model_copy(update={"image_url": images.image_url(image)})
 
 
 def seed(session: Session, *, now: datetime | None = None) -> None:
@@ -52,15 +62,18 @@ def seed(session: Session, *, now: datetime | None = None) -> None:
             poster_crud.create(
                 session,
                 venue=venue,
-                data=PosterCreate(
-                    venue_id=venue.id,
-                    title=venue.name,
-                    image_url=f"{IMAGE_BASE}/venue-{n % 12 + 1}.jpg",
-                    deep_link=f"socia://venue/{venue.id}",
-                    starts_at=now - timedelta(hours=1),
-                    expires_at=now + timedelta(days=60),
-                    radius_m=RADIUS_BY_KIND.get(venue.kind, 3_000),
-                    priority=n % 4,
+                data=_with_demo_image(
+                    PosterCreate(
+                        venue_id=venue.id,
+                        title=venue.name,
+                        image_url=_HTTPS_STAND_IN,
+                        deep_link=f"socia://venue/{venue.id}",
+                        starts_at=now - timedelta(hours=1),
+                        expires_at=now + timedelta(days=60),
+                        radius_m=RADIUS_BY_KIND.get(venue.kind, 3_000),
+                        priority=n % 4,
+                    ),
+                    images.venue_image(venue.name),
                 ),
             )
         for event in events_by_venue.get(venue.id, []):
@@ -69,15 +82,18 @@ def seed(session: Session, *, now: datetime | None = None) -> None:
             poster_crud.create(
                 session,
                 venue=venue,
-                data=PosterCreate(
-                    event_id=event.id,
-                    title=event.title,
-                    image_url=f"{IMAGE_BASE}/event-{n % 8 + 1}.jpg",
-                    deep_link=f"socia://event/{event.id}",
-                    starts_at=now - timedelta(hours=1),
-                    expires_at=max(event.ends_at, now + timedelta(hours=1)),
-                    radius_m=12_000,
-                    priority=10,
+                data=_with_demo_image(
+                    PosterCreate(
+                        event_id=event.id,
+                        title=event.title,
+                        image_url=_HTTPS_STAND_IN,
+                        deep_link=f"socia://event/{event.id}",
+                        starts_at=now - timedelta(hours=1),
+                        expires_at=max(event.ends_at, now + timedelta(hours=1)),
+                        radius_m=12_000,
+                        priority=10,
+                    ),
+                    images.event_image_for(event.title),
                 ),
             )
     session.flush()

@@ -32,7 +32,7 @@ from app.crud import venue as venue_crud
 from app.models import User, Venue, VenueKind, VenueRole
 from app.models.base import utcnow
 from app.schema.venue import OpeningHours, VenueCreate, Weekday
-from app.seed import people
+from app.seed import images, people
 from app.services import menu_import
 
 logger = logging.getLogger(__name__)
@@ -846,7 +846,7 @@ def seed(session: Session) -> None:
                 opening_hours=hours_for(spec.kind),
                 cuisines=list(spec.cuisines),
                 food_court_id=food_court.id if spec.in_food_court and food_court else None,
-                photos=[f"https://picsum.photos/seed/{slug(spec.name)}/800/600"],
+                photos=[images.image_url(images.venue_image(spec.name))],
                 **spec.extra,
             )
             venue = venue_crud.create(session, data=data, creator=owner)

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from app.core import ratelimit
 from app.core.config import settings
 from app.core.errors import AppError, BadRequest, Conflict, NotAuthenticated, PermissionDenied
+from app.core.links import EmailedPage, emailed_link
 from app.core.security import (
     InvalidToken,
     TokenType,
@@ -250,10 +251,6 @@ def deliver(session: Session, pending: PendingEmail | None) -> None:
     tasks.queue_email(session, to=pending.to, template=pending.template, context=pending.context)
 
 
-def _link(path: str, token: str) -> str:
-    return f"{settings.FRONTEND_HOST.rstrip('/')}/{path}?token={token}"
-
-
 def _email_rate_limits(purpose: EmailTokenPurpose, email: str, ip: str | None) -> None:
     """Per address and per client address, counted apart for each kind of link, so
     asking for reset links to someone's address cannot block them from signing up."""
@@ -290,7 +287,7 @@ def verification_email(session: Session, *, user: User, ip: str | None = None) -
         template="verify_email",
         context={
             "full_name": user.full_name or "",
-            "link": _link("verify-email", token.token),
+            "link": emailed_link(EmailedPage.VERIFY_EMAIL, token.token),
             "expires_in": f"{hours} hours",
         },
     )
@@ -319,6 +316,22 @@ def _use_link(session: Session, *, token: str, purpose: EmailTokenPurpose) -> Us
     ):
         raise InvalidLink()
     return user
+
+
+def link_looks_valid(token: str, purpose: EmailTokenPurpose) -> bool:
+    """Whether an emailed link is ours, of this kind and not expired (without using
+    it up, and without knowing whether it was used already): lets a page say at once
+    that a link has expired, before asking for anything."""
+    token_type = (
+        TokenType.EMAIL_VERIFICATION
+        if purpose is EmailTokenPurpose.VERIFY_EMAIL
+        else TokenType.PASSWORD_RESET
+    )
+    try:
+        decode_token(token, token_type)
+    except InvalidToken:
+        return False
+    return True
 
 
 def verify_email(session: Session, *, token: str) -> User:
@@ -351,7 +364,7 @@ def request_password_reset(session: Session, *, email: str, ip: str) -> PendingE
         template="reset_password",
         context={
             "full_name": user.full_name or "",
-            "link": _link("reset-password", token.token),
+            "link": emailed_link(EmailedPage.RESET_PASSWORD, token.token),
             "expires_in": f"{minutes} minutes",
         },
     )

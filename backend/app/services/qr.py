@@ -106,7 +106,9 @@ def sheet_html(*, venue_name: str, tables: Iterable[_TableLike]) -> str:
 
 
 def landing_html(*, venue_name: str, table: _TableLike) -> str:
-    """The page a scanned code opens: hands off to the app, with fallbacks."""
+    """The page a scanned code opens: a button into the app (never an automatic jump,
+    which Chrome blocks and iOS answers with an error when the app is missing), and
+    the web menu and the app stores."""
     return render(
         "landing",
         venue_name=venue_name,
@@ -122,6 +124,16 @@ def landing_html(*, venue_name: str, table: _TableLike) -> str:
 def not_found_html() -> str:
     return render(
         "not_found",
+        app_store_url=str(settings.APP_STORE_URL),
+        play_store_url=str(settings.PLAY_STORE_URL),
+    )
+
+
+def not_open_html(*, venue_name: str) -> str:
+    """A real code of a venue that is not verified yet: it is not open on Socia yet."""
+    return render(
+        "not_open",
+        venue_name=venue_name,
         app_store_url=str(settings.APP_STORE_URL),
         play_store_url=str(settings.PLAY_STORE_URL),
     )

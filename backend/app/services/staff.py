@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
 
 from sqlmodel import Session
 
-from app.core.config import settings
 from app.core.errors import Conflict, PermissionDenied
+from app.core.links import EmailedPage, emailed_link
 from app.crud import invite as invite_crud
 from app.crud import membership as membership_crud
 from app.crud import venue as venue_crud
@@ -26,7 +26,7 @@ INVITE_TTL = timedelta(days=7)
 
 
 def invite_link(token: str) -> str:
-    return f"{settings.FRONTEND_HOST.rstrip('/')}/invites/accept?{urlencode({'token': token})}"
+    return emailed_link(EmailedPage.VENUE_INVITE, token)
 
 
 def invite(
@@ -117,3 +117,33 @@ def remove(session: Session, *, venue: Venue, user_id: uuid.UUID, acting: User) 
     _keep_an_owner(session, venue=venue, membership=membership)
     session.delete(membership)
     session.flush()
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """What the invitation page shows about an emailed invitation."""
+
+    venue_name: str
+    email: str
+    role: VenueRole
+    expires_at: datetime
+    state: str  # "pending", "accepted" or "expired"
+
+
+def view_invitation(session: Session, *, token: str, now: datetime) -> InvitationView:
+    """The invitation an emailed link names (`NotFound` if unknown or revoked)."""
+    pending = invite_crud.get_by_token(session, token=token)
+    venue = venue_crud.get(session, venue_id=pending.venue_id)
+    if pending.accepted_at is not None:
+        state = "accepted"
+    elif pending.expires_at <= now:
+        state = "expired"
+    else:
+        state = "pending"
+    return InvitationView(
+        venue_name=venue.name,
+        email=pending.email,
+        role=pending.role,
+        expires_at=pending.expires_at,
+        state=state,
+    )

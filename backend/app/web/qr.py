@@ -1,8 +1,10 @@
 """`GET /q/{token}`: the small page a scanned table code opens.
 
-It names the venue and the table and hands off to the app's deep link, with
-buttons for the app stores and the web menu. A forged, revoked or unknown code
-gets a friendly page with status 404. Every open by a person counts as a scan;
+It names the venue and the table, with a button that opens the app's deep link
+(only when tapped: no script jumps there by itself) and buttons for the web menu
+and the app stores. A forged, revoked or unknown code gets a friendly page with
+status 404; a code of a venue that is not verified yet says that the venue is not
+open on Socia yet. Every open by a person counts as a scan;
 `HEAD`, link previews fetched by messaging apps and opens beyond what any table of
 people could do from one address (`QR_SCAN_LIMIT_PER_IP`) show the page without
 counting (see `qr.counts_as_scan`).
@@ -28,7 +30,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'none'; "
         "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
 }
@@ -39,6 +41,8 @@ def table_landing(token: str, request: Request, session: SessionDep) -> Response
     try:
         table, venue = table_crud.open_code(session, token=token, count=qr.counts_as_scan(request))
         session.commit()
+    except table_crud.VenueNotOpenYet as exc:
+        return _page(request, qr.not_open_html(venue_name=exc.venue_name), 404)
     except NotFound:
         return _page(request, qr.not_found_html(), 404)
     return _page(request, qr.landing_html(venue_name=venue.name, table=table), 200)

@@ -56,6 +56,7 @@ CASES = [
     Case("GET", T, READ),
     Case("POST", T, CREATE, body={"label": "New 1", "seats": 4}),
     Case("GET", T + "/qr-sheet", READ, setup=_table),
+    Case("POST", T + "/sheet-link", READ, setup=_table),
     Case("GET", T + "/scans", MANAGE, setup=_table),
     Case("GET", T + "/{table_id}", READ, setup=_table),
     Case("PATCH", T + "/{table_id}", MANAGE, body={"seats": 6}, setup=_table),

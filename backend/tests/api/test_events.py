@@ -195,3 +195,35 @@ def test_an_event_that_is_over_cannot_be_cancelled(session: Session, client: Tes
     assert_error(client.post(url, headers=auth_headers(owner)), 409, "conflict")
     session.refresh(event)
     assert event.status == EventStatus.SCHEDULED
+
+
+def test_event_answers_carry_the_venue_name_without_a_query_per_event(
+    session: Session, client: TestClient, queries: QueryCounter
+) -> None:
+    owner, venue = _owner_venue(session)
+    venue.name = "Skyye & Co"
+    session.add(venue)
+    make_event(session, venue=venue, title="One")
+    url = f"/api/v1/venues/{venue.id}/events"
+    headers = auth_headers(owner)
+
+    def listed() -> tuple[list[str], int]:
+        session.expunge_all()  # as in a fresh request: nothing loaded yet
+        with queries.count() as counted:
+            body = client.get(url, headers=headers).json()
+        return [e["venue_name"] for e in body["items"]], counted.total
+
+    names, one = listed()
+    assert names == ["Skyye & Co"]
+    for i in range(7):
+        make_event(session, venue=session.merge(venue), title=f"More {i}")
+    names, eight = listed()
+    assert names == ["Skyye & Co"] * 8
+    assert eight == one
+    # Reading, creating and changing one event carry it too.
+    event_id = client.get(url, headers=headers).json()["items"][0]["id"]
+    assert client.get(f"{url}/{event_id}", headers=headers).json()["venue_name"] == "Skyye & Co"
+    created = client.post(url, json=_payload(), headers=headers)
+    assert created.json()["venue_name"] == "Skyye & Co"
+    changed = client.patch(f"{url}/{event_id}", json={"title": "Renamed"}, headers=headers)
+    assert changed.json()["venue_name"] == "Skyye & Co"

@@ -100,6 +100,7 @@ def test_nearby_is_bounded_in_queries(
         body = _nearby(client)
     assert body["total"] == 12
     assert counted.total <= 2
+    assert all(item["venue_name"] == item["venue"]["name"] for item in body["items"])
 
 
 def test_nearby_works_signed_in_and_rejects_bad_input(session: Session, client: TestClient) -> None:
@@ -137,6 +138,7 @@ def test_venue_upcoming_events(session: Session, client: TestClient, queries: Qu
     assert [e["id"] for e in body["items"]] == [str(first.id), str(second.id)]
     assert body["total"] == 2
     assert body["items"][0]["venue"]["id"] == str(venue.id)
+    assert body["items"][0]["venue_name"] == venue.name
     assert body["items"][0]["distance_m"] is None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,12 +15,13 @@ from sqlmodel import Session, select
 
 from app.core import table_token
 from app.core.config import settings
-from app.core.security import InvalidToken
+from app.core.security import InvalidToken, TokenType, encode_token
 from app.crud import table as table_crud
-from app.models import User, Venue, VenueKind
+from app.models import User, Venue, VenueKind, VenueRole
+from app.models.base import utcnow
 from app.models.table import VenueTable, VenueTableScanDay
 from app.services import qr
-from tests.factories import auth_headers, make_user, make_venue
+from tests.factories import add_member, auth_headers, make_user, make_venue
 from tests.factories.places import make_table
 from tests.utils import assert_error
 
@@ -138,6 +140,105 @@ def test_qr_sheet(session: Session, client: TestClient) -> None:
     assert not re.search(r"""(src|href)=["']?https?:""", html)
 
 
+def test_every_card_of_the_sheet_names_the_venue(session: Session, client: TestClient) -> None:
+    owner, venue, _ = _setup(session, name="Toit & Co")
+    make_table(session, venue=venue, label="T5")
+    html = client.get(
+        f"/api/v1/venues/{venue.id}/tables/qr-sheet", headers=auth_headers(owner)
+    ).text
+    cards = re.findall(r'<figure class="card">.*?</figure>', html, flags=re.S)
+    assert len(cards) == 2
+    for card in cards:
+        assert '<div class="venue">Toit &amp; Co</div>' in card
+
+
+def _sheet_link(client: TestClient, venue: Venue, user: User) -> Any:
+    return client.post(f"/api/v1/venues/{venue.id}/tables/sheet-link", headers=auth_headers(user))
+
+
+def test_a_manager_opens_the_sheet_in_a_browser_with_a_signed_link(
+    session: Session, client: TestClient
+) -> None:
+    _, venue, _ = _setup(session, name="Toit & Co")
+    manager = make_user(session)
+    add_member(session, venue=venue, user=manager, role=VenueRole.MANAGER)
+    before = utcnow()
+    response = _sheet_link(client, venue, manager)
+    assert response.status_code == 200, response.text
+    link = response.json()
+    base = str(settings.PUBLIC_BASE_URL).rstrip("/")
+    assert link["url"].startswith(f"{base}/api/v1/venues/{venue.id}/tables/qr-sheet/open?token=")
+    expires_at = datetime.fromisoformat(link["expires_at"])
+    assert before + timedelta(minutes=2) < expires_at <= utcnow() + timedelta(minutes=10)
+    # A browser: no Authorization header, just the URL.
+    page = client.get(link["url"].removeprefix(base))
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "private, no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert "Toit &amp; Co" in page.text
+    assert page.text.count("<svg") == 1
+    # The bearer route still works and shows the same sheet.
+    bearer = client.get(f"/api/v1/venues/{venue.id}/tables/qr-sheet", headers=auth_headers(manager))
+    assert bearer.status_code == 200
+    assert bearer.text.count("<svg") == 1
+
+
+def test_sheet_links_are_scoped_to_the_venue_and_the_member(
+    session: Session, client: TestClient
+) -> None:
+    owner, venue, _ = _setup(session)
+    other_venue = make_venue(session, owner=owner)
+    outsider = make_user(session)
+    # Only members get a link (404 for others, as for the sheet itself); 401 anonymous.
+    assert_error(_sheet_link(client, venue, outsider), 404)
+    assert_error(client.post(f"/api/v1/venues/{venue.id}/tables/sheet-link"), 401)
+    url = _sheet_link(client, venue, owner).json()["url"]
+    path = url.removeprefix(str(settings.PUBLIC_BASE_URL).rstrip("/"))
+    token = path.split("token=", 1)[1]
+    # Another venue's sheet with this venue's link.
+    assert_error(
+        client.get(f"/api/v1/venues/{other_venue.id}/tables/qr-sheet/open?token={token}"),
+        400,
+        "invalid_link",
+    )
+    # A tampered, foreign or missing token.
+    for bad in (
+        token[:-2] + "xx",
+        table_token.encode_table_token(venue_id=venue.id, table_id=uuid.uuid4(), version=1),
+    ):
+        opened = client.get(f"/api/v1/venues/{venue.id}/tables/qr-sheet/open?token={bad}")
+        assert_error(opened, 400, "invalid_link")
+    assert_error(client.get(f"/api/v1/venues/{venue.id}/tables/qr-sheet/open"), 422)
+    # An access token is not a sheet link.
+    access = auth_headers(owner)["Authorization"].removeprefix("Bearer ")
+    assert_error(
+        client.get(f"/api/v1/venues/{venue.id}/tables/qr-sheet/open?token={access}"),
+        400,
+        "invalid_link",
+    )
+    assert client.get(path).status_code == 200
+
+
+def test_a_sheet_link_stops_working_when_it_expires_or_the_member_leaves(
+    session: Session, client: TestClient
+) -> None:
+    _, venue, _ = _setup(session)
+    staff = make_user(session)
+    membership = add_member(session, venue=venue, user=staff, role=VenueRole.STAFF)
+    expired = encode_token(
+        staff.id, TokenType.TABLE_SHEET, timedelta(seconds=-5), venue=str(venue.id)
+    ).token
+    open_path = f"/api/v1/venues/{venue.id}/tables/qr-sheet/open"
+    assert_error(client.get(open_path, params={"token": expired}), 400, "invalid_link")
+    url = _sheet_link(client, venue, staff).json()["url"]
+    path = url.removeprefix(str(settings.PUBLIC_BASE_URL).rstrip("/"))
+    assert client.get(path).status_code == 200
+    session.delete(membership)
+    session.flush()
+    assert_error(client.get(path), 400, "invalid_link")
+
+
 def test_qr_sheet_without_tables(session: Session, client: TestClient) -> None:
     owner = make_user(session)
     venue = make_venue(session, owner=owner)
@@ -162,7 +263,10 @@ def test_landing_page(session: Session, client: TestClient) -> None:
     assert "Terrace" in html
     deep_link = f"{settings.APP_DEEP_LINK_SCHEME}://venue/{venue.id}?table={table.id}"
     assert f'href="{deep_link}"' in html
-    assert f'"{deep_link}"' in html  # the automatic hand-off in the script
+    # The app opens only when the person taps: no script jumps to the deep link.
+    assert "<script" not in html
+    assert html.count(deep_link) == 1
+    assert "script-src 'none'" in resp.headers["content-security-policy"]
     assert str(settings.APP_STORE_URL) in html
     assert str(settings.PLAY_STORE_URL) in html
     web_menu = str(settings.WEB_MENU_BASE_URL).rstrip("/")
@@ -284,6 +388,29 @@ def test_codes_of_venues_that_are_not_public_do_not_open(
     for table in (draft_table, closed_table):
         assert client.get(f"/q/{_token(table)}").status_code == 404
         assert_error(client.get(f"/api/v1/tables/resolve/{_token(table)}"), 404)
+
+
+def test_a_venue_that_is_not_verified_yet_is_not_open_yet(
+    session: Session, client: TestClient
+) -> None:
+    _, venue, table = _setup(session, verified=False, name="Soon <Bar>")
+    page = client.get(f"/q/{_token(table)}")
+    assert page.status_code == 404
+    assert "Soon &lt;Bar&gt;" in page.text
+    assert "not open on Socia yet" in page.text
+    assert "replaced" not in page.text
+    assert "<script" not in page.text
+    assert _scans(session, table) == 0
+    # The API answers as for any code that does not open.
+    assert_error(client.get(f"/api/v1/tables/resolve/{_token(table)}"), 404, "not_found")
+    # Revoked codes of that venue, and codes of a deactivated venue, are just invalid.
+    revoked = table_token.encode_table_token(venue_id=venue.id, table_id=table.id, version=9)
+    _, _, closed_table = _setup(session, is_active=False)
+    for token in (revoked, _token(closed_table)):
+        other = client.get(f"/q/{token}")
+        assert other.status_code == 404
+        assert "doesn't work" in other.text
+        assert "not open" not in other.text
 
 
 # Resolving through the API

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from app.core.config import DEFAULT_SECRET_KEY, Environment, Settings
+from app.core.config import DEFAULT_SECRET_KEY, PLACEHOLDER_SECRET, Environment, Settings
 
 STRONG_SECRET = "x" * 40
 SERVER_URL = "postgresql+psycopg://socia:secret@db:5432/socia"
@@ -41,7 +41,9 @@ def test_production_accepts_safe_settings() -> None:
     assert not cfg.uses_embedded_database
 
 
-@pytest.mark.parametrize("secret", [DEFAULT_SECRET_KEY, "short-but-not-default"])
+@pytest.mark.parametrize(
+    "secret", [DEFAULT_SECRET_KEY, PLACEHOLDER_SECRET, "short-but-not-default"]
+)
 def test_production_refuses_default_or_short_secret(secret: str) -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         production(SECRET_KEY=secret)
@@ -57,9 +59,10 @@ def test_production_refuses_missing_database_url() -> None:
         production(DATABASE_URL=None)
 
 
-def test_production_refuses_default_superuser_password() -> None:
+@pytest.mark.parametrize("password", [PLACEHOLDER_SECRET, DEFAULT_SECRET_KEY])
+def test_production_refuses_default_superuser_password(password: str) -> None:
     with pytest.raises(ValidationError, match="FIRST_SUPERUSER_PASSWORD"):
-        production(FIRST_SUPERUSER="admin@socia.app", FIRST_SUPERUSER_PASSWORD=DEFAULT_SECRET_KEY)
+        production(FIRST_SUPERUSER="admin@socia.app", FIRST_SUPERUSER_PASSWORD=password)
 
 
 @pytest.mark.parametrize(
@@ -86,6 +89,18 @@ def test_local_allows_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = make(ENVIRONMENT="local")
     assert cfg.SECRET_KEY.get_secret_value() == DEFAULT_SECRET_KEY
     assert cfg.uses_embedded_database
+
+
+def test_the_local_default_key_signs_tokens_without_pyjwt_warnings() -> None:
+    import warnings
+
+    import jwt
+
+    assert len(DEFAULT_SECRET_KEY.encode()) >= 32
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PyJWT's InsecureKeyLengthWarning would raise
+        token = jwt.encode({"sub": "x"}, DEFAULT_SECRET_KEY, algorithm="HS256")
+        assert jwt.decode(token, DEFAULT_SECRET_KEY, algorithms=["HS256"]) == {"sub": "x"}
 
 
 def test_list_settings_from_comma_strings(monkeypatch: pytest.MonkeyPatch) -> None:

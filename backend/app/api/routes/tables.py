@@ -16,7 +16,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import ManagedTable, ManagedVenue, SessionDep, StaffedTable, StaffedVenue
+from app.api.deps import (
+    CurrentUser,
+    ManagedTable,
+    ManagedVenue,
+    SessionDep,
+    StaffedTable,
+    StaffedVenue,
+)
 from app.crud import table as table_crud
 from app.models.table import VenueTable
 from app.schema.common import Page, PageParams, page_params
@@ -25,9 +32,11 @@ from app.schema.table import (
     TableRead,
     TableResolved,
     TableScanReport,
+    TableSheetLink,
     TableUpdate,
 )
 from app.services import qr
+from app.services import table_sheet as table_sheet_service
 
 router = APIRouter(tags=["tables"])
 
@@ -87,10 +96,41 @@ def create_table(venue: ManagedVenue, data: TableCreate, session: SessionDep) ->
     responses={200: {"content": {"text/html": {}}, "description": "Printable page"}},
 )
 def table_qr_sheet(venue: StaffedVenue, session: SessionDep) -> HTMLResponse:
-    """One printable page with the code and label of every active table."""
-    tables = table_crud.list_all_for_venue(session, venue_id=venue.id, is_active=True)
-    html = qr.sheet_html(venue_name=venue.name, tables=tables)
-    return HTMLResponse(html, headers={"Cache-Control": "private, no-store"})
+    """One printable page with the code and label of every active table (to open it in
+    a browser, without a bearer header, ask for a `sheet-link`)."""
+    return _sheet_response(table_sheet_service.sheet_html(session, venue=venue))
+
+
+@router.post(VENUE_TABLES + "/sheet-link", response_model=TableSheetLink)
+def table_sheet_link(venue: StaffedVenue, user: CurrentUser) -> TableSheetLink:
+    """A link to open the printable sheet in a browser: signed for this venue and the
+    caller, valid a few minutes (the caller's role is checked again when it is opened)."""
+    return table_sheet_service.issue_link(venue=venue, user=user)
+
+
+@router.get(
+    VENUE_TABLES + "/qr-sheet/open",
+    response_class=HTMLResponse,
+    responses={
+        200: {"content": {"text/html": {}}, "description": "Printable page"},
+        400: {"description": "The link is invalid or has expired"},
+    },
+)
+def open_table_qr_sheet(
+    venue_id: uuid.UUID,
+    token: Annotated[str, Query(max_length=2048, description="From `sheet-link`")],
+    session: SessionDep,
+) -> HTMLResponse:
+    """The printable sheet, opened with a link from `sheet-link` (no bearer header)."""
+    html = table_sheet_service.open_sheet(session, venue_id=venue_id, token=token)
+    return _sheet_response(html)
+
+
+def _sheet_response(html: str) -> HTMLResponse:
+    # The signed link is in the URL: never cached, never sent on as a referrer.
+    return HTMLResponse(
+        html, headers={"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
+    )
 
 
 @router.get(VENUE_TABLES + "/scans", response_model=TableScanReport)
