@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, Self, TypeVar, cast
 from urllib.parse import urlsplit
 
 from fastapi import Query
@@ -14,8 +14,10 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     HttpUrl,
+    ModelWrapValidatorHandler,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import CoreSchema
 
@@ -68,6 +70,25 @@ def _refuse_nul(value: str | None) -> str | None:
     if value is not None and "\x00" in value:
         raise ValueError(NUL_MESSAGE)
     return value
+
+
+class RequestModel(BaseModel):
+    """Base of request bodies: unknown fields are refused, and so is text with NUL
+    characters (PostgreSQL cannot store them).
+
+    Fields marked `NoNul` refuse a NUL with their own path, next to every other
+    problem. Any other NUL in the input is refused here once the fields are valid,
+    so it never hides the other problems and never reaches the database."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _no_nul_characters(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        model = handler(data)
+        if has_nul(data):
+            raise ValueError(NUL_MESSAGE)
+        return model
 
 
 NoNul = AfterValidator(_refuse_nul)
