@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, Self, TypeVar, cast
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from fastapi import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
@@ -109,6 +111,14 @@ HttpsUrl = Annotated[
     AfterValidator(_check_https_url),
 ]
 """An https:// URL kept as sent but for surrounding spaces (images the app loads over TLS)."""
+
+
+def _round_metres(value: Any) -> Any:
+    return round(value) if isinstance(value, float) and math.isfinite(value) else value
+
+
+Metres = Annotated[int, BeforeValidator(_round_metres), Field(ge=0)]
+"""A distance in answers: whole metres (computed in floating point, rounded to nearest)."""
 
 
 class Page(BaseModel, Generic[T]):

@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from app.models import EventStatus, VenueKind
-from app.schema.common import HttpsUrl, RequestModel
+from app.schema.common import HttpsUrl, Metres, RequestModel
 
 # The longest an event may last (a festival weekend; longer is most likely a typo).
 MAX_EVENT_DURATION = timedelta(days=14)
@@ -131,4 +131,4 @@ class EventPublic(_EventFields):
     """An event as consumers see it, with its venue (and distance in a nearby search)."""
 
     venue: EventVenue
-    distance_m: float | None = Field(default=None, description="From the searched point")
+    distance_m: Metres | None = Field(default=None, description="From the searched point, metres")

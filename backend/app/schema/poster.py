@@ -20,7 +20,7 @@ from pydantic import (
 from app.core.config import settings
 from app.models.base import utcnow
 from app.models.poster import MAX_PRIORITY, MAX_RADIUS_M, MIN_RADIUS_M, PosterInteraction
-from app.schema.common import MAX_URL_LENGTH, HttpsUrl, RequestModel
+from app.schema.common import MAX_URL_LENGTH, HttpsUrl, Metres, RequestModel
 
 MAX_EVENTS_PER_BATCH = 500
 
@@ -150,7 +150,9 @@ class PosterFeedItem(BaseModel):
     deep_link: str
     priority: int
     expires_at: datetime
-    distance_m: float = Field(description="Great-circle distance from the caller to the venue")
+    distance_m: Metres = Field(
+        description="Great-circle distance from the caller to the venue, metres"
+    )
 
 
 class PosterEventIn(RequestModel):

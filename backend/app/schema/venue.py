@@ -23,7 +23,7 @@ from pydantic import (
 
 from app.core.phone import PhoneNumber
 from app.models.venue import VenueKind, VenueRole, VenueStatus
-from app.schema.common import HttpLink, RequestModel
+from app.schema.common import HttpLink, Metres, RequestModel
 
 # Kind-specific fields, and which kinds may have them.
 KIND_FIELDS: dict[str, frozenset[VenueKind]] = {
@@ -351,7 +351,7 @@ class VenueBrief(BaseModel):
 class VenueSummary(VenueBrief):
     """A venue in the public search: how far it is and whether it is open now."""
 
-    distance_m: float | None = Field(description="Great-circle distance from lat/lng, metres")
+    distance_m: Metres | None = Field(description="Great-circle distance from lat/lng, metres")
     open_now: bool
 
 
