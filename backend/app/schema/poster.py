@@ -214,8 +214,8 @@ class AreaCounts(InteractionCounts):
 
 class PosterStats(BaseModel):
     poster_id: uuid.UUID
-    since: date
-    until: date
+    date_from: date
+    date_to: date
     totals: InteractionCounts
     days: list[DayCounts]
     areas: list[AreaCounts]

@@ -22,10 +22,6 @@ Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Seats = Annotated[int, Field(ge=1, le=100)]
 
-# Longest range of days a scan report covers.
-MAX_SCAN_REPORT_DAYS = 366
-DEFAULT_SCAN_REPORT_DAYS = 30
-
 
 class TableCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
