@@ -35,7 +35,6 @@ from sqlalchemy import make_url
 
 from app.api.deps import SessionDep, VisibleVenue
 from app.crud import menu as menu_crud
-from app.models.venue import venue_h3_cell
 from bench.ceiling_app import app
 from bench.common import WrkResult, copy_rows, report, run_wrk, scratch_database, serve
 
@@ -72,7 +71,7 @@ def fill(url: str, *, venues: int, menus: int, items: int, rng: random.Random) -
             cuisines = f'{{"{rng.choice(CUISINES)}"}}' if kind in {"restaurant", "qsr"} else "{}"
             yield (
                 f"{vid}\t{kind}\tBench venue {n}\tverified\tt\t{n} Bench Road\tBengaluru"
-                f"\t{lat}\t{lng}\t{venue_h3_cell(lat, lng)}\tINR\tAsia/Kolkata"
+                f"\t{lat}\t{lng}\tINR\tAsia/Kolkata"
                 f"\t{rng.randrange(300, 5000) * 100}\t{cuisines}\n"
             )
 
@@ -109,7 +108,7 @@ def fill(url: str, *, venues: int, menus: int, items: int, rng: random.Random) -
         copy_rows(
             cursor,
             "COPY venue (id, kind, name, status, is_active, address, city, latitude, longitude,"
-            " h3_cell, currency, timezone, avg_cost_for_two_minor, cuisines) FROM STDIN",
+            " currency, timezone, avg_cost_for_two_minor, cuisines) FROM STDIN",
             venue_rows(),
         )
         copy_rows(

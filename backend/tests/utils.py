@@ -52,3 +52,9 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     if code is not None:
         assert body["error"] == code, body
     return body
+
+
+def assert_whole_metres(answered: object, exact_m: float) -> None:
+    """A distance in an answer is the exact one rounded to whole metres."""
+    assert isinstance(answered, int), answered
+    assert abs(answered - exact_m) <= 0.5 + 1e-6, (answered, exact_m)

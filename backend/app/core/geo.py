@@ -25,14 +25,12 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 def haversine_sql(lat_col: Any, lng_col: Any, lat: float, lng: float) -> sa.ColumnElement[float]:
     """The same distance as a SQL expression over two columns (degrees)."""
-    rad = sa.func.radians
-    dlat = rad(lat_col) - math.radians(lat)
-    dlng = rad(lng_col) - math.radians(lng)
-    a = sa.func.power(sa.func.sin(dlat / 2), 2) + math.cos(math.radians(lat)) * sa.func.cos(
-        rad(lat_col)
-    ) * sa.func.power(sa.func.sin(dlng / 2), 2)
-    return (2 * EARTH_RADIUS_M * sa.func.asin(sa.func.least(1.0, sa.func.sqrt(a)))).label(
-        "distance_m"
+    return haversine_sql_bound(
+        lat_col,
+        lng_col,
+        lat_rad=math.radians(lat),
+        lng_rad=math.radians(lng),
+        cos_lat=math.cos(math.radians(lat)),
     )
 
 
@@ -47,9 +45,9 @@ def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float,
 def haversine_sql_bound(
     lat_col: Any, lng_col: Any, *, lat_rad: Any, lng_rad: Any, cos_lat: Any
 ) -> sa.ColumnElement[float]:
-    """`haversine_sql` with the point given as SQL expressions (usually bind parameters):
-    its latitude and longitude in radians and the cosine of its latitude. The same
-    arithmetic in the same order, so one compiled statement serves every point."""
+    """The distance from a point given by its latitude and longitude in radians and the
+    cosine of its latitude: numbers, or SQL expressions (bind parameters, so one
+    compiled statement serves every point). The one haversine in SQL."""
     rad = sa.func.radians
     dlat = rad(lat_col) - lat_rad
     dlng = rad(lng_col) - lng_rad
@@ -59,3 +57,22 @@ def haversine_sql_bound(
     return (2 * EARTH_RADIUS_M * sa.func.asin(sa.func.least(1.0, sa.func.sqrt(a)))).label(
         "distance_m"
     )
+
+
+def within_bounding_box(
+    lat_col: Any, lng_col: Any, lat: float, lng: float, radius_m: float
+) -> list[sa.ColumnElement[bool]]:
+    """Filters keeping the rows whose (lat_col, lng_col) lie in the circle's bounding box,
+    for an index prefilter before the exact distance. A box that crosses the 180°
+    meridian is two longitude ranges, one each side of it."""
+    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius_m)
+    filters = [sa.and_(lat_col >= min_lat, lat_col <= max_lat)]
+    if max_lng - min_lng >= 360:  # near a pole: every longitude
+        return filters
+    if min_lng < -180:
+        filters.append(sa.or_(lng_col >= min_lng + 360, lng_col <= max_lng))
+    elif max_lng > 180:
+        filters.append(sa.or_(lng_col >= min_lng, lng_col <= max_lng - 360))
+    else:
+        filters.append(sa.and_(lng_col >= min_lng, lng_col <= max_lng))
+    return filters

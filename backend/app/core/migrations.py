@@ -34,7 +34,3 @@ def alembic_config(*, url: str | None = None, connection: Connection | None = No
 
 def upgrade_head(*, url: str | None = None) -> None:
     command.upgrade(alembic_config(url=url), "head")
-
-
-def downgrade_base(*, url: str | None = None) -> None:
-    command.downgrade(alembic_config(url=url), "base")

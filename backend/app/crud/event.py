@@ -161,14 +161,14 @@ def list_nearby(
     page: PageParams,
 ) -> Page[EventPublic]:
     """Upcoming events at public venues within `radius_m` (great-circle distance),
-    soonest first, then nearest."""
-    min_lat, max_lat, min_lng, max_lng = geo.bounding_box(latitude, longitude, radius_m)
+    soonest first, then nearest; across the 180° meridian too."""
     distance = geo.haversine_sql(Venue.latitude, Venue.longitude, latitude, longitude)
     where = [
         *_venue_is_public(),
         *_event_is_listed(_now()),
-        col(Venue.latitude).between(min_lat, max_lat),
-        col(Venue.longitude).between(min_lng, max_lng),
+        *geo.within_bounding_box(
+            col(Venue.latitude), col(Venue.longitude), latitude, longitude, radius_m
+        ),
         distance <= radius_m,
     ]
     statement = (

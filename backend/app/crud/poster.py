@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from app.core import geo_index
+from app.core.dates import date_window
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.geo import haversine_sql_bound
 from app.core.timezones import local_date, zone
@@ -63,7 +64,6 @@ MAX_CLOCK_AHEAD = timedelta(minutes=5)
 RECEIPTS_KEPT = COUNTING_WINDOW + MAX_CLOCK_AHEAD + timedelta(days=1)
 # The geo cells of a poster that expired longer ago than this are pruned (not the poster).
 EXPIRED_CELLS_KEPT = timedelta(days=7)
-MAX_STATS_DAYS = 366
 
 
 # -- geo index ----------------------------------------------------------------------------
@@ -487,8 +487,8 @@ def stats(
     session: Session,
     *,
     poster: Poster,
-    since: date | None,
-    until: date | None,
+    date_from: date | None,
+    date_to: date | None,
     today: date | None = None,
 ) -> PosterStats:
     """Per-day and per-area (H3 resolution 7) counts of one poster over a date range."""
@@ -496,20 +496,14 @@ def stats(
         # Days are counted in the venue's own time zone, so "today" is the venue's today.
         venue_zone = session.exec(select(Venue.timezone).where(Venue.id == poster.venue_id)).one()
         today = local_date(venue_zone)
-    until = until or today
-    if since is None:
-        since = until - timedelta(days=29) if until > date.min + timedelta(days=29) else date.min
-    if since > until:
-        raise Unprocessable("since must not be after until")
-    if (until - since).days >= MAX_STATS_DAYS:
-        raise Unprocessable(f"ask for at most {MAX_STATS_DAYS} days at a time")
+    date_from, date_to = date_window(date_from, date_to, today=today)
 
     day_rows = session.exec(
         select(PosterDailyStat)
         .where(
             PosterDailyStat.poster_id == poster.id,
-            col(PosterDailyStat.day) >= since,
-            col(PosterDailyStat.day) <= until,
+            col(PosterDailyStat.day) >= date_from,
+            col(PosterDailyStat.day) <= date_to,
         )
         .order_by(col(PosterDailyStat.day))
     ).all()
@@ -521,8 +515,8 @@ def stats(
         )
         .where(
             PosterAreaStat.poster_id == poster.id,
-            col(PosterAreaStat.day) >= since,
-            col(PosterAreaStat.day) <= until,
+            col(PosterAreaStat.day) >= date_from,
+            col(PosterAreaStat.day) <= date_to,
         )
         .group_by(col(PosterAreaStat.area))
         .order_by(sa.text("impressions DESC"), col(PosterAreaStat.area))
@@ -545,5 +539,10 @@ def stats(
         impressions=sum(d.impressions for d in days), taps=sum(d.taps for d in days)
     )
     return PosterStats(
-        poster_id=poster.id, since=since, until=until, totals=totals, days=days, areas=areas
+        poster_id=poster.id,
+        date_from=date_from,
+        date_to=date_to,
+        totals=totals,
+        days=days,
+        areas=areas,
     )

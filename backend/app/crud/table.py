@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -13,7 +13,8 @@ from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core import table_token
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.dates import date_window
+from app.core.errors import Conflict, NotFound
 from app.core.security import InvalidToken
 from app.core.timezones import local_date
 from app.crud.common import get_or_404, paginate
@@ -21,8 +22,6 @@ from app.models import Venue, VenueStatus
 from app.models.table import VenueTable, VenueTableScanDay
 from app.schema.common import Page, PageParams
 from app.schema.table import (
-    DEFAULT_SCAN_REPORT_DAYS,
-    MAX_SCAN_REPORT_DAYS,
     TableCreate,
     TableScanCount,
     TableScanReport,
@@ -213,14 +212,7 @@ def scan_report(
     table_id: uuid.UUID | None = None,
 ) -> TableScanReport:
     """Scans per table and day; by default the last 30 days up to the venue's today."""
-    date_to = date_to or venue_today(venue)
-    if date_from is None:
-        default_days = timedelta(days=DEFAULT_SCAN_REPORT_DAYS - 1)
-        date_from = date_to - default_days if date_to - date.min > default_days else date.min
-    if date_from > date_to:
-        raise Unprocessable("date_from must be on or before date_to")
-    if (date_to - date_from).days + 1 > MAX_SCAN_REPORT_DAYS:
-        raise Unprocessable(f"A report covers at most {MAX_SCAN_REPORT_DAYS} days")
+    date_from, date_to = date_window(date_from, date_to, today=venue_today(venue))
     items = scan_counts(
         session, venue_id=venue.id, date_from=date_from, date_to=date_to, table_id=table_id
     )

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from app.core.errors import Conflict
 from app.core.security import hash_password
+from app.core.text import contains_pattern
 from app.crud.common import paginate
 from app.models import User
 from app.models.base import utcnow
@@ -161,7 +162,7 @@ def list_users(
     """A page of users (newest first) matching a search on email, phone and name."""
     conditions: list[Any] = []
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+        pattern = contains_pattern(q)
         conditions.append(
             or_(
                 col(User.email).ilike(pattern),

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound, PermissionDenied, Unprocessable
-from app.core.geo import bounding_box, haversine_sql
+from app.core.geo import haversine_sql, within_bounding_box
+from app.core.text import contains_pattern
 from app.crud import membership as membership_crud
 from app.crud.common import get_or_404, paginate
 from app.models import User, Venue, VenueKind, VenueMembership, VenueRole, VenueStatus
@@ -156,10 +157,9 @@ def search(
     filters: list[Any] = [PUBLIC]
     distance: sa.ColumnElement[float] | None = None
     if params.lat is not None and params.lng is not None:
-        min_lat, max_lat, min_lng, max_lng = bounding_box(params.lat, params.lng, params.radius_m)
-        filters.append(col(Venue.latitude).between(min_lat, max_lat))
-        if min_lng >= -180 and max_lng <= 180:  # else the box wraps the antimeridian
-            filters.append(col(Venue.longitude).between(min_lng, max_lng))
+        filters += within_bounding_box(
+            col(Venue.latitude), col(Venue.longitude), params.lat, params.lng, params.radius_m
+        )
         distance = haversine_sql(col(Venue.latitude), col(Venue.longitude), params.lat, params.lng)
         filters.append(distance <= params.radius_m)
     if params.kinds:
@@ -169,8 +169,7 @@ def search(
     if params.max_cost_for_two is not None:
         filters.append(col(Venue.avg_cost_for_two_minor) <= params.max_cost_for_two)
     if params.q:
-        pattern = params.q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        filters.append(col(Venue.name).ilike(f"%{pattern}%", escape="\\"))
+        filters.append(col(Venue.name).ilike(contains_pattern(params.q.strip()), escape="\\"))
     open_now = open_now_sql(at)
     if params.open_now is not None:
         filters.append(open_now if params.open_now else sa.not_(open_now))

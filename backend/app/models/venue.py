@@ -1,11 +1,6 @@
 """Venues (one shared record, kind-specific columns) and the people who run them.
 
-Geo: every venue stores the H3 cell of its location at resolution 9
-(`VENUE_H3_RESOLUTION`; h3 v4 average edge ~0.20 km, so a cell is a city block),
-the grid the poster feed uses. The cell is derived from latitude/longitude by
-the ORM hooks at the end of this module on every insert and update, so it can
-never disagree with the location, whoever writes the row (crud, seeds, tests).
-Discovery filters by an exact bounding box on the (latitude, longitude) index
+Geo: discovery filters by an exact bounding box on the (latitude, longitude) index
 and then by exact great-circle distance (see `app.crud.venue.search`).
 
 Opening hours are rows of `venue_opening_hours`: a weekday (0 = Monday) with an
@@ -19,11 +14,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time
 from enum import StrEnum
-from typing import Any
 
-import h3
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
 
@@ -35,13 +27,6 @@ from app.models.base import (
     UpdatedAtField,
     enum_check,
 )
-
-VENUE_H3_RESOLUTION = 9
-
-
-def venue_h3_cell(latitude: float, longitude: float) -> int:
-    """The H3 cell (resolution 9, as the 64-bit integer the poster cells use too)."""
-    return int(h3.str_to_int(h3.latlng_to_cell(latitude, longitude, VENUE_H3_RESOLUTION)))
 
 
 class VenueKind(StrEnum):
@@ -115,8 +100,6 @@ class Venue(SQLModel, table=True):
     city: str = Field(default="Bengaluru", max_length=100)
     latitude: float
     longitude: float
-    # Kept in step with latitude/longitude by the hooks below; never set it by hand.
-    h3_cell: int = Field(default=0, sa_type=sa.BigInteger, index=True)
 
     phone: str | None = Field(default=None, max_length=20)
     email: str | None = Field(default=None, max_length=320)
@@ -153,14 +136,6 @@ class Venue(SQLModel, table=True):
 
     created_at: datetime = CreatedAtField()
     updated_at: datetime = UpdatedAtField()
-
-
-@event.listens_for(Venue, "before_insert")
-@event.listens_for(Venue, "before_update")
-def _keep_h3_cell_in_step(_mapper: Any, _connection: Any, venue: Venue) -> None:
-    cell = venue_h3_cell(venue.latitude, venue.longitude)
-    if venue.h3_cell != cell:
-        venue.h3_cell = cell
 
 
 class VenueOpeningHours(SQLModel, table=True):

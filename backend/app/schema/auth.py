@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.core.phone import PhoneNumber
+from app.schema.common import RequestModel
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 128
@@ -68,7 +69,7 @@ def _lower(value: str) -> str:
 Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_lower)]
 
 
-class _Input(BaseModel):
+class _Input(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Annotated, Any, Generic, TypeVar, cast
+from typing import Annotated, Any, Generic, Self, TypeVar, cast
 from urllib.parse import urlsplit
 
 from fastapi import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
     HttpUrl,
+    ModelWrapValidatorHandler,
     TypeAdapter,
     ValidationError,
+    model_validator,
 )
 from pydantic_core import CoreSchema
 
@@ -70,6 +74,25 @@ def _refuse_nul(value: str | None) -> str | None:
     return value
 
 
+class RequestModel(BaseModel):
+    """Base of request bodies: unknown fields are refused, and so is text with NUL
+    characters (PostgreSQL cannot store them).
+
+    Fields marked `NoNul` refuse a NUL with their own path, next to every other
+    problem. Any other NUL in the input is refused here once the fields are valid,
+    so it never hides the other problems and never reaches the database."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _no_nul_characters(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        model = handler(data)
+        if has_nul(data):
+            raise ValueError(NUL_MESSAGE)
+        return model
+
+
 NoNul = AfterValidator(_refuse_nul)
 """Refuses text holding a NUL (PostgreSQL text cannot), with the field's own path, so
 the other problems of the request are reported too. Put it after the field's length
@@ -88,6 +111,14 @@ HttpsUrl = Annotated[
     AfterValidator(_check_https_url),
 ]
 """An https:// URL kept as sent but for surrounding spaces (images the app loads over TLS)."""
+
+
+def _round_metres(value: Any) -> Any:
+    return round(value) if isinstance(value, float) and math.isfinite(value) else value
+
+
+Metres = Annotated[int, BeforeValidator(_round_metres), Field(ge=0)]
+"""A distance in answers: whole metres (computed in floating point, rounded to nearest)."""
 
 
 class Page(BaseModel, Generic[T]):

@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from app.models import EventStatus, VenueKind
-from app.schema.common import HttpsUrl
+from app.schema.common import HttpsUrl, Metres, RequestModel
 
 # The longest an event may last (a festival weekend; longer is most likely a typo).
 MAX_EVENT_DURATION = timedelta(days=14)
@@ -48,7 +48,7 @@ def check_times(starts_at: datetime, ends_at: datetime, *, now: datetime | None 
         raise ValueError("starts_at may be at most two years ahead")
 
 
-class EventCreate(BaseModel):
+class EventCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
@@ -65,7 +65,7 @@ class EventCreate(BaseModel):
         return self
 
 
-class EventUpdate(BaseModel):
+class EventUpdate(RequestModel):
     """Partial update; start and end are checked together with the stored values."""
 
     model_config = ConfigDict(extra="forbid")
@@ -132,4 +132,4 @@ class EventPublic(_EventFields):
     """An event as consumers see it, with its venue (and distance in a nearby search)."""
 
     venue: EventVenue
-    distance_m: float | None = Field(default=None, description="From the searched point")
+    distance_m: Metres | None = Field(default=None, description="From the searched point, metres")

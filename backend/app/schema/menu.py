@@ -9,8 +9,8 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from app.models.menu import DietMarker
-from app.schema.common import HttpLink, NoNul
-from app.schema.venue import Currency, MoneyMinor, RequestModel
+from app.schema.common import HttpLink, NoNul, RequestModel
+from app.schema.venue import Currency, MoneyMinor
 
 
 def _strip_required(value: str) -> str:

@@ -20,7 +20,7 @@ from pydantic import (
 from app.core.config import settings
 from app.models.base import utcnow
 from app.models.poster import MAX_PRIORITY, MAX_RADIUS_M, MIN_RADIUS_M, PosterInteraction
-from app.schema.common import MAX_URL_LENGTH, HttpsUrl
+from app.schema.common import MAX_URL_LENGTH, HttpsUrl, Metres, RequestModel
 
 MAX_EVENTS_PER_BATCH = 500
 
@@ -58,7 +58,7 @@ def _check_window(starts_at: datetime | None, expires_at: datetime | None) -> No
         raise ValueError("starts_at must be before expires_at")
 
 
-class PosterCreate(BaseModel):
+class PosterCreate(RequestModel):
     """A poster promotes exactly one thing: the venue (`venue_id`) or one of its events
     (`event_id`). Its position is the venue's; it is shown within `radius_m` of it."""
 
@@ -90,7 +90,7 @@ class PosterCreate(BaseModel):
         return self
 
 
-class PosterUpdate(BaseModel):
+class PosterUpdate(RequestModel):
     """Partial update; what a poster promotes cannot change (make a new poster)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -150,10 +150,12 @@ class PosterFeedItem(BaseModel):
     deep_link: str
     priority: int
     expires_at: datetime
-    distance_m: float = Field(description="Great-circle distance from the caller to the venue")
+    distance_m: Metres = Field(
+        description="Great-circle distance from the caller to the venue, metres"
+    )
 
 
-class PosterEventIn(BaseModel):
+class PosterEventIn(RequestModel):
     """One impression or tap, as the app saw it. `id` is the app's own unique id for the
     event: a batch sent again (after a timeout) is not counted twice."""
 
@@ -173,7 +175,7 @@ class PosterEventIn(BaseModel):
         return self
 
 
-class PosterEventBatch(BaseModel):
+class PosterEventBatch(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     events: list[PosterEventIn] = Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)
@@ -212,8 +214,8 @@ class AreaCounts(InteractionCounts):
 
 class PosterStats(BaseModel):
     poster_id: uuid.UUID
-    since: date
-    until: date
+    date_from: date
+    date_to: date
     totals: InteractionCounts
     days: list[DayCounts]
     areas: list[AreaCounts]

@@ -16,17 +16,14 @@ from pydantic import (
 )
 
 from app.core import table_token
+from app.schema.common import RequestModel
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Seats = Annotated[int, Field(ge=1, le=100)]
 
-# Longest range of days a scan report covers.
-MAX_SCAN_REPORT_DAYS = 366
-DEFAULT_SCAN_REPORT_DAYS = 30
 
-
-class TableCreate(BaseModel):
+class TableCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     label: Label = Field(description="Number or name printed on the table, unique per venue")
@@ -35,7 +32,7 @@ class TableCreate(BaseModel):
     is_active: bool = True
 
 
-class TableUpdate(BaseModel):
+class TableUpdate(RequestModel):
     """Partial update; `is_active: false` deactivates the table and revokes its code."""
 
     model_config = ConfigDict(extra="forbid")

@@ -19,7 +19,7 @@ from pydantic import (
 from app.core.phone import PhoneNumber
 from app.models.user import Gender
 from app.schema.auth import Email, NewPassword, OtpCodeStr
-from app.schema.common import HttpLink
+from app.schema.common import HttpLink, RequestModel
 
 MAX_PREFERENCES_BYTES = 8_000
 MAX_AGE_YEARS = 120
@@ -56,7 +56,7 @@ def _check_birth_date(value: date) -> date:
     return value
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(RequestModel):
     """Partial: only the fields sent are changed (`null` clears a field)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -81,7 +81,7 @@ class UserUpdate(BaseModel):
         return value
 
 
-class AttachEmail(BaseModel):
+class AttachEmail(RequestModel):
     """Add business sign-in (email and password) to an account that has none."""
 
     model_config = ConfigDict(extra="forbid")
@@ -90,13 +90,13 @@ class AttachEmail(BaseModel):
     password: NewPassword
 
 
-class AttachPhoneRequest(BaseModel):
+class AttachPhoneRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     phone: PhoneNumber
 
 
-class AttachPhone(BaseModel):
+class AttachPhone(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     phone: PhoneNumber

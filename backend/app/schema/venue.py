@@ -17,14 +17,13 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
-    ModelWrapValidatorHandler,
     field_validator,
     model_validator,
 )
 
 from app.core.phone import PhoneNumber
 from app.models.venue import VenueKind, VenueRole, VenueStatus
-from app.schema.common import NUL_MESSAGE, HttpLink, has_nul
+from app.schema.common import HttpLink, Metres, RequestModel
 
 # Kind-specific fields, and which kinds may have them.
 KIND_FIELDS: dict[str, frozenset[VenueKind]] = {
@@ -50,25 +49,6 @@ def kind_field_problems(kind: VenueKind, values: dict[str, Any]) -> list[str]:
 
 
 # --- reusable field types ---------------------------------------------------------------
-
-
-class RequestModel(BaseModel):
-    """Base of request bodies: unknown fields are refused, and so is text with NUL
-    characters (PostgreSQL cannot store them).
-
-    Fields typed `NulFreeStr` refuse a NUL with their own path, next to every other
-    problem. Any other NUL in the input is refused here once the fields are valid,
-    so it never hides the other problems and never reaches the database."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _no_nul_characters(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
-        model = handler(data)
-        if has_nul(data):
-            raise ValueError(NUL_MESSAGE)
-        return model
 
 
 _INSTAGRAM = re.compile(r"^(?!.*\.\.)(?!\.)[a-z0-9._]{1,30}(?<!\.)$")
@@ -371,7 +351,7 @@ class VenueBrief(BaseModel):
 class VenueSummary(VenueBrief):
     """A venue in the public search: how far it is and whether it is open now."""
 
-    distance_m: float | None = Field(description="Great-circle distance from lat/lng, metres")
+    distance_m: Metres | None = Field(description="Great-circle distance from lat/lng, metres")
     open_now: bool
 
 

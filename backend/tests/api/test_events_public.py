@@ -13,7 +13,7 @@ from app.core.geo import haversine_m
 from app.models import EventStatus, Venue, VenueKind
 from tests.factories import auth_headers, make_consumer, make_venue
 from tests.factories.places import make_event
-from tests.utils import QueryCounter, assert_error
+from tests.utils import QueryCounter, assert_error, assert_whole_metres
 
 # A point in central Bengaluru, and venues at known offsets from it.
 LAT, LNG = 12.9716, 77.5946
@@ -74,7 +74,7 @@ def test_nearby_lists_upcoming_public_events(session: Session, client: TestClien
     assert first["id"] == str(ongoing.id)
     assert first["venue"]["name"] == "Near Club"
     assert first["venue"]["kind"] == "nightclub"
-    assert first["distance_m"] == pytest.approx(haversine_m(LAT, LNG, near.latitude, LNG), abs=0.01)
+    assert_whole_metres(first["distance_m"], haversine_m(LAT, LNG, near.latitude, LNG))
     assert 990 < first["distance_m"] < 1010
     assert {str(tonight_near.id), str(later.id)} <= {e["id"] for e in items}
 
@@ -87,6 +87,27 @@ def test_nearby_lists_upcoming_public_events(session: Session, client: TestClien
     body = _nearby(client, radius_m=5_000, limit=2, offset=2)
     assert [e["title"] for e in body["items"]] == ["Tonight near", "Next week"]
     assert (body["total"], body["limit"], body["offset"]) == (4, 2, 2)
+
+
+@pytest.mark.parametrize(("venue_lng", "caller_lng"), [(179.99, -179.99), (-179.99, 179.99)])
+def test_nearby_finds_events_across_the_180th_meridian(
+    session: Session, client: TestClient, venue_lng: float, caller_lng: float
+) -> None:
+    """Fiji (about 2.2 km apart here): the bounding box wraps, as in the venue search."""
+    venue = make_venue(session, kind=VenueKind.NIGHTCLUB, latitude=-17.0, longitude=venue_lng)
+    event = make_event(session, venue=venue)
+    far = make_venue(session, kind=VenueKind.NIGHTCLUB, latitude=-17.0, longitude=0.0)
+    make_event(session, venue=far)
+
+    resp = client.get(
+        "/api/v1/events/nearby", params={"lat": -17.0, "lng": caller_lng, "radius_m": 5_000}
+    )
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert [item["id"] for item in body["items"]] == [str(event.id)]
+    assert_whole_metres(
+        body["items"][0]["distance_m"], haversine_m(-17, caller_lng, -17, venue_lng)
+    )
 
 
 def test_nearby_is_bounded_in_queries(

@@ -86,7 +86,7 @@ def test_batch_is_counted_once_per_client_event_id(client: TestClient, session: 
 
     only_yesterday = client.get(
         stats_url(venue, poster.id),
-        params={"since": str(stats["days"][0]["day"]), "until": str(stats["days"][0]["day"])},
+        params={"date_from": str(stats["days"][0]["day"]), "date_to": str(stats["days"][0]["day"])},
         headers=auth_headers(owner),
     ).json()
     assert only_yesterday["totals"] == {"impressions": 1, "taps": 0}
@@ -164,15 +164,21 @@ def test_stats_range_is_checked(client: TestClient, session: Session) -> None:
     headers = auth_headers(owner)
     url = stats_url(venue, poster.id)
     assert_error(
-        client.get(url, params={"since": "2026-02-02", "until": "2026-02-01"}, headers=headers), 422
+        client.get(
+            url, params={"date_from": "2026-02-02", "date_to": "2026-02-01"}, headers=headers
+        ),
+        422,
     )
     assert_error(
-        client.get(url, params={"since": "2024-01-01", "until": "2026-01-01"}, headers=headers), 422
+        client.get(
+            url, params={"date_from": "2024-01-01", "date_to": "2026-01-01"}, headers=headers
+        ),
+        422,
     )
-    assert_error(client.get(url, params={"since": "yesterday"}, headers=headers), 422)
-    early = client.get(url, params={"until": "0001-01-02"}, headers=headers)
+    assert_error(client.get(url, params={"date_from": "yesterday"}, headers=headers), 422)
+    early = client.get(url, params={"date_to": "0001-01-02"}, headers=headers)
     assert early.status_code == 200, early.text
-    assert early.json()["since"] == "0001-01-01"
+    assert early.json()["date_from"] == "0001-01-01"
 
 
 def test_concurrent_retries_of_one_batch_count_once(engine: Engine) -> None:

@@ -23,7 +23,7 @@ from app.models.poster import Poster
 from tests.core.test_geo_index import destination
 from tests.factories import auth_headers, make_user, make_venue
 from tests.factories.posters import make_event, make_poster
-from tests.utils import QueryCounter, assert_error
+from tests.utils import QueryCounter, assert_error, assert_whole_metres
 
 CITY = (12.9716, 77.5946)
 FEED = "/api/v1/posters/feed"
@@ -51,9 +51,7 @@ def test_feed_is_public_nearest_first_then_priority(client: TestClient, session:
     ]
     assert items[0]["venue_name"] == "Near"
     assert items[0]["promotes"] == "venue"
-    assert math.isclose(
-        items[0]["distance_m"], haversine_m(*CITY, near.latitude, near.longitude), abs_tol=1e-6
-    )
+    assert_whole_metres(items[0]["distance_m"], haversine_m(*CITY, near.latitude, near.longitude))
     by_id = {i["id"]: i for i in items}
     assert by_id[str(for_event.id)]["promotes"] == "event"
     assert by_id[str(for_event.id)]["event_title"] == "Techno"
@@ -138,7 +136,7 @@ def test_moving_the_venue_through_the_api_moves_its_posters(
     assert feed(client, *CITY) == []
     items = feed(client, *here)
     assert {i["id"] for i in items} == {str(poster.id), str(event_poster.id)}
-    assert all(math.isclose(i["distance_m"], 0, abs_tol=1e-6) for i in items)
+    assert all(i["distance_m"] == 0 for i in items)
 
 
 def test_feed_is_one_query(client: TestClient, session: Session, queries: QueryCounter) -> None:
@@ -304,7 +302,7 @@ def test_feed_equals_brute_force_great_circle_check(
             key_of = {str(pid): (distance, -neg) for distance, neg, pid in expected}
             for item, (distance, neg_priority, _) in zip(got, expected, strict=True):
                 own_distance, own_priority = key_of[item["id"]]
-                assert math.isclose(item["distance_m"], own_distance, rel_tol=0, abs_tol=1e-6)
+                assert_whole_metres(item["distance_m"], own_distance)
                 # The rank key at each place matches; only exact ties may swap ids.
                 assert math.isclose(own_distance, distance, rel_tol=0, abs_tol=1e-6)
                 assert own_priority == -neg_priority

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.models import Venue, VenueKind, VenueMembership, VenueRole, VenueStatus
-from app.models.venue import VenueOpeningHours, venue_h3_cell
+from app.models.venue import VenueOpeningHours
 from tests.factories import add_member, auth_headers, make_consumer, make_user, make_venue
 from tests.utils import assert_error
 
@@ -62,7 +62,6 @@ def test_business_user_creates_a_draft_venue_and_becomes_owner(
 
     venue = session.get(Venue, body["id"])
     assert venue is not None
-    assert venue.h3_cell == venue_h3_cell(12.9698, 77.6050)
     role = session.exec(
         select(VenueMembership.role).where(
             VenueMembership.venue_id == venue.id, VenueMembership.user_id == owner.id
@@ -196,13 +195,10 @@ def test_update_checks_kind_fields_and_nulls(client: TestClient, session: Sessio
     )
 
 
-def test_manager_updates_details_and_hours_location_moves_h3_cell(
-    client: TestClient, session: Session
-) -> None:
+def test_manager_updates_details_hours_and_location(client: TestClient, session: Session) -> None:
     owner, manager = make_user(session), make_user(session)
     venue = make_venue(session, owner=owner)
     add_member(session, venue=venue, user=manager, role=VenueRole.MANAGER)
-    old_cell = venue.h3_cell
     response = client.patch(
         f"{URL}/{venue.id}",
         json={
@@ -220,7 +216,7 @@ def test_manager_updates_details_and_hours_location_moves_h3_cell(
     ]
     assert body["cuisines"] == ["cafe", "south indian"]
     session.refresh(venue)
-    assert venue.h3_cell == venue_h3_cell(12.9352, 77.6245) != old_cell
+    assert (venue.latitude, venue.longitude) == (12.9352, 77.6245)
     rows = session.exec(
         select(VenueOpeningHours).where(VenueOpeningHours.venue_id == venue.id)
     ).all()

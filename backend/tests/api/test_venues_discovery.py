@@ -13,7 +13,7 @@ from app.core.geo import haversine_m
 from app.models import VenueKind, VenueRole
 from app.models.venue import VenueOpeningHours
 from tests.factories import add_member, auth_headers, make_user, make_venue
-from tests.utils import QueryCounter, assert_error
+from tests.utils import QueryCounter, assert_error, assert_whole_metres
 
 URL = "/api/v1/venues"
 # A point far from every other test's venues (the Kerala coast), so counts are exact.
@@ -49,7 +49,7 @@ def test_nearest_first_with_exact_distance_within_radius(
     for item in body["items"]:
         venue = placed[item["name"]]
         expected = haversine_m(LAT, LNG, venue.latitude, venue.longitude)
-        assert item["distance_m"] == pytest.approx(expected, abs=0.01)
+        assert_whole_metres(item["distance_m"], expected)
         assert item["distance_m"] <= 3000
     # The boundary is exact: 3200 m is in at 3250 m and out at 3150 m.
     body = client.get(URL, params={"lat": LAT, "lng": LNG, "radius_m": 3250}).json()

@@ -94,13 +94,12 @@ def delete_poster(poster: ManagedPoster, session: SessionDep) -> None:
 def poster_stats(
     poster: ManagedPoster,
     session: SessionDep,
-    since: Annotated[date | None, Query(description="First day (default: 30 days ago)")] = None,
-    until: Annotated[
-        date | None, Query(description="Last day (default: today at the venue)")
-    ] = None,
+    date_from: Annotated[date | None, Query(description="First day (venue's local date)")] = None,
+    date_to: Annotated[date | None, Query(description="Last day, included")] = None,
 ) -> PosterStats:
-    """Impressions and taps per day, and per H3 resolution-7 area, over a date range."""
-    return poster_crud.stats(session, poster=poster, since=since, until=until)
+    """Impressions and taps per day, and per H3 resolution-7 area, over a date range
+    (default: the last 30 days)."""
+    return poster_crud.stats(session, poster=poster, date_from=date_from, date_to=date_to)
 
 
 # -- the app --------------------------------------------------------------------------------
