@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlsplit
@@ -10,11 +12,13 @@ from fastapi import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
 )
 
 T = TypeVar("T")
@@ -113,3 +117,67 @@ def page_params(
 
 class Message(BaseModel):
     message: str
+
+
+# --- free-form JSON, bounded at input -------------------------------------------------
+
+MAX_JSON_DEPTH = 8
+MAX_JSON_BYTES = 8_000
+
+
+def _json_problem(value: Any, *, max_depth: int) -> str | None:
+    """Why plain JSON data cannot be kept as it is, walking it without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > max_depth:
+                return f"Nested more than {max_depth} levels deep"
+            if isinstance(item, dict):
+                stack.extend((k, depth) for k in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                return NUL_MESSAGE
+            if any("\ud800" <= ch <= "\udfff" for ch in item):
+                return "Text may not contain lone surrogates (\\ud800-\\udfff)"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "Numbers must be finite (no NaN or Infinity)"
+    return None
+
+
+def bounded_json(*, max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """Validator for a free-form JSON field: at most `max_depth` levels of objects and
+    arrays, at most `max_bytes` of UTF-8 JSON, only text and numbers PostgreSQL's
+    `jsonb` and our answers can hold. Checked before anything else looks at the value,
+    so a deeply nested body is a 422 naming the field, never a 500 when it is shown."""
+
+    def check(value: Any) -> Any:
+        problem = _json_problem(value, max_depth=max_depth)
+        if problem is None:
+            size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+            if size > max_bytes:
+                problem = f"At most {max_bytes} bytes of JSON (this is {size})"
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return BeforeValidator(check)
+
+
+JsonObject = Annotated[
+    dict[str, Any],
+    bounded_json(),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": True,
+            "description": f"Free-form JSON: at most {MAX_JSON_DEPTH} levels deep and "
+            f"{MAX_JSON_BYTES} bytes",
+        }
+    ),
+]
+"""A free-form JSON object, bounded in depth and size (see `bounded_json`); make a
+field with other bounds as `Annotated[dict[str, Any], bounded_json(max_bytes=...)]`."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from app.api.deps import CurrentSuperuser, SessionDep, get_current_superuser
+from app.api.deps import CurrentSuperuser, SessionDep, commit, get_current_superuser
 from app.core.errors import NotFound
 from app.crud import user as user_crud
 from app.models import User
@@ -61,14 +61,14 @@ def read_user(user: TargetUser) -> Any:
 def deactivate_user(user: TargetUser, admin: CurrentSuperuser, session: SessionDep) -> Any:
     """The account can no longer sign in; all its sessions end at once."""
     accounts_service.deactivate(session, admin=admin, user=user)
-    session.commit()
+    commit(session)
     return user
 
 
 @router.post("/users/{user_id}/reactivate", response_model=AdminUserRead)
 def reactivate_user(user: TargetUser, session: SessionDep) -> Any:
     accounts_service.reactivate(session, user=user)
-    session.commit()
+    commit(session)
     return user
 
 
@@ -76,12 +76,12 @@ def reactivate_user(user: TargetUser, session: SessionDep) -> Any:
 def grant_superuser(user: TargetUser, admin: CurrentSuperuser, session: SessionDep) -> Any:
     """Make the account a platform admin."""
     accounts_service.set_superuser(session, admin=admin, user=user, value=True)
-    session.commit()
+    commit(session)
     return user
 
 
 @router.delete("/users/{user_id}/superuser", response_model=AdminUserRead)
 def revoke_superuser(user: TargetUser, admin: CurrentSuperuser, session: SessionDep) -> Any:
     accounts_service.set_superuser(session, admin=admin, user=user, value=False)
-    session.commit()
+    commit(session)
     return user

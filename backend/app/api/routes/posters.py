@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from app.api.deps import ManagedVenue, SessionDep
+from app.api.deps import ManagedVenue, SessionDep, commit
 from app.core import ratelimit
 from app.core.config import settings
 from app.crud import poster as poster_crud
@@ -55,7 +55,7 @@ ManagedPoster = Annotated[Poster, Depends(get_managed_poster)]
 def create_poster(venue: ManagedVenue, data: PosterCreate, session: SessionDep) -> Poster:
     """Create a poster promoting this venue (`venue_id`) or one of its events (`event_id`)."""
     poster = poster_crud.create(session, venue=venue, data=data)
-    session.commit()
+    commit(session)
     return poster
 
 
@@ -79,28 +79,28 @@ def update_poster(
     venue: ManagedVenue, poster: ManagedPoster, data: PosterUpdate, session: SessionDep
 ) -> Poster:
     poster = poster_crud.update(session, venue=venue, poster=poster, data=data)
-    session.commit()
+    commit(session)
     return poster
 
 
 @router.post("/venues/{venue_id}/posters/{poster_id}/pause", response_model=PosterRead)
 def pause_poster(poster: ManagedPoster, session: SessionDep) -> Poster:
     poster = poster_crud.set_paused(session, poster=poster, paused=True)
-    session.commit()
+    commit(session)
     return poster
 
 
 @router.post("/venues/{venue_id}/posters/{poster_id}/resume", response_model=PosterRead)
 def resume_poster(poster: ManagedPoster, session: SessionDep) -> Poster:
     poster = poster_crud.set_paused(session, poster=poster, paused=False)
-    session.commit()
+    commit(session)
     return poster
 
 
 @router.delete("/venues/{venue_id}/posters/{poster_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_poster(poster: ManagedPoster, session: SessionDep) -> None:
     poster_crud.delete(session, poster=poster)
-    session.commit()
+    commit(session)
 
 
 @router.get("/venues/{venue_id}/posters/{poster_id}/stats", response_model=PosterStats)
@@ -158,5 +158,5 @@ def record_poster_events(batch: PosterEventBatch, session: SessionDep) -> Poster
     than 5 minutes ahead of the server's clock (a device clock set wrong) is not counted
     and adds to `ignored`; an event sent before adds to `duplicates`."""
     result = poster_crud.record_events(session, batch=batch)
-    session.commit()
+    commit(session)
     return result

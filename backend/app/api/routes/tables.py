@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import ManagedVenue, SessionDep, StaffedVenue
+from app.api.deps import ManagedVenue, SessionDep, StaffedVenue, commit
 from app.core.errors import NotFound
 from app.crud import table as table_crud
 from app.models.table import VenueTable
@@ -74,7 +74,7 @@ def resolve_table(token: str, request: Request, session: SessionDep) -> TableRes
     per-address limit as the landing page); 404 if the code is forged, revoked or its
     table or venue is gone or inactive."""
     table, venue = table_crud.open_code(session, token=token, count=qr.counts_as_scan(request))
-    session.commit()
+    commit(session)
     return TableResolved(
         venue_id=venue.id,
         venue_name=venue.name,
@@ -103,7 +103,7 @@ def list_tables(
 @router.post(VENUE_TABLES, response_model=TableRead, status_code=status.HTTP_201_CREATED)
 def create_table(venue: ManagedVenue, data: TableCreate, session: SessionDep) -> VenueTable:
     table = table_crud.create(session, venue_id=venue.id, data=data)
-    session.commit()
+    commit(session)
     return table
 
 
@@ -142,14 +142,14 @@ def read_table(table: StaffedTable) -> VenueTable:
 def update_table(table: ManagedTable, data: TableUpdate, session: SessionDep) -> VenueTable:
     """Change a table; `is_active: false` deactivates it and revokes its code for good."""
     table = table_crud.update(session, table=table, data=data)
-    session.commit()
+    commit(session)
     return table
 
 
 @router.delete(ONE_TABLE, status_code=status.HTTP_204_NO_CONTENT)
 def delete_table(table: ManagedTable, session: SessionDep) -> Response:
     table_crud.delete(session, table=table)
-    session.commit()
+    commit(session)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -157,7 +157,7 @@ def delete_table(table: ManagedTable, session: SessionDep) -> Response:
 def rotate_table_token(table: ManagedTable, session: SessionDep) -> VenueTable:
     """Issue a new code for the table; every code printed before stops working."""
     table = table_crud.rotate_token(session, table=table)
-    session.commit()
+    commit(session)
     return table
 
 
