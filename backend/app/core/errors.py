@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
@@ -161,9 +162,17 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
 
 
-def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse(error_body("invalid", field_errors(exc.errors())), status_code=422)
+    errors = exc.errors()
+    failed = {e["loc"][1] for e in errors if len(e.get("loc", ())) > 1 and e["loc"][0] == "path"}
+    if failed:
+        # `PATCH /venues/mine` reaches `PATCH /venues/{venue_id}` only because "mine" is
+        # tried as an id: the path names another resource, which does not allow PATCH.
+        literal = _allowed_methods(request, without_params=failed)
+        if literal and request.method not in literal:
+            return _allow_answer(request, literal)
+    return JSONResponse(error_body("invalid", field_errors(errors)), status_code=422)
 
 
 # --- what a 422 may echo ----------------------------------------------------------------
@@ -187,12 +196,13 @@ def is_secret_field(name: object) -> bool:
     return name in SECRET_FIELDS or name.endswith(_SECRET_SUFFIXES)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def safe_text(value: str, limit: int = ECHO_MAX_CHARS) -> str:
     """`value` cut to `limit` characters, lone surrogates (which UTF-8 cannot encode)
     replaced by U+FFFD."""
-    cut = value[:limit]
-    if any("\ud800" <= ch <= "\udfff" for ch in cut):
-        cut = cut.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    cut = _LONE_SURROGATE.sub("\ufffd", value[:limit])
     return cut + "…" if len(value) > limit else cut
 
 
@@ -251,19 +261,31 @@ def _method_not_allowed(request: Request, exc: Exception) -> Response:
     it answers 204 with the same `Allow` (a CORS preflight never gets here when CORS is
     configured: its middleware answers it first)."""
     assert isinstance(exc, StarletteHTTPException)
+    return _allow_answer(request, _allowed_methods(request))
+
+
+def _allowed_methods(request: Request, *, without_params: set[str] | None = None) -> set[str]:
+    """The methods of every route whose path matches the request's (leaving out routes
+    that would take one of `without_params` from the path)."""
     allowed: set[str] = set()
+    # Routing merges the path parameters already in the scope into every match.
+    scope = {k: v for k, v in request.scope.items() if k != "path_params"}
     for route in iter_route_contexts(request.app.router.routes):
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            allowed |= set(getattr(route, "methods", None) or ())
-    allowed.add("OPTIONS")
-    allow = ", ".join(sorted(allowed))
+        match, child = route.matches(scope)
+        if match == Match.NONE or (without_params or set()) & set(child.get("path_params", {})):
+            continue
+        allowed |= set(getattr(route, "methods", None) or ())
+    return allowed
+
+
+def _allow_answer(request: Request, allowed: set[str]) -> Response:
+    allow = ", ".join(sorted({*allowed, "OPTIONS"}))
     if request.method == "OPTIONS":
         return Response(status_code=204, headers={"Allow": allow})
     return JSONResponse(
         error_body("method_not_allowed", f"{request.method} is not allowed here; use {allow}"),
         status_code=405,
-        headers={**(exc.headers or {}), "Allow": allow},
+        headers={"Allow": allow},
     )
 
 

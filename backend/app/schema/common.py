@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Query
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
+    Strict,
     TypeAdapter,
     ValidationError,
     WithJsonSchema,
@@ -181,3 +185,79 @@ JsonObject = Annotated[
 ]
 """A free-form JSON object, bounded in depth and size (see `bounded_json`); make a
 field with other bounds as `Annotated[dict[str, Any], bounded_json(max_bytes=...)]`."""
+
+
+# --- strict scalars ---------------------------------------------------------------------
+# JSON bodies are validated as Python data, where Pydantic's lax mode would take "100"
+# for an integer, 1.0 for a flag and 0 for 1 January 1970. These types take only what
+# the published schema says: a JSON integer, a JSON boolean, a finite JSON number, an
+# ISO 8601 date or date-time string (query strings are text, so there an integer or a
+# flag is parsed from its text, but a date is still only an ISO date).
+
+StrictInteger = Annotated[int, Strict()]
+"""A JSON integer (not a string, not a float); give it bounds: Annotated[StrictInteger,
+Field(ge=0, le=...)]."""
+Flag = Annotated[bool, Strict()]
+"""A JSON `true` or `false`."""
+FiniteNumber = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+"""A finite JSON number (an integer is a number too)."""
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("A date as YYYY-MM-DD")
+    return value
+
+
+def _iso_datetime_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        raise ValueError(
+            "A date and time in ISO 8601 with its offset, e.g. 2026-01-31T21:00:00+05:30"
+        )
+    return value
+
+
+IsoDateText = BeforeValidator(_iso_date_text)
+"""Refuses anything but YYYY-MM-DD text before a date type parses it (for PastDate etc.)."""
+IsoDate = Annotated[date, IsoDateText]
+"""A calendar date written YYYY-MM-DD (never a number read as a Unix time)."""
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text)]
+"""An ISO 8601 date-time with its UTC offset (never a number read as a Unix time)."""
+
+
+# --- partial updates: fields that may be left out but not set to null ------------------
+
+
+def drop_null(*names: str) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` for a partial update whose fields `names` may be omitted but
+    never sent as null: the published schema then does not offer null for them."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        properties = schema.get("properties", {})
+        for name in names:
+            prop = properties.get(name)
+            if not prop or "anyOf" not in prop:
+                continue
+            branches = [b for b in prop["anyOf"] if b != {"type": "null"}]
+            prop.pop("default", None)
+            if len(branches) == 1:
+                del prop["anyOf"]
+                prop.update({k: v for k, v in branches[0].items() if k not in prop})
+            else:
+                prop["anyOf"] = branches
+
+    return edit
+
+
+def refuse_nulls(model: BaseModel, names: Sequence[str]) -> None:
+    """Refuse an explicit null for the fields `names` of a partial update."""
+    nulls = [n for n in names if n in model.model_fields_set and getattr(model, n) is None]
+    if nulls:
+        raise ValueError(f"These fields cannot be null: {', '.join(nulls)}")

@@ -18,7 +18,7 @@ from pydantic import (
 from app.core.phone import PhoneNumber
 from app.models.user import Gender
 from app.schema.auth import Email, NewPassword, OtpCodeStr
-from app.schema.common import HttpLink, JsonObject
+from app.schema.common import HttpLink, IsoDateText, JsonObject
 
 MAX_AGE_YEARS = 120
 
@@ -63,7 +63,7 @@ class UserUpdate(BaseModel):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
     ) = None
-    date_of_birth: Annotated[PastDate, AfterValidator(_check_birth_date)] | None = None
+    date_of_birth: Annotated[PastDate, IsoDateText, AfterValidator(_check_birth_date)] | None = None
     gender: Gender | None = None
     avatar_url: HttpLink | None = None
     preferences: JsonObject | None = None

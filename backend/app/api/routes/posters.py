@@ -7,7 +7,6 @@ reads the public feed around a location and reports impressions and taps.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -26,7 +25,7 @@ from app.schema.carousel_poster import (
     PosterStats,
     PosterUpdate,
 )
-from app.schema.common import Page, PageParams, page_params
+from app.schema.common import IsoDate, Page, PageParams, page_params
 
 router = APIRouter(tags=["posters"])
 
@@ -107,9 +106,9 @@ def delete_poster(poster: ManagedPoster, session: SessionDep) -> None:
 def poster_stats(
     poster: ManagedPoster,
     session: SessionDep,
-    since: Annotated[date | None, Query(description="First day (default: 30 days ago)")] = None,
+    since: Annotated[IsoDate | None, Query(description="First day (default: 30 days ago)")] = None,
     until: Annotated[
-        date | None, Query(description="Last day (default: today at the venue)")
+        IsoDate | None, Query(description="Last day (default: today at the venue)")
     ] = None,
 ) -> PosterStats:
     """Impressions and taps per day, and per H3 resolution-7 area, over a date range."""

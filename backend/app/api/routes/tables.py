@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -20,7 +19,7 @@ from app.api.deps import ManagedVenue, SessionDep, StaffedVenue, commit
 from app.core.errors import NotFound
 from app.crud import table as table_crud
 from app.models.table import VenueTable
-from app.schema.common import Page, PageParams, page_params
+from app.schema.common import IsoDate, Page, PageParams, page_params
 from app.schema.table import (
     TableCreate,
     TableRead,
@@ -123,8 +122,10 @@ def table_qr_sheet(venue: StaffedVenue, session: SessionDep) -> HTMLResponse:
 def table_scans(
     venue: ManagedVenue,
     session: SessionDep,
-    date_from: Annotated[date | None, Query(description="First day (venue's local date)")] = None,
-    date_to: Annotated[date | None, Query(description="Last day, included")] = None,
+    date_from: Annotated[
+        IsoDate | None, Query(description="First day (venue's local date)")
+    ] = None,
+    date_to: Annotated[IsoDate | None, Query(description="Last day, included")] = None,
     table_id: Annotated[uuid.UUID | None, Query(description="Only this table")] = None,
 ) -> TableScanReport:
     """Scans per table per day (default: the last 30 days)."""
