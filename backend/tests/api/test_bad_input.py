@@ -360,7 +360,8 @@ def test_opening_hours_are_hh_mm_both_ways(
         assert_error(response, 422, "invalid")
     schema = client.get(f"{API}/openapi.json").json()["components"]["schemas"]
     opens = schema["OpeningHours"]["properties"]["opens"]
-    assert opens["type"] == "string" and "format" not in opens
+    assert opens["type"] == "string"
+    assert "format" not in opens
 
 
 def test_fields_that_refuse_null_are_not_published_as_nullable(client: TestClient) -> None:
@@ -398,7 +399,8 @@ def test_public_reads_publish_an_optional_token(client: TestClient) -> None:
     paths = client.get(f"{API}/openapi.json").json()["paths"]
     for path in ("/venues/{venue_id}", "/venues/{venue_id}/menu", "/venues/{venue_id}/qsrs"):
         security = paths[API + path]["get"]["security"]
-        assert {} in security and len(security) > 1, (path, security)
+        assert {} in security, (path, security)
+        assert len(security) > 1, (path, security)
     assert {} not in paths[API + "/users/me"]["get"]["security"]
 
 
