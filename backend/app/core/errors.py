@@ -165,13 +165,12 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
-    failed = {e["loc"][1] for e in errors if len(e.get("loc", ())) > 1 and e["loc"][0] == "path"}
-    if failed:
+    if any(e.get("loc", ("",))[0] == "path" for e in errors):
         # `PATCH /venues/mine` reaches `PATCH /venues/{venue_id}` only because "mine" is
         # tried as an id: the path names another resource, which does not allow PATCH.
-        literal = _allowed_methods(request, without_params=failed)
-        if literal and request.method not in literal:
-            return _allow_answer(request, literal)
+        allowed = _allowed_methods(request)
+        if allowed and request.method not in allowed:
+            return _allow_answer(request, allowed)
     return JSONResponse(error_body("invalid", field_errors(errors)), status_code=422)
 
 
@@ -264,18 +263,20 @@ def _method_not_allowed(request: Request, exc: Exception) -> Response:
     return _allow_answer(request, _allowed_methods(request))
 
 
-def _allowed_methods(request: Request, *, without_params: set[str] | None = None) -> set[str]:
-    """The methods of every route whose path matches the request's (leaving out routes
-    that would take one of `without_params` from the path)."""
-    allowed: set[str] = set()
+def _allowed_methods(request: Request) -> set[str]:
+    """The methods of every route whose path matches the request's. Where a literal
+    segment and a parameter both match (`/venues/mine`, `/venues/{venue_id}`), the path
+    names the literal resource: only the routes taking the fewest parameters count."""
     # Routing merges the path parameters already in the scope into every match.
     scope = {k: v for k, v in request.scope.items() if k != "path_params"}
+    by_params: dict[int, set[str]] = {}
     for route in iter_route_contexts(request.app.router.routes):
         match, child = route.matches(scope)
-        if match == Match.NONE or (without_params or set()) & set(child.get("path_params", {})):
+        if match == Match.NONE:
             continue
-        allowed |= set(getattr(route, "methods", None) or ())
-    return allowed
+        methods = set(getattr(route, "methods", None) or ())
+        by_params.setdefault(len(child.get("path_params", {})), set()).update(methods)
+    return by_params[min(by_params)] if by_params else set()
 
 
 def _allow_answer(request: Request, allowed: set[str]) -> Response:

@@ -129,7 +129,7 @@ MAX_JSON_DEPTH = 8
 MAX_JSON_BYTES = 8_000
 
 
-def _json_problem(value: Any, *, max_depth: int) -> str | None:
+def _json_problem(value: Any, *, max_depth: int, check_text: bool) -> str | None:
     """Why plain JSON data cannot be kept as it is, walking it without recursion."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -142,7 +142,7 @@ def _json_problem(value: Any, *, max_depth: int) -> str | None:
                 stack.extend((v, depth + 1) for v in item.values())
             else:
                 stack.extend((v, depth + 1) for v in item)
-        elif isinstance(item, str):
+        elif isinstance(item, str) and check_text:
             if "\x00" in item:
                 return NUL_MESSAGE
             if any("\ud800" <= ch <= "\udfff" for ch in item):
@@ -152,16 +152,24 @@ def _json_problem(value: Any, *, max_depth: int) -> str | None:
     return None
 
 
-def bounded_json(*, max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_JSON_BYTES) -> Any:
+def bounded_json(
+    *, max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_JSON_BYTES, check_text: bool = True
+) -> Any:
     """Validator for a free-form JSON field: at most `max_depth` levels of objects and
     arrays, at most `max_bytes` of UTF-8 JSON, only text and numbers PostgreSQL's
     `jsonb` and our answers can hold. Checked before anything else looks at the value,
-    so a deeply nested body is a 422 naming the field, never a 500 when it is shown."""
+    so a deeply nested body is a 422 naming the field, never a 500 when it is shown.
+    `check_text=False` leaves NUL characters and lone surrogates to a model that
+    validates the data further and reports them at their own path."""
 
     def check(value: Any) -> Any:
-        problem = _json_problem(value, max_depth=max_depth)
+        problem = _json_problem(value, max_depth=max_depth, check_text=check_text)
         if problem is None:
-            size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+            size = len(
+                json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
+                    "utf-8", "surrogatepass"
+                )
+            )
             if size > max_bytes:
                 problem = f"At most {max_bytes} bytes of JSON (this is {size})"
         if problem is not None:

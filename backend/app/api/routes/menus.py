@@ -81,7 +81,7 @@ def import_menu(
     session: SessionDep,
     payload: Annotated[
         dict[str, Any],
-        bounded_json(max_depth=10, max_bytes=settings.MAX_MENU_IMPORT_BODY_BYTES),
+        bounded_json(max_depth=10, max_bytes=settings.MAX_MENU_IMPORT_BODY_BYTES, check_text=False),
         Body(
             description="A whole menu (the MenuImport shape): name, description and categories "
             "with their items and subcategories. Validated completely; every problem is "
