@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from app.core.config import settings
 from app.main import app as fastapi_app
+from app.main import create_app
 from app.models import User
 from tests.factories import auth_headers, make_consumer, make_user, make_venue
 from tests.factories.identity import API
@@ -423,3 +424,25 @@ def test_options_answers_with_the_methods(client: TestClient) -> None:
     assert response.headers["allow"] == "DELETE, GET, OPTIONS, PATCH"
     response = client.options(f"{API}/no/such/path")
     assert_error(response, 404, "not_found")
+
+
+def test_a_refused_cors_preflight_is_a_json_error() -> None:
+    cfg = settings.model_copy(update={"BACKEND_CORS_ORIGINS": ["https://dash.example.com"]})
+    with TestClient(create_app(cfg)) as client:
+        response = client.options(
+            f"{API}/venues",
+            headers={
+                "Origin": "https://evil.example.com",
+                "Access-Control-Request-Method": "POST",
+            },
+        )
+        body = assert_error(response, 400, "cors_refused")
+        assert "origin" in body["detail"]
+        allowed = client.options(
+            f"{API}/venues",
+            headers={
+                "Origin": "https://dash.example.com",
+                "Access-Control-Request-Method": "POST",
+            },
+        )
+        assert allowed.status_code == 200
