@@ -8,9 +8,10 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 
+from app.api.deps import get_current_user
 from app.api.main import api_router
 from app.core.config import Settings, settings
 from app.core.db import db_slots
@@ -20,7 +21,7 @@ from app.core.errors import (
     install_error_handlers,
 )
 from app.core.logging import configure_logging
-from app.core.middleware import RequestIdMiddleware
+from app.core.middleware import BodyLimitMiddleware, JsonCORSMiddleware, RequestIdMiddleware
 from app.web import docs, web_router
 
 
@@ -62,9 +63,16 @@ def create_app(cfg: Settings = settings) -> FastAPI:
     install_error_handlers(app)
     # Innermost first: the 500 handler runs inside CORS and the request id.
     app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=cfg.MAX_REQUEST_BODY_BYTES,
+        allowances=[
+            (f"{cfg.API_V1_STR}/venues/[^/]+/menus/import", cfg.MAX_MENU_IMPORT_BODY_BYTES)
+        ],
+    )
     if cfg.BACKEND_CORS_ORIGINS:
         app.add_middleware(
-            CORSMiddleware,
+            JsonCORSMiddleware,
             allow_origins=cfg.BACKEND_CORS_ORIGINS,
             allow_credentials="*" not in cfg.BACKEND_CORS_ORIGINS,
             allow_methods=["*"],
@@ -85,10 +93,36 @@ def _document_errors(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_error_shape(build())
+            app.openapi_schema = _document_optional_auth(app, document_error_shape(build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _needs_sign_in(dependant: Dependant) -> bool:
+    """Whether a route's dependencies include the required sign-in (`get_current_user`).
+    `get_optional_user` reads the same token but calls it only when one is sent."""
+    return any(
+        sub.call is get_current_user or _needs_sign_in(sub) for sub in dependant.dependencies
+    )
+
+
+def _document_optional_auth(app: FastAPI, openapi_schema: dict[str, Any]) -> dict[str, Any]:
+    """Operations where a token is optional (public reads that show more to members)
+    list the empty requirement `{}` too: anonymous calls are allowed."""
+    prefix = app.openapi_url.rsplit("/", 1)[0] if app.openapi_url else ""
+    paths = openapi_schema.get("paths", {})
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or _needs_sign_in(route.dependant):
+            continue
+        path = route.path_format or ""
+        for method in route.methods or ():
+            operation = paths.get(path, paths.get(path.removeprefix(prefix), {})).get(
+                method.lower()
+            )
+            if operation and operation.get("security") and {} not in operation["security"]:
+                operation["security"] = [{}, *operation["security"]]
+    return openapi_schema
 
 
 app = create_app()

@@ -11,10 +11,11 @@ import anyio
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.config import settings
 from app.core.db import db_slots, get_engine
-from app.core.errors import NotAuthenticated, PermissionDenied
+from app.core.errors import AppError, NotAuthenticated, PermissionDenied
 from app.core.security import InvalidToken, TokenType, decode_token
 from app.crud import auth as auth_crud
 from app.crud import event as event_crud
@@ -41,7 +42,52 @@ def get_session(_slot: Annotated[None, Depends(database_slot)]) -> Iterator[Sess
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# --- commit once the answer has rendered --------------------------------------------------
+
+_COMMIT_REQUESTED = "socia.commit_when_rendered"
+
+
+def commit(session: Session) -> None:
+    """Commit the request's changes, once its answer is known to render.
+
+    Routes call this instead of `session.commit()`. It flushes now (so a constraint
+    error still surfaces in the route) and the commit itself happens when the
+    route's answer has been validated and serialised against its response model
+    (`request_transaction`, below): an answer that cannot render (a 500) leaves
+    nothing written. An error the route raises on purpose after this call (an
+    `AppError`, e.g. a wrong one-time code whose try must still count) renders
+    too, so the changes asked for are kept then as well.
+
+    Code that really must commit in the middle of a request (to release a lock
+    before calling out, say) still calls `session.commit()`.
+    """
+    session.flush()
+    session.info[_COMMIT_REQUESTED] = True
+
+
+def request_transaction(session: Annotated[Session, Depends(get_session)]) -> Iterator[Session]:
+    """The request's session; commits what `commit()` asked for after rendering.
+
+    Used with `scope="function"`: FastAPI closes it after the route has returned and
+    its answer has been serialised, before anything is sent.
+    """
+    session.info.pop(_COMMIT_REQUESTED, None)
+    try:
+        yield session
+    except (AppError, StarletteHTTPException):
+        # An answer given on purpose renders: keep what the route asked to keep.
+        if session.info.pop(_COMMIT_REQUESTED, False):
+            session.commit()
+        raise
+    except BaseException:
+        # Nothing is committed; closing the session rolls the transaction back.
+        session.info.pop(_COMMIT_REQUESTED, None)
+        raise
+    if session.info.pop(_COMMIT_REQUESTED, False):
+        session.commit()
+
+
+SessionDep = Annotated[Session, Depends(request_transaction, scope="function")]
 
 
 class ShortSessions:

@@ -167,6 +167,12 @@ class Settings(BaseSettings):
     JOB_WORKER_CONCURRENCY: int = Field(default=2, ge=1, le=32)
     DEV_RUNS_WORKER: bool = True
 
+    # --- Request size (bad input) ---
+    # A request body above this many bytes gets a 413 before it is parsed.
+    MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
+    # The whole-menu import (up to 2,000 items with descriptions) may send this much.
+    MAX_MENU_IMPORT_BODY_BYTES: int = Field(default=4 * 1024 * 1024, ge=1024)
+
     @field_validator(
         "OTP_REQUEST_LIMIT_PER_PHONE",
         "OTP_REQUEST_LIMIT_PER_IP",

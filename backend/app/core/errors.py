@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
+from collections.abc import Sequence
+from datetime import date, time
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.request_context import get_request_id
@@ -156,18 +162,132 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
 
 
-def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    # The offending input may be raw bytes that are not UTF-8 (a non-JSON body).
-    errors = jsonable_encoder(
-        exc.errors(), custom_encoder={bytes: lambda b: b.decode("utf-8", "replace")}
-    )
+    errors = exc.errors()
+    if any(e.get("loc", ("",))[0] == "path" for e in errors):
+        # `PATCH /venues/mine` reaches `PATCH /venues/{venue_id}` only because "mine" is
+        # tried as an id: the path names another resource, which does not allow PATCH.
+        allowed = _allowed_methods(request)
+        if allowed and request.method not in allowed:
+            return _allow_answer(request, allowed)
+    return JSONResponse(error_body("invalid", field_errors(errors)), status_code=422)
+
+
+# --- what a 422 may echo ----------------------------------------------------------------
+
+# Fields whose value is never sent back, whatever its problem: a name (any part of an
+# error's location) equal to one of these, or ending in `_password`, `_token`, `_secret`.
+SECRET_FIELDS = frozenset(
+    {"password", "code", "token", "refresh_token", "access_token", "secret", "otp"}
+)
+_SECRET_SUFFIXES = ("password", "_token", "_secret")
+ECHO_MAX_CHARS = 200
+ECHO_MAX_ITEMS = 20
+ECHO_MAX_DEPTH = 4
+MESSAGE_MAX_CHARS = 500
+
+
+def is_secret_field(name: object) -> bool:
+    if not isinstance(name, str):
+        return False
+    name = name.lower()
+    return name in SECRET_FIELDS or name.endswith(_SECRET_SUFFIXES)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_text(value: str, limit: int = ECHO_MAX_CHARS) -> str:
+    """`value` cut to `limit` characters, lone surrogates (which UTF-8 cannot encode)
+    replaced by U+FFFD."""
+    cut = _LONE_SURROGATE.sub("\ufffd", value[:limit])
+    return cut + "…" if len(value) > limit else cut
+
+
+def safe_echo(value: Any, depth: int = 0) -> Any:
+    """Input made safe to send back: bounded (long text cut, big containers trimmed,
+    deep ones stopped) and always encodable as JSON (no lone surrogates, no NaN or
+    infinities, bytes as text)."""
+    if value is None or isinstance(value, bool | int):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
+            return safe_text(str(value), 40)  # exact, and no client loses precision
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, bytes | bytearray):
+        return safe_text(bytes(value[: ECHO_MAX_CHARS * 4]).decode("utf-8", "replace"))
+    if isinstance(value, date | time):  # datetime is a date
+        return value.isoformat()
+    if depth >= ECHO_MAX_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        items = list(value.items())[:ECHO_MAX_ITEMS]
+        return {
+            safe_text(str(k), 100): None if is_secret_field(k) else safe_echo(v, depth + 1)
+            for k, v in items
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [safe_echo(v, depth + 1) for v in list(value)[:ECHO_MAX_ITEMS]]
+    return safe_text(str(value))
+
+
+def field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic's field errors as the API sends them: never the value of a secret
+    field, other input bounded and encodable, no documentation links."""
+    out: list[dict[str, Any]] = []
     for error in errors:
-        error.pop("url", None)
+        loc = [safe_text(p, 100) if isinstance(p, str) else p for p in error.get("loc", ())]
+        item: dict[str, Any] = {
+            "type": error.get("type"),
+            "loc": loc,
+            "msg": safe_text(str(error.get("msg", "")), MESSAGE_MAX_CHARS),
+        }
+        if "input" in error and not any(is_secret_field(p) for p in loc):
+            item["input"] = safe_echo(error["input"])
         ctx = error.get("ctx")
         if isinstance(ctx, dict):
-            error["ctx"] = {k: str(v) for k, v in ctx.items()}
-    return JSONResponse(error_body("invalid", errors), status_code=422)
+            item["ctx"] = {k: safe_text(str(v), MESSAGE_MAX_CHARS) for k, v in ctx.items()}
+        out.append(item)
+    return out
+
+
+def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    """A 405 names every method the path supports (Starlette names only those of the
+    first route that matched the path). `OPTIONS` on a path that exists is not an error:
+    it answers 204 with the same `Allow` (a CORS preflight never gets here when CORS is
+    configured: its middleware answers it first)."""
+    assert isinstance(exc, StarletteHTTPException)
+    return _allow_answer(request, _allowed_methods(request))
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """The methods of every route whose path matches the request's. Where a literal
+    segment and a parameter both match (`/venues/mine`, `/venues/{venue_id}`), the path
+    names the literal resource: only the routes taking the fewest parameters count."""
+    # Routing merges the path parameters already in the scope into every match.
+    scope = {k: v for k, v in request.scope.items() if k != "path_params"}
+    by_params: dict[int, set[str]] = {}
+    for route in iter_route_contexts(request.app.router.routes):
+        match, child = route.matches(scope)
+        if match == Match.NONE:
+            continue
+        methods = set(getattr(route, "methods", None) or ())
+        by_params.setdefault(len(child.get("path_params", {})), set()).update(methods)
+    return by_params[min(by_params)] if by_params else set()
+
+
+def _allow_answer(request: Request, allowed: set[str]) -> Response:
+    allow = ", ".join(sorted({*allowed, "OPTIONS"}))
+    if request.method == "OPTIONS":
+        return Response(status_code=204, headers={"Allow": allow})
+    return JSONResponse(
+        error_body("method_not_allowed", f"{request.method} is not allowed here; use {allow}"),
+        status_code=405,
+        headers={"Allow": allow},
+    )
 
 
 def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -248,6 +368,7 @@ class UnhandledErrorMiddleware:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(405, _method_not_allowed)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DataError, _data_error)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, Self, TypeVar, cast
 from urllib.parse import urlsplit
 
 from fastapi import Query
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -17,8 +21,10 @@ from pydantic import (
     GetCoreSchemaHandler,
     HttpUrl,
     ModelWrapValidatorHandler,
+    Strict,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 from pydantic_core import CoreSchema
@@ -163,3 +169,151 @@ def page_params(
 
 class Message(BaseModel):
     message: str
+
+
+# --- free-form JSON, bounded at input -------------------------------------------------
+
+MAX_JSON_DEPTH = 8
+MAX_JSON_BYTES = 8_000
+
+
+def _json_problem(value: Any, *, max_depth: int, check_text: bool) -> str | None:
+    """Why plain JSON data cannot be kept as it is, walking it without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > max_depth:
+                return f"Nested more than {max_depth} levels deep"
+            if isinstance(item, dict):
+                stack.extend((k, depth) for k in item)
+                stack.extend((v, depth + 1) for v in item.values())
+            else:
+                stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, str) and check_text:
+            if "\x00" in item:
+                return NUL_MESSAGE
+            if any("\ud800" <= ch <= "\udfff" for ch in item):
+                return "Text may not contain lone surrogates (\\ud800-\\udfff)"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "Numbers must be finite (no NaN or Infinity)"
+    return None
+
+
+def bounded_json(
+    *, max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_JSON_BYTES, check_text: bool = True
+) -> Any:
+    """Validator for a free-form JSON field: at most `max_depth` levels of objects and
+    arrays, at most `max_bytes` of UTF-8 JSON, only text and numbers PostgreSQL's
+    `jsonb` and our answers can hold. Checked before anything else looks at the value,
+    so a deeply nested body is a 422 naming the field, never a 500 when it is shown.
+    `check_text=False` leaves NUL characters and lone surrogates to a model that
+    validates the data further and reports them at their own path."""
+
+    def check(value: Any) -> Any:
+        problem = _json_problem(value, max_depth=max_depth, check_text=check_text)
+        if problem is None:
+            size = len(
+                json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
+                    "utf-8", "surrogatepass"
+                )
+            )
+            if size > max_bytes:
+                problem = f"At most {max_bytes} bytes of JSON (this is {size})"
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return BeforeValidator(check)
+
+
+JsonObject = Annotated[
+    dict[str, Any],
+    bounded_json(),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": True,
+            "description": f"Free-form JSON: at most {MAX_JSON_DEPTH} levels deep and "
+            f"{MAX_JSON_BYTES} bytes",
+        }
+    ),
+]
+"""A free-form JSON object, bounded in depth and size (see `bounded_json`); make a
+field with other bounds as `Annotated[dict[str, Any], bounded_json(max_bytes=...)]`."""
+
+
+# --- strict scalars ---------------------------------------------------------------------
+# JSON bodies are validated as Python data, where Pydantic's lax mode would take "100"
+# for an integer, 1.0 for a flag and 0 for 1 January 1970. These types take only what
+# the published schema says: a JSON integer, a JSON boolean, a finite JSON number, an
+# ISO 8601 date or date-time string (query strings are text, so there an integer or a
+# flag is parsed from its text, but a date is still only an ISO date).
+
+StrictInteger = Annotated[int, Strict()]
+"""A JSON integer (not a string, not a float); give it bounds: Annotated[StrictInteger,
+Field(ge=0, le=...)]."""
+Flag = Annotated[bool, Strict()]
+"""A JSON `true` or `false`."""
+FiniteNumber = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+"""A finite JSON number (an integer is a number too)."""
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("A date as YYYY-MM-DD")
+    return value
+
+
+def _iso_datetime_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATETIME.match(value):
+        raise ValueError(
+            "A date and time in ISO 8601 with its offset, e.g. 2026-01-31T21:00:00+05:30"
+        )
+    return value
+
+
+IsoDateText = BeforeValidator(_iso_date_text)
+"""Refuses anything but YYYY-MM-DD text before a date type parses it (for PastDate etc.)."""
+IsoDate = Annotated[date, IsoDateText]
+"""A calendar date written YYYY-MM-DD (never a number read as a Unix time)."""
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_datetime_text)]
+"""An ISO 8601 date-time with its UTC offset (never a number read as a Unix time)."""
+
+
+# --- partial updates: fields that may be left out but not set to null ------------------
+
+
+def drop_null(*names: str) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` for a partial update whose fields `names` may be omitted but
+    never sent as null: the published schema then does not offer null for them."""
+
+    def edit(schema: dict[str, Any]) -> None:
+        properties = schema.get("properties", {})
+        for name in names:
+            prop = properties.get(name)
+            if not prop or "anyOf" not in prop:
+                continue
+            branches = [b for b in prop["anyOf"] if b != {"type": "null"}]
+            prop.pop("default", None)
+            if len(branches) == 1:
+                del prop["anyOf"]
+                prop.update({k: v for k, v in branches[0].items() if k not in prop})
+            else:
+                prop["anyOf"] = branches
+
+    return edit
+
+
+def refuse_nulls(model: BaseModel, names: Sequence[str]) -> None:
+    """Refuse an explicit null for the fields `names` of a partial update."""
+    nulls = [n for n in names if n in model.model_fields_set and getattr(model, n) is None]
+    if nulls:
+        raise ValueError(f"These fields cannot be null: {', '.join(nulls)}")

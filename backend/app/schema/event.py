@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Self
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,7 +15,15 @@ from pydantic import (
 )
 
 from app.models import EventStatus, VenueKind
-from app.schema.common import HttpsUrl, Metres, RequestModel
+from app.schema.common import (
+    HttpsUrl,
+    IsoDatetime,
+    Metres,
+    RequestModel,
+    StrictInteger,
+    drop_null,
+    refuse_nulls,
+)
 
 # The longest an event may last (a festival weekend; longer is most likely a typo).
 MAX_EVENT_DURATION = timedelta(days=14)
@@ -31,7 +38,7 @@ DEFAULT_RADIUS_M = 10_000
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 ImageUrl = HttpsUrl
-MinAge = Annotated[int, Field(ge=0, le=99)]
+MinAge = Annotated[StrictInteger, Field(ge=0, le=99)]
 DressCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
@@ -53,8 +60,8 @@ class EventCreate(RequestModel):
 
     title: Title
     description: Description | None = None
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: IsoDatetime
+    ends_at: IsoDatetime
     image_url: ImageUrl | None = None
     min_age: MinAge | None = None
     dress_code: DressCode | None = None
@@ -68,21 +75,21 @@ class EventCreate(RequestModel):
 class EventUpdate(RequestModel):
     """Partial update; start and end are checked together with the stored values."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=drop_null("title", "starts_at", "ends_at")
+    )
 
     title: Title | None = None
     description: Description | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: IsoDatetime | None = None
+    ends_at: IsoDatetime | None = None
     image_url: ImageUrl | None = None
     min_age: MinAge | None = None
     dress_code: DressCode | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
-        for name in ("title", "starts_at", "ends_at"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} may not be null")
+        refuse_nulls(self, ("title", "starts_at", "ends_at"))
         if self.starts_at is not None and self.ends_at is not None:
             check_times(self.starts_at, self.ends_at)
         return self

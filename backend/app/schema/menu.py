@@ -9,7 +9,16 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from app.models.menu import DietMarker
-from app.schema.common import HttpLink, NoNul, RequestModel
+from app.schema.common import (
+    FiniteNumber,
+    Flag,
+    HttpLink,
+    NoNul,
+    RequestModel,
+    StrictInteger,
+    drop_null,
+    refuse_nulls,
+)
 from app.schema.venue import Currency, MoneyMinor
 
 
@@ -44,8 +53,8 @@ Tags = Annotated[
     Field(max_length=20),
     AfterValidator(_clean_words),
 ]
-Abv = Annotated[float, Field(ge=0, le=100, description="% alcohol by volume")]
-Ibu = Annotated[int, Field(ge=0, le=1000, description="International bitterness units")]
+Abv = Annotated[FiniteNumber, Field(ge=0, le=100, description="% alcohol by volume")]
+Ibu = Annotated[StrictInteger, Field(ge=0, le=1000, description="International bitterness units")]
 
 
 # --- menus and categories ---------------------------------------------------------------
@@ -59,10 +68,15 @@ class MenuCreate(RequestModel):
 
 
 class MenuUpdate(RequestModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null("name"))
 
     name: MenuName | None = None
     description: Description = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        refuse_nulls(self, ("name",))
+        return self
 
 
 class MenuRead(BaseModel):
@@ -88,10 +102,15 @@ class CategoryCreate(RequestModel):
 
 
 class CategoryUpdate(RequestModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null("name"))
 
     name: MenuName | None = None
     description: Description = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        refuse_nulls(self, ("name",))
+        return self
 
 
 class CategoryRead(BaseModel):
@@ -144,10 +163,10 @@ class ItemCreate(_ItemFields):
     name: ItemName
     price_minor: MoneyMinor
     currency: Currency = "INR"
-    is_alcoholic: bool = False
+    is_alcoholic: Flag = False
     ingredients: Ingredients = Field(default_factory=list)
     tags: Tags = Field(default_factory=list)
-    is_available: bool = True
+    is_available: Flag = True
 
     @model_validator(mode="after")
     def _alcohol(self) -> Self:
@@ -156,40 +175,42 @@ class ItemCreate(_ItemFields):
         return self
 
 
+_ITEM_NOT_NULL = (
+    "name",
+    "price_minor",
+    "currency",
+    "is_alcoholic",
+    "ingredients",
+    "tags",
+    "is_available",
+    "category_id",
+)
+
+
 class ItemUpdate(_ItemFields):
     """A partial update; `category_id` moves the item to another category of the venue."""
 
     name: ItemName | None = None
     price_minor: MoneyMinor | None = None
     currency: Currency | None = None
-    is_alcoholic: bool | None = None
+    is_alcoholic: Flag | None = None
     ingredients: Ingredients | None = None
     tags: Tags | None = None
-    is_available: bool | None = None
+    is_available: Flag | None = None
     category_id: uuid.UUID | None = None
+
+    model_config = ConfigDict(json_schema_extra=drop_null(*_ITEM_NOT_NULL))
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
-        required = (
-            "name",
-            "price_minor",
-            "currency",
-            "is_alcoholic",
-            "ingredients",
-            "tags",
-            "is_available",
-            "category_id",
-        )
-        nulls = [f for f in required if f in self.model_fields_set and getattr(self, f) is None]
-        if nulls:
-            raise ValueError(f"These fields cannot be null: {', '.join(nulls)}")
+        refuse_nulls(self, _ITEM_NOT_NULL)
         return self
 
 
 class Availability(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    is_available: bool
+    is_available: Flag
 
 
 class ItemRead(BaseModel):

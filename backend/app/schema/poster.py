@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,7 +19,18 @@ from pydantic import (
 from app.core.config import settings
 from app.models.base import utcnow
 from app.models.poster import MAX_PRIORITY, MAX_RADIUS_M, MIN_RADIUS_M, PosterInteraction
-from app.schema.common import MAX_URL_LENGTH, HttpsUrl, Metres, RequestModel
+from app.schema.common import (
+    MAX_URL_LENGTH,
+    FiniteNumber,
+    Flag,
+    HttpsUrl,
+    IsoDatetime,
+    Metres,
+    RequestModel,
+    StrictInteger,
+    drop_null,
+    refuse_nulls,
+)
 
 MAX_EVENTS_PER_BATCH = 500
 
@@ -47,8 +57,8 @@ def _deep_link(value: str) -> str:
 
 DeepLink = Annotated[str, Field(max_length=MAX_URL_LENGTH), AfterValidator(_deep_link)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
-Radius = Annotated[int, Field(ge=MIN_RADIUS_M, le=MAX_RADIUS_M, description="Metres")]
-Priority = Annotated[int, Field(ge=0, le=MAX_PRIORITY, description="Higher shows first")]
+Radius = Annotated[StrictInteger, Field(ge=MIN_RADIUS_M, le=MAX_RADIUS_M, description="Metres")]
+Priority = Annotated[StrictInteger, Field(ge=0, le=MAX_PRIORITY, description="Higher shows first")]
 
 
 def _check_window(starts_at: datetime | None, expires_at: datetime | None) -> None:
@@ -69,11 +79,11 @@ class PosterCreate(RequestModel):
     title: Title | None = None
     image_url: HttpsUrl
     deep_link: DeepLink
-    starts_at: AwareDatetime | None = Field(default=None, description="Defaults to now")
-    expires_at: AwareDatetime
+    starts_at: IsoDatetime | None = Field(default=None, description="Defaults to now")
+    expires_at: IsoDatetime
     radius_m: Radius
     priority: Priority = 0
-    is_paused: bool = False
+    is_paused: Flag = False
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -90,25 +100,38 @@ class PosterCreate(RequestModel):
         return self
 
 
+_POSTER_NOT_NULL = (
+    "image_url",
+    "deep_link",
+    "starts_at",
+    "expires_at",
+    "radius_m",
+    "priority",
+    "is_paused",
+)
+
+
 class PosterUpdate(RequestModel):
     """Partial update; what a poster promotes cannot change (make a new poster)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra=drop_null(*_POSTER_NOT_NULL),
+    )
 
     title: Title | None = None
     image_url: HttpsUrl | None = None
     deep_link: DeepLink | None = None
-    starts_at: AwareDatetime | None = None
-    expires_at: AwareDatetime | None = None
+    starts_at: IsoDatetime | None = None
+    expires_at: IsoDatetime | None = None
     radius_m: Radius | None = None
     priority: Priority | None = None
-    is_paused: bool | None = None
+    is_paused: Flag | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        for name in self.model_fields_set - {"title"}:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+        refuse_nulls(self, _POSTER_NOT_NULL)
         _check_window(self.starts_at, self.expires_at)
         return self
 
@@ -164,9 +187,9 @@ class PosterEventIn(RequestModel):
     id: uuid.UUID
     poster_id: uuid.UUID
     kind: PosterInteraction
-    occurred_at: AwareDatetime
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lng: float | None = Field(default=None, ge=-180, le=180)
+    occurred_at: IsoDatetime
+    lat: FiniteNumber | None = Field(default=None, ge=-90, le=90)
+    lng: FiniteNumber | None = Field(default=None, ge=-180, le=180)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -16,11 +16,11 @@ from pydantic import (
 )
 
 from app.core import table_token
-from app.schema.common import RequestModel
+from app.schema.common import Flag, RequestModel, StrictInteger, drop_null, refuse_nulls
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Area = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Seats = Annotated[int, Field(ge=1, le=100)]
+Seats = Annotated[StrictInteger, Field(ge=1, le=100)]
 
 
 class TableCreate(RequestModel):
@@ -29,24 +29,25 @@ class TableCreate(RequestModel):
     label: Label = Field(description="Number or name printed on the table, unique per venue")
     seats: Seats
     area: Area | None = Field(default=None, description="Where it is: Terrace, Bar, Main floor")
-    is_active: bool = True
+    is_active: Flag = True
+
+
+_TABLE_NOT_NULL = ("label", "seats", "is_active")
 
 
 class TableUpdate(RequestModel):
     """Partial update; `is_active: false` deactivates the table and revokes its code."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null(*_TABLE_NOT_NULL))
 
     label: Label | None = None
     seats: Seats | None = None
     area: Area | None = None
-    is_active: bool | None = None
+    is_active: Flag | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
-        for name in ("label", "seats", "is_active"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} may not be null")
+        refuse_nulls(self, _TABLE_NOT_NULL)
         return self
 
 

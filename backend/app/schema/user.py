@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -19,9 +18,8 @@ from pydantic import (
 from app.core.phone import PhoneNumber
 from app.models.user import Gender
 from app.schema.auth import Email, NewPassword, OtpCodeStr
-from app.schema.common import HttpLink, RequestModel
+from app.schema.common import HttpLink, IsoDateText, JsonObject, RequestModel
 
-MAX_PREFERENCES_BYTES = 8_000
 MAX_AGE_YEARS = 120
 
 
@@ -65,20 +63,16 @@ class UserUpdate(RequestModel):
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
         | None
     ) = None
-    date_of_birth: Annotated[PastDate, AfterValidator(_check_birth_date)] | None = None
+    date_of_birth: Annotated[PastDate, IsoDateText, AfterValidator(_check_birth_date)] | None = None
     gender: Gender | None = None
     avatar_url: HttpLink | None = None
-    preferences: dict[str, Any] | None = None
+    preferences: JsonObject | None = None
 
     @field_validator("preferences")
     @classmethod
-    def _small_preferences(cls, value: dict[str, Any] | None) -> dict[str, Any]:
-        """`null` clears the preferences; their JSON stays small."""
-        if value is None:
-            return {}
-        if len(json.dumps(value)) > MAX_PREFERENCES_BYTES:
-            raise ValueError(f"Preferences may take at most {MAX_PREFERENCES_BYTES} bytes")
-        return value
+    def _clear_preferences(cls, value: dict[str, Any] | None) -> dict[str, Any]:
+        """`null` clears the preferences."""
+        return {} if value is None else value
 
 
 class AttachEmail(RequestModel):

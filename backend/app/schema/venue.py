@@ -17,13 +17,25 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from app.core.phone import PhoneNumber
 from app.models.venue import VenueKind, VenueRole, VenueStatus
-from app.schema.common import HttpLink, Metres, RequestModel
+from app.schema.common import (
+    FiniteNumber,
+    Flag,
+    HttpLink,
+    Metres,
+    RequestModel,
+    StrictInteger,
+    drop_null,
+    refuse_nulls,
+)
 
 # Kind-specific fields, and which kinds may have them.
 KIND_FIELDS: dict[str, frozenset[VenueKind]] = {
@@ -128,9 +140,9 @@ def _finite(value: float) -> float:
 
 
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_strip_required)]
-Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(_finite)]
-Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(_finite)]
-MoneyMinor = Annotated[int, Field(ge=0, le=10**12, description="Minor units (paise)")]
+Latitude = Annotated[FiniteNumber, Field(ge=-90, le=90), AfterValidator(_finite)]
+Longitude = Annotated[FiniteNumber, Field(ge=-180, le=180), AfterValidator(_finite)]
+MoneyMinor = Annotated[StrictInteger, Field(ge=0, le=10**12, description="Minor units (paise)")]
 
 
 # --- opening hours ----------------------------------------------------------------------
@@ -155,6 +167,25 @@ class Weekday(StrEnum):
         return list(cls)[index]
 
 
+_HH_MM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _local_time(value: Any) -> time:
+    if isinstance(value, time):  # a stored row
+        return value
+    if isinstance(value, str) and re.fullmatch(_HH_MM, value):
+        return time(int(value[:2]), int(value[3:]))
+    raise ValueError("A local time of day as HH:MM (24-hour, whole minutes, no offset)")
+
+
+LocalTime = Annotated[
+    time,
+    PlainValidator(_local_time),
+    PlainSerializer(lambda value: value.strftime("%H:%M"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": _HH_MM, "examples": ["18:00"]}),
+]
+"""A local time of day, HH:MM both ways (JSON Schema's `format: time` needs an offset)."""
+
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
@@ -169,23 +200,14 @@ class OpeningHours(RequestModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
     weekday: Weekday
-    opens: time = Field(examples=["18:00"])
-    closes: time = Field(examples=["02:00"])
+    opens: LocalTime = Field(examples=["18:00"])
+    closes: LocalTime = Field(examples=["02:00"])
 
     @field_validator("weekday", mode="before")
     @classmethod
     def _weekday_from_index(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
             return Weekday.from_index(value)
-        return value
-
-    @field_validator("opens", "closes")
-    @classmethod
-    def _local_minutes(cls, value: time) -> time:
-        if value.tzinfo is not None:
-            raise ValueError("Opening hours are local times, without a UTC offset")
-        if value.second or value.microsecond:
-            raise ValueError("Opening hours are whole minutes (HH:MM)")
         return value
 
     def week_interval(self) -> tuple[int, int]:
@@ -233,13 +255,13 @@ class _VenueFields(RequestModel):
     zomato_url: HttpLink | None = None
     swiggy_url: HttpLink | None = None
     avg_cost_for_two_minor: MoneyMinor | None = None
-    capacity: int | None = Field(default=None, ge=0, le=1_000_000)
+    capacity: StrictInteger | None = Field(default=None, ge=0, le=1_000_000)
     # Nightclub
-    min_age: int | None = Field(default=None, ge=0, le=99)
+    min_age: StrictInteger | None = Field(default=None, ge=0, le=99)
     cover_charge_minor: MoneyMinor | None = None
     dress_code: str | None = Field(default=None, max_length=500)
     # Restaurant, QSR
-    drive_thru: bool | None = None
+    drive_thru: Flag | None = None
 
 
 class VenueCreate(_VenueFields):
@@ -297,15 +319,11 @@ class VenueUpdate(_VenueFields):
     opening_hours: WeeklyHours | None = None
     cuisines: list[Cuisine] | None = Field(default=None, max_length=20)
 
+    model_config = ConfigDict(json_schema_extra=drop_null(*_NOT_NULL_ON_UPDATE))
+
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
-        nulls = [
-            f
-            for f in _NOT_NULL_ON_UPDATE
-            if f in self.model_fields_set and getattr(self, f) is None
-        ]
-        if nulls:
-            raise ValueError(f"These fields cannot be null: {', '.join(nulls)}")
+        refuse_nulls(self, _NOT_NULL_ON_UPDATE)
         return self
 
 

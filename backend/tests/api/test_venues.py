@@ -58,7 +58,7 @@ def test_business_user_creates_a_draft_venue_and_becomes_owner(
     assert body["currency"] == "INR"
     assert body["min_age"] == 21
     assert [h["weekday"] for h in body["opening_hours"]] == ["friday", "saturday"]
-    assert body["opening_hours"][0]["closes"] == "02:00:00"
+    assert body["opening_hours"][0]["closes"] == "02:00"
 
     venue = session.get(Venue, body["id"])
     assert venue is not None
@@ -211,9 +211,7 @@ def test_manager_updates_details_hours_and_location(client: TestClient, session:
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["opening_hours"] == [
-        {"weekday": "monday", "opens": "11:00:00", "closes": "23:00:00"}
-    ]
+    assert body["opening_hours"] == [{"weekday": "monday", "opens": "11:00", "closes": "23:00"}]
     assert body["cuisines"] == ["cafe", "south indian"]
     session.refresh(venue)
     assert (venue.latitude, venue.longitude) == (12.9352, 77.6245)

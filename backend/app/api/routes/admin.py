@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from app.api.deps import CurrentSuperuser, SessionDep, TargetUser, get_current_superuser
+from app.api.deps import CurrentSuperuser, SessionDep, TargetUser, commit, get_current_superuser
 from app.crud import job as job_crud
 from app.crud import user as user_crud
 from app.schema.common import Page, PageParams, page_params
@@ -44,14 +44,14 @@ def read_user(user: TargetUser) -> Any:
 def deactivate_user(user: TargetUser, admin: CurrentSuperuser, session: SessionDep) -> Any:
     """The account can no longer sign in; all its sessions end at once."""
     accounts_service.deactivate(session, admin=admin, user=user)
-    session.commit()
+    commit(session)
     return user
 
 
 @router.post("/users/{user_id}/reactivate", response_model=AdminUserRead)
 def reactivate_user(user: TargetUser, session: SessionDep) -> Any:
     accounts_service.reactivate(session, user=user)
-    session.commit()
+    commit(session)
     return user
 
 
@@ -59,14 +59,14 @@ def reactivate_user(user: TargetUser, session: SessionDep) -> Any:
 def grant_superuser(user: TargetUser, admin: CurrentSuperuser, session: SessionDep) -> Any:
     """Make the account a platform admin."""
     accounts_service.set_superuser(session, admin=admin, user=user, value=True)
-    session.commit()
+    commit(session)
     return user
 
 
 @router.delete("/users/{user_id}/superuser", response_model=AdminUserRead)
 def revoke_superuser(user: TargetUser, admin: CurrentSuperuser, session: SessionDep) -> Any:
     accounts_service.set_superuser(session, admin=admin, user=user, value=False)
-    session.commit()
+    commit(session)
     return user
 
 
@@ -91,5 +91,5 @@ def list_jobs(
 def retry_job(job_id: int, session: SessionDep) -> Any:
     """Put a failed job back in the queue, due now (409 if it is not failed)."""
     job = job_crud.retry_failed(session, job_id=job_id)
-    session.commit()
+    commit(session)
     return job

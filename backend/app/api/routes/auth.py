@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import CurrentUser, SessionDep, ShortSessionsDep, TokenDep
+from app.api.deps import CurrentUser, SessionDep, ShortSessionsDep, TokenDep, commit
 from app.core.errors import NotAuthenticated
 from app.core.ratelimit import client_ip
 from app.core.security import InvalidToken, TokenType, decode_token
@@ -69,7 +69,7 @@ def request_otp(body: OtpRequest, sessions: ShortSessionsDep, ip: ClientIP) -> O
 def verify_otp(body: OtpVerify, session: SessionDep, ip: ClientIP) -> TokenPair:
     """Sign in with the code; the first sign-in of a number creates its account."""
     outcome = otp_service.sign_in(session, phone=body.phone, code=body.code, ip=ip)
-    session.commit()  # a wrong try counts even though the answer is an error
+    commit(session)  # a wrong try counts even though the answer is an error
     return outcome.unwrap()
 
 
@@ -88,7 +88,7 @@ def register(body: RegisterRequest, session: SessionDep, ip: ClientIP) -> Any:
         session, email=body.email, password=body.password, full_name=body.full_name, ip=ip
     )
     auth_service.deliver(session, email)
-    session.commit()
+    commit(session)
     return user
 
 
@@ -98,7 +98,7 @@ def login(
 ) -> TokenPair:
     """OAuth2 password form: `username` is the email address."""
     tokens = auth_service.login(session, email=form.username, password=form.password, ip=ip)
-    session.commit()
+    commit(session)
     return tokens
 
 
@@ -106,7 +106,7 @@ def login(
 def verify_email(body: LinkRequest, session: SessionDep) -> Any:
     """Confirm an email address with the token of the emailed link."""
     user = auth_service.verify_email(session, token=body.token)
-    session.commit()
+    commit(session)
     return user
 
 
@@ -120,7 +120,7 @@ def resend_verification(user: CurrentUser, session: SessionDep, ip: ClientIP) ->
     """Email a new verification link (earlier links stop working)."""
     email = auth_service.verification_email(session, user=user, ip=ip)
     auth_service.deliver(session, email)
-    session.commit()
+    commit(session)
     return Message(message="A new verification link has been sent")
 
 
@@ -134,7 +134,7 @@ def forgot_password(body: ForgotPassword, session: SessionDep, ip: ClientIP) -> 
     """Email a password reset link. The answer is the same whether or not the account exists."""
     pending = auth_service.request_password_reset(session, email=body.email, ip=ip)
     auth_service.deliver(session, pending)
-    session.commit()
+    commit(session)
     return Message(message="If an account uses this address, a reset link is on its way")
 
 
@@ -142,7 +142,7 @@ def forgot_password(body: ForgotPassword, session: SessionDep, ip: ClientIP) -> 
 def reset_password(body: ResetPassword, session: SessionDep) -> Message:
     """Set a new password with the emailed link; every session ends."""
     auth_service.reset_password(session, token=body.token, new_password=body.new_password)
-    session.commit()
+    commit(session)
     return Message(message="Your password has been changed; sign in with the new one")
 
 
@@ -153,7 +153,7 @@ def change_password(body: ChangePassword, user: CurrentUser, session: SessionDep
     tokens = auth_service.change_password(
         session, user=user, current=body.current_password, new=body.new_password
     )
-    session.commit()
+    commit(session)
     return tokens
 
 
@@ -164,7 +164,7 @@ def change_password(body: ChangePassword, user: CurrentUser, session: SessionDep
 def refresh(body: RefreshRequest, session: SessionDep) -> TokenPair:
     """Exchange a refresh token for a new pair; the old refresh token is used up."""
     outcome = auth_service.refresh_tokens(session, token=body.refresh_token)
-    session.commit()  # a detected reuse revokes the session even though we answer 401
+    commit(session)  # a detected reuse revokes the session even though we answer 401
     return outcome.unwrap()
 
 
@@ -179,11 +179,11 @@ def logout(
     auth_service.logout(
         session, user=user, claims=claims, refresh_token=body.refresh_token if body else None
     )
-    session.commit()
+    commit(session)
 
 
 @router.post("/logout/all", status_code=status.HTTP_204_NO_CONTENT)
 def logout_everywhere(user: CurrentUser, session: SessionDep) -> None:
     """End every session of this account, on every device."""
     auth_service.end_all_sessions(session, user=user)
-    session.commit()
+    commit(session)

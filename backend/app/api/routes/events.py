@@ -13,7 +13,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from app.api.deps import ManagedEvent, ManagedVenue, SessionDep, StaffedEvent, StaffedVenue
+from app.api.deps import (
+    ManagedEvent,
+    ManagedVenue,
+    SessionDep,
+    StaffedEvent,
+    StaffedVenue,
+    commit,
+)
 from app.crud import event as event_crud
 from app.models import Event, EventStatus
 from app.schema.common import Page, PageParams, page_params
@@ -87,7 +94,7 @@ def list_venue_events(
 @router.post(VENUE_EVENTS, response_model=EventRead, status_code=status.HTTP_201_CREATED)
 def create_event(venue: ManagedVenue, data: EventCreate, session: SessionDep) -> Event:
     event = event_crud.create(session, venue_id=venue.id, data=data)
-    session.commit()
+    commit(session)
     return event
 
 
@@ -99,7 +106,7 @@ def read_venue_event(event: StaffedEvent) -> Event:
 @router.patch(ONE_EVENT, response_model=EventRead)
 def update_event(event: ManagedEvent, data: EventUpdate, session: SessionDep) -> Event:
     event = event_crud.update(session, event=event, data=data)
-    session.commit()
+    commit(session)
     return event
 
 
@@ -107,5 +114,5 @@ def update_event(event: ManagedEvent, data: EventUpdate, session: SessionDep) ->
 def cancel_event(event: ManagedEvent, session: SessionDep) -> Event:
     """Cancel a scheduled event that is not over; it leaves every public listing."""
     event = event_crud.cancel(session, event=event)
-    session.commit()
+    commit(session)
     return event

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
-from app.api.deps import ManagedVenue, SessionDep, StaffedVenue, VisibleVenue
+from app.api.deps import ManagedVenue, SessionDep, StaffedVenue, VisibleVenue, commit
+from app.core.config import settings
 from app.crud import menu as menu_crud
 from app.models.menu import Menu, MenuCategory, MenuItem
+from app.schema.common import bounded_json
 from app.schema.menu import (
     Availability,
     CategoryCreate,
@@ -78,6 +80,7 @@ def import_menu(
     session: SessionDep,
     payload: Annotated[
         dict[str, Any],
+        bounded_json(max_depth=10, max_bytes=settings.MAX_MENU_IMPORT_BODY_BYTES, check_text=False),
         Body(
             description="A whole menu (the MenuImport shape): name, description and categories "
             "with their items and subcategories. Validated completely; every problem is "
@@ -91,7 +94,7 @@ def import_menu(
     """Import a whole menu in one request, all-or-nothing (managers and owners)."""
     menu = menu_import.validate(payload)
     result = menu_import.apply(session, venue=venue, menu=menu, replace=replace)
-    session.commit()
+    commit(session)
     return result
 
 
@@ -109,7 +112,7 @@ def list_menus(venue: StaffedVenue, session: SessionDep) -> list[Menu]:
 )
 def create_menu(venue: ManagedVenue, data: MenuCreate, session: SessionDep) -> Menu:
     menu = menu_crud.create_menu(session, venue=venue, data=data)
-    session.commit()
+    commit(session)
     return menu
 
 
@@ -117,7 +120,7 @@ def create_menu(venue: ManagedVenue, data: MenuCreate, session: SessionDep) -> M
 def reorder_menus(venue: ManagedVenue, data: Reorder, session: SessionDep) -> list[Menu]:
     """Put the venue's menus in this order (send every menu id once)."""
     menus = list(menu_crud.reorder_menus(session, venue=venue, ids=data.ids))
-    session.commit()
+    commit(session)
     return menus
 
 
@@ -127,7 +130,7 @@ def update_menu(
 ) -> Menu:
     menu = menu_crud.get_menu(session, venue=venue, menu_id=menu_id)
     menu_crud.update_menu(session, venue=venue, menu=menu, data=data)
-    session.commit()
+    commit(session)
     return menu
 
 
@@ -138,7 +141,7 @@ def delete_menu(
     """Delete a menu; one that has items needs force=true (else 409)."""
     menu = menu_crud.get_menu(session, venue=venue, menu_id=menu_id)
     menu_crud.delete_menu(session, venue=venue, menu=menu, force=force)
-    session.commit()
+    commit(session)
 
 
 # --- categories -------------------------------------------------------------------------
@@ -163,7 +166,7 @@ def create_category(
     """Add a category, or a subcategory with `parent_id`."""
     menu = menu_crud.get_menu(session, venue=venue, menu_id=menu_id)
     category = menu_crud.create_category(session, venue=venue, menu=menu, data=data)
-    session.commit()
+    commit(session)
     return category
 
 
@@ -180,7 +183,7 @@ def reorder_categories(
             session, venue=venue, menu=menu, parent_id=data.parent_id, ids=data.ids
         )
     )
-    session.commit()
+    commit(session)
     return categories
 
 
@@ -190,7 +193,7 @@ def update_category(
 ) -> MenuCategory:
     category = menu_crud.get_category(session, venue=venue, category_id=category_id)
     menu_crud.update_category(session, venue=venue, category=category, data=data)
-    session.commit()
+    commit(session)
     return category
 
 
@@ -203,7 +206,7 @@ def delete_category(
     """Delete a category; one with items or subcategories needs force=true (else 409)."""
     category = menu_crud.get_category(session, venue=venue, category_id=category_id)
     menu_crud.delete_category(session, venue=venue, category=category, force=force)
-    session.commit()
+    commit(session)
 
 
 # --- items ------------------------------------------------------------------------------
@@ -225,7 +228,7 @@ def create_item(
 ) -> MenuItem:
     category = menu_crud.get_category(session, venue=venue, category_id=category_id)
     item = menu_crud.create_item(session, venue=venue, category=category, data=data)
-    session.commit()
+    commit(session)
     return item
 
 
@@ -238,7 +241,7 @@ def reorder_items(
     """Put the items of a category in this order (send every item id once)."""
     category = menu_crud.get_category(session, venue=venue, category_id=category_id)
     items = list(menu_crud.reorder_items(session, venue=venue, category=category, ids=data.ids))
-    session.commit()
+    commit(session)
     return items
 
 
@@ -248,7 +251,7 @@ def update_item(
 ) -> MenuItem:
     item = menu_crud.get_item(session, venue=venue, item_id=item_id)
     menu_crud.update_item(session, venue=venue, item=item, data=data)
-    session.commit()
+    commit(session)
     return item
 
 
@@ -256,7 +259,7 @@ def update_item(
 def delete_item(venue: ManagedVenue, item_id: uuid.UUID, session: SessionDep) -> None:
     item = menu_crud.get_item(session, venue=venue, item_id=item_id)
     menu_crud.delete_item(session, venue=venue, item=item)
-    session.commit()
+    commit(session)
 
 
 @router.put("/venues/{venue_id}/items/{item_id}/availability", response_model=ItemRead)
@@ -266,5 +269,5 @@ def set_item_availability(
     """Mark an item available or sold out (staff and up)."""
     item = menu_crud.get_item(session, venue=venue, item_id=item_id)
     menu_crud.set_availability(session, venue=venue, item=item, is_available=data.is_available)
-    session.commit()
+    commit(session)
     return item

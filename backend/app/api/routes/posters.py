@@ -6,17 +6,16 @@ reads the public feed around a location and reports impressions and taps.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from app.api.deps import ManagedPoster, ManagedVenue, SessionDep
+from app.api.deps import ManagedPoster, ManagedVenue, SessionDep, commit
 from app.core import ratelimit
 from app.core.config import settings
 from app.crud import poster as poster_crud
 from app.models.poster import Poster
-from app.schema.common import Page, PageParams, page_params
+from app.schema.common import IsoDate, Page, PageParams, page_params
 from app.schema.poster import (
     PosterCreate,
     PosterEventBatch,
@@ -43,7 +42,7 @@ MAX_FEED_LIMIT = 50
 def create_poster(venue: ManagedVenue, data: PosterCreate, session: SessionDep) -> Poster:
     """Create a poster promoting this venue (`venue_id`) or one of its events (`event_id`)."""
     poster = poster_crud.create(session, venue=venue, data=data)
-    session.commit()
+    commit(session)
     return poster
 
 
@@ -66,36 +65,38 @@ def update_poster(
     venue: ManagedVenue, poster: ManagedPoster, data: PosterUpdate, session: SessionDep
 ) -> Poster:
     poster = poster_crud.update(session, venue=venue, poster=poster, data=data)
-    session.commit()
+    commit(session)
     return poster
 
 
 @router.post("/venues/{venue_id}/posters/{poster_id}/pause", response_model=PosterRead)
 def pause_poster(poster: ManagedPoster, session: SessionDep) -> Poster:
     poster = poster_crud.set_paused(session, poster=poster, paused=True)
-    session.commit()
+    commit(session)
     return poster
 
 
 @router.post("/venues/{venue_id}/posters/{poster_id}/resume", response_model=PosterRead)
 def resume_poster(poster: ManagedPoster, session: SessionDep) -> Poster:
     poster = poster_crud.set_paused(session, poster=poster, paused=False)
-    session.commit()
+    commit(session)
     return poster
 
 
 @router.delete("/venues/{venue_id}/posters/{poster_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_poster(poster: ManagedPoster, session: SessionDep) -> None:
     poster_crud.delete(session, poster=poster)
-    session.commit()
+    commit(session)
 
 
 @router.get("/venues/{venue_id}/posters/{poster_id}/stats", response_model=PosterStats)
 def poster_stats(
     poster: ManagedPoster,
     session: SessionDep,
-    date_from: Annotated[date | None, Query(description="First day (venue's local date)")] = None,
-    date_to: Annotated[date | None, Query(description="Last day, included")] = None,
+    date_from: Annotated[
+        IsoDate | None, Query(description="First day (venue's local date)")
+    ] = None,
+    date_to: Annotated[IsoDate | None, Query(description="Last day, included")] = None,
 ) -> PosterStats:
     """Impressions and taps per day, and per H3 resolution-7 area, over a date range
     (default: the last 30 days)."""
@@ -152,5 +153,5 @@ def record_poster_events(batch: PosterEventBatch, session: SessionDep) -> Poster
     than 5 minutes ahead of the server's clock (a device clock set wrong) is not counted
     and adds to `ignored`; an event sent before adds to `duplicates`."""
     result = poster_crud.record_events(session, batch=batch)
-    session.commit()
+    commit(session)
     return result

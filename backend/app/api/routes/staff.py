@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, status
 
-from app.api.deps import CurrentUser, ManagedVenue, OwnedVenue, SessionDep, StaffedVenue
+from app.api.deps import CurrentUser, ManagedVenue, OwnedVenue, SessionDep, StaffedVenue, commit
 from app.crud import invite as invite_crud
 from app.crud import venue as venue_crud
 from app.models import VenueMembership
@@ -44,7 +44,7 @@ def change_member_role(
     membership = staff_service.change_role(
         session, venue=venue, user_id=user_id, role=data.role, acting=user
     )
-    session.commit()
+    commit(session)
     return membership
 
 
@@ -54,14 +54,14 @@ def remove_member(
 ) -> None:
     """Remove someone from the venue (owners). The last owner cannot be removed (409)."""
     staff_service.remove(session, venue=venue, user_id=user_id, acting=user)
-    session.commit()
+    commit(session)
 
 
 @router.post("/venues/{venue_id}/leave", status_code=status.HTTP_204_NO_CONTENT)
 def leave_venue(venue: StaffedVenue, session: SessionDep, user: CurrentUser) -> None:
     """Stop working at the venue. The last owner cannot leave (409)."""
     staff_service.remove(session, venue=venue, user_id=user.id, acting=user)
-    session.commit()
+    commit(session)
 
 
 @router.post(
@@ -79,7 +79,7 @@ def invite_member(
         session, venue=venue, email=data.email, role=data.role, invited_by=user, now=utcnow()
     )
     auth_service.deliver(session, email)
-    session.commit()
+    commit(session)
     return invite
 
 
@@ -94,12 +94,12 @@ def revoke_invite(venue: OwnedVenue, invite_id: uuid.UUID, session: SessionDep) 
     """Withdraw a pending invitation (owners)."""
     invite = invite_crud.get_for_venue(session, venue=venue, invite_id=invite_id)
     invite_crud.revoke(session, invite=invite, now=utcnow())
-    session.commit()
+    commit(session)
 
 
 @router.post("/invites/accept", response_model=MembershipRead)
 def accept_invite(data: InviteAccept, session: SessionDep, user: CurrentUser) -> VenueMembership:
     """Join a venue with the token from an invitation email, signed in with that address."""
     membership = staff_service.accept(session, token=data.token, user=user, now=utcnow())
-    session.commit()
+    commit(session)
     return membership

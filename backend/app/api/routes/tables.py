@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -23,10 +22,11 @@ from app.api.deps import (
     SessionDep,
     StaffedTable,
     StaffedVenue,
+    commit,
 )
 from app.crud import table as table_crud
 from app.models.table import VenueTable
-from app.schema.common import Page, PageParams, page_params
+from app.schema.common import IsoDate, Page, PageParams, page_params
 from app.schema.table import (
     TableCreate,
     TableRead,
@@ -60,7 +60,7 @@ def resolve_table(token: str, request: Request, session: SessionDep) -> TableRes
     per-address limit as the landing page); 404 if the code is forged, revoked or its
     table or venue is gone or inactive."""
     table, venue = table_crud.open_code(session, token=token, count=qr.counts_as_scan(request))
-    session.commit()
+    commit(session)
     return TableResolved(
         venue_id=venue.id,
         venue_name=venue.name,
@@ -86,7 +86,7 @@ def list_tables(
 @router.post(VENUE_TABLES, response_model=TableRead, status_code=status.HTTP_201_CREATED)
 def create_table(venue: ManagedVenue, data: TableCreate, session: SessionDep) -> VenueTable:
     table = table_crud.create(session, venue_id=venue.id, data=data)
-    session.commit()
+    commit(session)
     return table
 
 
@@ -137,8 +137,10 @@ def _sheet_response(html: str) -> HTMLResponse:
 def table_scans(
     venue: ManagedVenue,
     session: SessionDep,
-    date_from: Annotated[date | None, Query(description="First day (venue's local date)")] = None,
-    date_to: Annotated[date | None, Query(description="Last day, included")] = None,
+    date_from: Annotated[
+        IsoDate | None, Query(description="First day (venue's local date)")
+    ] = None,
+    date_to: Annotated[IsoDate | None, Query(description="Last day, included")] = None,
     table_id: Annotated[uuid.UUID | None, Query(description="Only this table")] = None,
 ) -> TableScanReport:
     """Scans per table per day (default: the last 30 days)."""
@@ -156,14 +158,14 @@ def read_table(table: StaffedTable) -> VenueTable:
 def update_table(table: ManagedTable, data: TableUpdate, session: SessionDep) -> VenueTable:
     """Change a table; `is_active: false` deactivates it and revokes its code for good."""
     table = table_crud.update(session, table=table, data=data)
-    session.commit()
+    commit(session)
     return table
 
 
 @router.delete(ONE_TABLE, status_code=status.HTTP_204_NO_CONTENT)
 def delete_table(table: ManagedTable, session: SessionDep) -> Response:
     table_crud.delete(session, table=table)
-    session.commit()
+    commit(session)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -171,7 +173,7 @@ def delete_table(table: ManagedTable, session: SessionDep) -> Response:
 def rotate_table_token(table: ManagedTable, session: SessionDep) -> VenueTable:
     """Issue a new code for the table; every code printed before stops working."""
     table = table_crud.rotate_token(session, table=table)
-    session.commit()
+    commit(session)
     return table
 
 

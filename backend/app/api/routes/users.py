@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import CurrentUser, SessionDep, commit
 from app.core.ratelimit import client_ip
 from app.crud import user as user_crud
 from app.schema.auth import OtpRequested
@@ -29,7 +29,7 @@ def read_me(user: CurrentUser) -> Any:
 def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> Any:
     """Change profile fields; only the fields sent change."""
     user_crud.update(session, user=user, changes=body.model_dump(exclude_unset=True))
-    session.commit()
+    commit(session)
     return user
 
 
@@ -38,7 +38,7 @@ def delete_me(user: CurrentUser, session: SessionDep) -> None:
     """Delete the account: personal data is erased, every session ends. What accounting
     must keep (orders, payments) stays, attached to an anonymous account."""
     accounts_service.delete_account(session, user=user)
-    session.commit()
+    commit(session)
 
 
 @router.post("/me/email", response_model=UserRead)
@@ -53,7 +53,7 @@ def attach_email(
         session, user=user, email=body.email, password=body.password, ip=ip
     )
     auth_service.deliver(session, email)
-    session.commit()
+    commit(session)
     return user
 
 
@@ -68,7 +68,7 @@ def request_phone_code(
 ) -> OtpRequested:
     """Send a code to the phone number to add to this account."""
     answer = otp_service.request_attach_code(session, user=user, phone=body.phone, ip=ip)
-    session.commit()
+    commit(session)
     return answer
 
 
@@ -76,5 +76,5 @@ def request_phone_code(
 def attach_phone(body: AttachPhone, user: CurrentUser, session: SessionDep, ip: ClientIP) -> Any:
     """Add the phone number (proved by its code) to this account."""
     outcome = otp_service.attach_phone(session, user=user, phone=body.phone, code=body.code, ip=ip)
-    session.commit()  # a wrong try counts even though the answer is an error
+    commit(session)  # a wrong try counts even though the answer is an error
     return outcome.unwrap()

@@ -17,6 +17,7 @@ from app.api.deps import (
     OwnedVenue,
     SessionDep,
     VisibleVenue,
+    commit,
 )
 from app.core.errors import Unprocessable
 from app.crud import venue as venue_crud
@@ -85,7 +86,7 @@ def discovery_params(
 def create_venue(data: VenueCreate, session: SessionDep, user: CurrentBusinessUser) -> VenueRead:
     """Create a venue (as a draft until a platform admin verifies it); you become its owner."""
     venue = venue_crud.create(session, data=data, creator=user)
-    session.commit()
+    commit(session)
     return venue_crud.read(session, venue=venue, at=utcnow())
 
 
@@ -118,7 +119,7 @@ def read_venue(venue: VisibleVenue, session: SessionDep) -> VenueRead:
 def update_venue(venue: ManagedVenue, data: VenueUpdate, session: SessionDep) -> VenueRead:
     """Change a venue's details (managers and owners). The kind never changes (409)."""
     venue_service.update(session, venue=venue, data=data)
-    session.commit()
+    commit(session)
     return venue_crud.read(session, venue=venue, at=utcnow())
 
 
@@ -126,7 +127,7 @@ def update_venue(venue: ManagedVenue, data: VenueUpdate, session: SessionDep) ->
 def delete_venue(venue: OwnedVenue, session: SessionDep) -> None:
     """Delete a draft venue (owners). A verified venue is deactivated instead (409)."""
     venue_crud.delete(session, venue=venue)
-    session.commit()
+    commit(session)
 
 
 @router.post("/venues/{venue_id}/verify", response_model=VenueRead)
@@ -134,7 +135,7 @@ def verify_venue(venue_id: uuid.UUID, session: SessionDep, _admin: CurrentSuperu
     """Mark a venue verified (platform admins): it becomes visible to consumers."""
     venue = venue_crud.get(session, venue_id=venue_id)
     venue_crud.verify(session, venue=venue, at=utcnow())
-    session.commit()
+    commit(session)
     return venue_crud.read(session, venue=venue, at=utcnow())
 
 
@@ -142,7 +143,7 @@ def verify_venue(venue_id: uuid.UUID, session: SessionDep, _admin: CurrentSuperu
 def deactivate_venue(venue: OwnedVenue, session: SessionDep) -> VenueRead:
     """Hide a venue from consumers (owners)."""
     venue_crud.set_active(session, venue=venue, active=False)
-    session.commit()
+    commit(session)
     return venue_crud.read(session, venue=venue, at=utcnow())
 
 
@@ -150,7 +151,7 @@ def deactivate_venue(venue: OwnedVenue, session: SessionDep) -> VenueRead:
 def activate_venue(venue: OwnedVenue, session: SessionDep) -> VenueRead:
     """Show a deactivated venue again (owners)."""
     venue_crud.set_active(session, venue=venue, active=True)
-    session.commit()
+    commit(session)
     return venue_crud.read(session, venue=venue, at=utcnow())
 
 
@@ -166,7 +167,7 @@ def list_food_court_qsrs(
 def attach_qsr(venue: ManagedVenue, qsr: ManagedQsr, session: SessionDep) -> Venue:
     """Put a QSR in this food court (you must manage both)."""
     venue_crud.attach_qsr(session, food_court=venue, qsr=qsr)
-    session.commit()
+    commit(session)
     return qsr
 
 
@@ -174,4 +175,4 @@ def attach_qsr(venue: ManagedVenue, qsr: ManagedQsr, session: SessionDep) -> Ven
 def detach_qsr(venue: ManagedVenue, qsr: ManagedQsr, session: SessionDep) -> None:
     """Take a QSR out of this food court (you must manage both)."""
     venue_crud.detach_qsr(session, food_court=venue, qsr=qsr)
-    session.commit()
+    commit(session)
