@@ -13,6 +13,8 @@ run, into a template database; every worker gets its own database cloned from it
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 os.environ["ENVIRONMENT"] = "test"
 os.environ.setdefault("SMS_PROVIDER", "console")
@@ -78,6 +80,15 @@ def _libpq_dsn(url: str, database: str) -> str:
 
 
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_RUN_DIR = "SOCIA_TEST_RUN_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The controlling process makes the run's shared folder; xdist workers, started
+    after this, inherit its name."""
+    if not hasattr(config, "workerinput") and _RUN_DIR not in os.environ:
+        os.environ[_RUN_DIR] = tempfile.mkdtemp(prefix="socia-test-run-")
+        config.add_cleanup(lambda: shutil.rmtree(os.environ.pop(_RUN_DIR), ignore_errors=True))
 
 
 def _clone_for_worker(base: TestDatabase, run_dir: Path) -> TestDatabase:
@@ -104,11 +115,12 @@ def _clone_for_worker(base: TestDatabase, run_dir: Path) -> TestDatabase:
 
 
 @pytest.fixture(scope="session")
-def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
-    # Shared by every worker of this run (xdist gives each worker a subfolder of it).
-    run_dir = tmp_path_factory.getbasetemp()
-    if _WORKER != "main":
-        run_dir = run_dir.parent
+def test_database() -> Iterator[TestDatabase]:
+    # Shared by every worker of this run (see pytest_configure). Not under pytest's
+    # tmp_path: run as root, the embedded server runs as another user, and every pytest
+    # start makes /tmp/pytest-of-root private again (a second run would lock the first
+    # run's server out of its files).
+    run_dir = Path(os.environ[_RUN_DIR])
     server = None
     if settings.DATABASE_URL:
         url = db.normalise_url(settings.DATABASE_URL)
