@@ -1,7 +1,7 @@
 """venue: drop h3_cell (written on every venue write, read by nothing)
 
-Revision ID: 0006_drop_venue_h3_cell
-Revises: 0005_posters
+Revision ID: 0007_drop_venue_h3_cell
+Revises: 0006_jobs
 Create Date: 2026-12-01 20:10:00+00:00
 """
 
@@ -11,8 +11,8 @@ import h3
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_drop_venue_h3_cell"
-down_revision: str | None = "0005_posters"
+revision: str = "0007_drop_venue_h3_cell"
+down_revision: str | None = "0006_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
