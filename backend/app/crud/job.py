@@ -32,7 +32,7 @@ class JobNotFailed(Conflict):
         return "Only a failed job can be retried"
 
 
-_LIST = """
+_COLUMNS = """
 SELECT j.id, j.task_name, j.queue_name, j.status::text AS status, j.attempts,
        j.scheduled_at, e.error AS last_error, e.failed_at AS last_failed_at
 FROM procrastinate_jobs j
@@ -40,10 +40,19 @@ LEFT JOIN LATERAL (
     SELECT error, failed_at FROM job_error
     WHERE job_error.job_id = j.id ORDER BY failed_at DESC, attempt DESC LIMIT 1
 ) e ON true
-WHERE j.status = CAST(:status AS procrastinate_job_status)
-ORDER BY j.id DESC
-LIMIT :limit OFFSET :offset
 """
+_PAGE = text(
+    _COLUMNS
+    + """
+WHERE j.status = CAST(:status AS procrastinate_job_status)
+ORDER BY j.id DESC LIMIT :limit OFFSET :offset
+"""
+)
+_COUNT = text(
+    "SELECT count(*) FROM procrastinate_jobs "
+    "WHERE status = CAST(:status AS procrastinate_job_status)"
+)
+_ONE = text(_COLUMNS + "WHERE j.id = :id")
 
 
 def list_jobs(
@@ -51,30 +60,13 @@ def list_jobs(
 ) -> tuple[list[JobRow], int]:
     """Jobs in one status, newest first, with their last recorded error."""
     params: dict[str, Any] = {"status": status, "limit": limit, "offset": offset}
-    rows = session.execute(text(_LIST), params).mappings().all()
-    total = session.execute(
-        text(
-            "SELECT count(*) FROM procrastinate_jobs "
-            "WHERE status = CAST(:status AS procrastinate_job_status)"
-        ),
-        params,
-    ).scalar_one()
+    rows = session.execute(_PAGE, params).mappings().all()
+    total = session.execute(_COUNT, params).scalar_one()
     return [JobRow(**dict(row)) for row in rows], int(total)
 
 
 def get(session: Session, job_id: int) -> JobRow | None:
-    row = (
-        session.execute(
-            text(
-                _LIST.replace(
-                    "WHERE j.status = CAST(:status AS procrastinate_job_status)", "WHERE j.id = :id"
-                )
-            ),
-            {"id": job_id, "limit": 1, "offset": 0},
-        )
-        .mappings()
-        .one_or_none()
-    )
+    row = session.execute(_ONE, {"id": job_id}).mappings().one_or_none()
     return None if row is None else JobRow(**dict(row))
 
 
