@@ -179,19 +179,43 @@ MAX_LOGIN_NAME = 320
 
 def login(session: Session, *, email: str, password: str, ip: str) -> TokenPair:
     """Email and password. A wrong email and a wrong password get the same answer, in
-    about the same time; failures are limited per account and per address."""
+    about the same time.
+
+    Guesses are limited per client address (`LOGIN_LIMIT_PER_IP`, every account) and
+    per account from one address (`LOGIN_LIMIT_PER_ACCOUNT_AND_IP`): guessing from one
+    place locks that place out, not the owner signing in from elsewhere. Guesses at
+    one account from everywhere together have a generous ceiling
+    (`LOGIN_CEILING_PER_ACCOUNT`) that only slows: over it each address may try that
+    account only `LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING`, so a crowd of addresses
+    gets few guesses each, and the owner's right password from an address that has not
+    been guessing still works. Every attempt is counted before the password is checked,
+    so parallel guesses cannot all slip in before the first failure is counted.
+    """
     email = email.strip().lower()[:MAX_LOGIN_NAME]
     message = "Too many sign-in attempts; try again later"
     ratelimit.hit("login-ip", ip, settings.LOGIN_LIMIT_PER_IP, message=message)
-    # Counted before the password is checked, so parallel guesses cannot all slip in
-    # before the first failure is counted; a success clears the count.
-    ratelimit.hit("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
+    here = f"{email}|{ip}"
+    ratelimit.hit(
+        "login-account-ip", here, settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP, message=message
+    )
+    if not ratelimit.allow("login-account", email, settings.LOGIN_CEILING_PER_ACCOUNT):
+        ratelimit.hit(
+            "login-account-ip-over-ceiling",
+            here,
+            settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING,
+            message=message,
+        )
     user = user_crud.get_by_email(session, email=email) if email else None
     if user is None or not verify_password(password, user.password_hash):
         if user is None:
             verify_password(password, None)  # same work as for a known account
         raise InvalidCredentials()
-    ratelimit.clear("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT)
+    # The failures from this address are forgiven; the account's ceiling is not (it
+    # counts everyone's guesses, and the owner signing in does not stop them).
+    ratelimit.clear("login-account-ip", here, settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP)
+    ratelimit.clear(
+        "login-account-ip-over-ceiling", here, settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING
+    )
     if not user.is_active or user.deleted_at is not None:
         raise AccountDisabled()
     return issue_tokens(session, user=user)
@@ -218,10 +242,11 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     key = str(user.id)
     if user.password_hash is None:
         raise Conflict("This account has no password; add an email and a password first")
-    ratelimit.hit("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
+    limit = settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP  # the caller is signed in: per account
+    ratelimit.hit("password-change", key, limit, message=message)
     if not verify_password(current, user.password_hash):
         raise WrongPassword()
-    ratelimit.clear("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT)
+    ratelimit.clear("password-change", key, limit)
     if current == new:
         raise BadRequest("The new password must differ from the current one")
     user_crud.set_password(session, user=user, password=new)

@@ -271,27 +271,65 @@ def test_login_needs_both_form_fields(client: TestClient) -> None:
     assert_error(client.post(f"{API}/auth/login", json={"username": "a", "password": "b"}), 422)
 
 
-def test_login_failures_are_limited_per_account(
+def login_from(
+    client: TestClient, address: str, email: str, password: str = DEFAULT_PASSWORD
+) -> Any:
+    """Sign in from a client address (we sit behind one trusted proxy in these tests)."""
+    return client.post(
+        f"{API}/auth/login",
+        data={"username": email, "password": password},
+        headers={"X-Forwarded-For": address},
+    )
+
+
+def test_login_failures_are_limited_per_account_and_client_address(
     client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT", "3/15minutes")
+    monkeypatch.setattr(settings, "TRUSTED_PROXY_HOPS", 1)
+    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "3/15minutes")
     make_user(session, email="boss@example.com")
     for _ in range(3):
-        assert_error(login(client, "boss@example.com", "wrong-password-1"), 401)
-    # Locked now, even with the right password.
-    resp = login(client, "boss@example.com")
+        assert_error(login_from(client, "6.6.6.6", "boss@example.com", "wrong-password-1"), 401)
+    # That address is locked out of this account now, even with the right password...
+    resp = login_from(client, "6.6.6.6", "boss@example.com")
     assert_error(resp, 429, "rate_limited")
     assert int(resp.headers["Retry-After"]) > 0
+    # ... and not of other accounts, nor is the owner signing in from elsewhere.
+    assert_error(login_from(client, "6.6.6.6", "other@example.com", "wrong-password-1"), 401)
+    assert login_from(client, "1.2.3.4", "boss@example.com").status_code == 200
     # Unknown accounts are limited the same way (nothing tells them apart).
     for _ in range(3):
-        assert_error(login(client, "ghost@example.com", "wrong-password-1"), 401)
-    assert_error(login(client, "ghost@example.com", "wrong-password-1"), 429)
+        assert_error(login_from(client, "6.6.6.6", "ghost@example.com", "wrong-password-1"), 401)
+    assert_error(login_from(client, "6.6.6.6", "ghost@example.com", "wrong-password-1"), 429)
+
+
+def test_guesses_from_many_addresses_slow_an_account_but_never_lock_its_owner_out(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "TRUSTED_PROXY_HOPS", 1)
+    monkeypatch.setattr(settings, "LOGIN_CEILING_PER_ACCOUNT", "4/15minutes")
+    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING", "1/15minutes")
+    make_user(session, email="boss@example.com")
+    wrong = "wrong-password-1"
+    # Four addresses use up the account's ceiling (each far below its own limit).
+    for n in range(4):
+        assert_error(login_from(client, f"6.6.6.{n}", "boss@example.com", wrong), 401)
+    # Over the ceiling, each address gets one more guess at this account, then 429.
+    assert_error(login_from(client, "6.6.6.0", "boss@example.com", wrong), 401)
+    assert_error(login_from(client, "6.6.6.0", "boss@example.com", wrong), 429, "rate_limited")
+    assert_error(login_from(client, "6.6.6.9", "boss@example.com", wrong), 401)
+    assert_error(login_from(client, "6.6.6.9", "boss@example.com", wrong), 429, "rate_limited")
+    # Other accounts are not slowed.
+    assert_error(login_from(client, "6.6.6.0", "other@example.com", wrong), 401)
+    assert_error(login_from(client, "6.6.6.0", "other@example.com", wrong), 401)
+    # The owner, from an address that has not been guessing, signs in with the right password.
+    assert login_from(client, "1.2.3.4", "boss@example.com").status_code == 200
 
 
 def test_a_successful_login_clears_the_failures(
     client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT", "3/15minutes")
+    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "3/15minutes")
     make_user(session, email="boss@example.com")
     for _ in range(2):
         login(client, "boss@example.com", "wrong-password-1")
@@ -474,7 +512,7 @@ def test_change_password_errors(client: TestClient, session: Session) -> None:
 def test_wrong_current_passwords_are_rate_limited(
     client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT", "2/15minutes")
+    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "2/15minutes")
     user = make_user(session)
     headers = auth_headers(user)
     for _ in range(2):
