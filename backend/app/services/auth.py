@@ -30,12 +30,14 @@ from app.core.security import (
     create_refresh_token,
     decode_token,
     encode_token,
+    reissue_access_token,
+    reissue_refresh_token,
     verify_password,
 )
 from app.crud import auth as auth_crud
 from app.crud import user as user_crud
 from app.models import User
-from app.models.auth import EmailTokenPurpose
+from app.models.auth import EmailTokenPurpose, RefreshToken
 from app.models.base import utcnow
 from app.providers import email as email_provider
 from app.schema.auth import TokenPair
@@ -99,27 +101,85 @@ class Outcome(Generic[T]):
 # --- sessions -------------------------------------------------------------------------
 
 
-def issue_tokens(
+def _issue(
     session: Session, *, user: User, family_id: uuid.UUID | None = None, new_user: bool = False
-) -> TokenPair:
-    """A new access token and refresh token (a new session unless `family_id`)."""
+) -> tuple[TokenPair, RefreshToken]:
     family_id = family_id or uuid.uuid4()
-    access = create_access_token(user.id, sid=family_id.hex)
-    refresh = create_refresh_token(user.id, family_id=family_id)
-    auth_crud.add_refresh_token(
+    now = datetime.now(UTC)
+    access = create_access_token(user.id, now=now, sid=family_id.hex)
+    refresh = create_refresh_token(user.id, family_id=family_id, now=now)
+    row = auth_crud.add_refresh_token(
         session, user_id=user.id, family_id=family_id, refresh=refresh, access=access
     )
+    return _pair(access.token, refresh.token, new_user=new_user), row
+
+
+def _pair(access: str, refresh: str, *, new_user: bool = False) -> TokenPair:
     return TokenPair(
-        access_token=access.token,
-        refresh_token=refresh.token,
+        access_token=access,
+        refresh_token=refresh,
         expires_in=settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
         refresh_expires_in=settings.REFRESH_TOKEN_EXPIRE_DAYS * 86400,
         new_user=new_user,
     )
 
 
+def issue_tokens(
+    session: Session, *, user: User, family_id: uuid.UUID | None = None, new_user: bool = False
+) -> TokenPair:
+    """A new access token and refresh token (a new session unless `family_id`)."""
+    return _issue(session, user=user, family_id=family_id, new_user=new_user)[0]
+
+
+def _reissue(row: RefreshToken) -> TokenPair:
+    """The pair issued as `row` (its refresh token and that token's access token), signed
+    again from what the row keeps: ids and times, never the tokens. HS256 is
+    deterministic, so the same claims give the very same tokens."""
+    access = reissue_access_token(
+        row.user_id,
+        jti=row.access_jti,
+        issued_at=row.created_at,
+        expires_at=row.access_expires_at,
+        sid=row.family_id.hex,
+    )
+    refresh = reissue_refresh_token(
+        row.user_id,
+        jti=row.id.hex,
+        issued_at=row.created_at,
+        expires_at=row.expires_at,
+        family_id=row.family_id,
+    )
+    return _pair(access.token, refresh.token)
+
+
+def _answer_again(session: Session, *, row: RefreshToken) -> TokenPair | None:
+    """The pair this used token was exchanged for, when it is presented again within the
+    grace window and that pair is still untouched (not used, not revoked): a client that
+    sent the same refresh twice gets the same answer twice."""
+    grace = timedelta(seconds=settings.REFRESH_REUSE_GRACE_SECONDS)
+    now = utcnow()
+    if row.used_at is None or row.replaced_by_id is None or row.used_at + grace < now:
+        return None
+    successor = auth_crud.get_refresh_token_by_id_for_update(session, token_id=row.replaced_by_id)
+    if (
+        successor is None
+        or successor.used_at is not None
+        or successor.revoked_at is not None
+        or successor.expires_at <= now
+    ):
+        return None
+    return _reissue(successor)
+
+
 def refresh_tokens(session: Session, *, token: str) -> Outcome[TokenPair]:
-    """Rotate: use up this refresh token and issue the next pair of its family."""
+    """Rotate: use up this refresh token and issue the next pair of its family.
+
+    A used token presented again within `REFRESH_REUSE_GRACE_SECONDS` (a client that
+    fired the same refresh twice, or retried after losing the answer) gets the same new
+    pair again, re-signed from the stored ids and times (no token is kept at rest);
+    later, or once that pair has been used in turn, it means the token was copied and
+    the whole family is revoked. Refreshes of one user are serialised (`lock_sessions`),
+    so parallel duplicates see the first one's result."""
     try:
         payload = decode_token(token, TokenType.REFRESH)
         auth_crud.lock_sessions(session, user_id=uuid.UUID(str(payload["sub"])))
@@ -128,7 +188,12 @@ def refresh_tokens(session: Session, *, token: str) -> Outcome[TokenPair]:
     row = auth_crud.get_refresh_token_for_update(session, token=token)
     if row is None or str(row.user_id) != payload["sub"] or row.revoked_at is not None:
         return Outcome(error=InvalidRefreshToken())
+    user = user_crud.get(session, row.user_id)
+    live = user is not None and user.is_active and user.deleted_at is None
     if row.used_at is not None:
+        again = _answer_again(session, row=row) if live else None
+        if again is not None:
+            return Outcome(value=again)
         logger.warning(
             "refresh token reused: revoking session %s of user %s", row.family_id, row.user_id
         )
@@ -138,11 +203,11 @@ def refresh_tokens(session: Session, *, token: str) -> Outcome[TokenPair]:
                 "This refresh token was already used, so the session has been ended; sign in again"
             )
         )
-    user = user_crud.get(session, row.user_id)
-    if user is None or not user.is_active or user.deleted_at is not None:
+    if user is None or not live:
         return Outcome(error=InvalidRefreshToken())
-    auth_crud.mark_used(session, row=row)
-    return Outcome(value=issue_tokens(session, user=user, family_id=row.family_id))
+    pair, successor = _issue(session, user=user, family_id=row.family_id)
+    auth_crud.mark_used(session, row=row, replaced_by=successor)
+    return Outcome(value=pair)
 
 
 def logout(
