@@ -30,6 +30,7 @@ from app.core.security import (
     create_refresh_token,
     decode_token,
     encode_token,
+    hash_password,
     reissue_access_token,
     reissue_refresh_token,
     verify_password,
@@ -288,17 +289,43 @@ def login(session: Session, *, email: str, password: str, ip: str) -> TokenPair:
 
 def register(
     session: Session, *, email: str, password: str, full_name: str, ip: str
-) -> tuple[User, PendingEmail]:
-    """A new business account and its verification email (sent once committed: a
-    mail server that is down never fails the sign-up, the link can be asked again)."""
+) -> PendingEmail:
+    """A new business account and its verification email, to send once committed (a
+    mail server that is down never fails the sign-up; the link can be asked again).
+
+    Whether an address has an account is never told to anyone who asks without
+    signing in: registration, like password recovery (`request_password_reset`) and
+    sign-in (`login`), answers the same either way. When the address is taken, nothing
+    changes, and its owner gets an email saying someone tried to sign up with it
+    (instead of the verification email the address would get otherwise). Both branches
+    do the same work (a password hash) and count against the same limits (per client
+    address, and emails per address), so neither the answer, its time nor a 429 tells
+    them apart.
+    """
     ratelimit.hit(
         "register-ip",
         ip,
         settings.REGISTER_LIMIT_PER_IP,
         message="Too many sign-ups from this network; try again later",
     )
-    user = user_crud.create_with_email(session, email=email, password=password, full_name=full_name)
-    return user, verification_email(session, user=user)
+    owner = user_crud.get_by_email(session, email=email)
+    if owner is None:
+        try:
+            user = user_crud.create_with_email(
+                session, email=email, password=password, full_name=full_name
+            )
+        except user_crud.EmailTaken:  # signed up meanwhile by a concurrent request
+            owner = user_crud.get_by_email(session, email=email)
+        else:
+            return verification_email(session, user=user)
+    hash_password(password)  # the same work as creating the account
+    address = owner.email if owner is not None and owner.email else email.lower()
+    _email_rate_limits(EmailTokenPurpose.VERIFY_EMAIL, address, None)
+    return PendingEmail(
+        to=address,
+        template="registration_attempt",
+        context={"full_name": (owner.full_name or "") if owner is not None else ""},
+    )
 
 
 def change_password(session: Session, *, user: User, current: str, new: str) -> TokenPair:
