@@ -447,13 +447,13 @@ def prune(
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from app.core.db import session_scope
-    from app.crud import poster as poster_crud
+    from app.services import poster_stats
 
     load_settings()
     _database_url()
     try:
         with session_scope() as session:
-            pruned = poster_crud.prune(session, expired_cells_kept=timedelta(days=expired_days))
+            pruned = poster_stats.prune(session, expired_cells_kept=timedelta(days=expired_days))
     except OperationalError as exc:
         fail(f"the database failed: {str(exc.orig).strip().splitlines()[0]}", 3)
     except ProgrammingError as exc:

@@ -106,7 +106,6 @@ class Settings(BaseSettings):
     OTP_REQUEST_LIMIT_PER_IP: str = "30/hour"
     OTP_VERIFY_LIMIT_PER_PHONE: str = "15/hour"
     OTP_VERIFY_LIMIT_PER_IP: str = "60/hour"
-    LOGIN_LIMIT_PER_ACCOUNT: str = "10/15minutes"
     LOGIN_LIMIT_PER_IP: str = "50/15minutes"
     EMAIL_LINK_LIMIT_PER_ADDRESS: str = "5/hour"
     EMAIL_LINK_LIMIT_PER_IP: str = "30/hour"
@@ -119,6 +118,25 @@ class Settings(BaseSettings):
     # Opening table codes (`/q/{token}`): far above a table of people, even behind one
     # carrier address, far below a script inflating a venue's scan counts.
     QR_SCAN_LIMIT_PER_IP: str = "60/minute"
+
+    # --- Abuse limits: password guesses, poster counts, refresh retries --------------
+    # Password sign-in guesses at one account from one client address (a right password
+    # clears them). Refused (429) over the limit, for that address only.
+    LOGIN_LIMIT_PER_ACCOUNT_AND_IP: str = "10/15minutes"
+    # Guesses at one account from every address together. Over this ceiling the account
+    # is never locked, only slowed: each address may then try it only
+    # LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING, so the owner's right password from an
+    # address that has not been guessing still signs in.
+    LOGIN_CEILING_PER_ACCOUNT: str = "100/15minutes"
+    LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING: str = "2/15minutes"
+    # Poster impressions and taps counted per client address (more are accepted and
+    # answered as `ignored`, never refused), and the window in which one client address
+    # counts at most one impression and one tap per poster (0: no such window).
+    POSTER_EVENTS_COUNTED_PER_IP: str = "600/hour"
+    POSTER_EVENT_WINDOW_SECONDS: int = Field(default=60, ge=0, le=24 * 3600)
+    # A refresh token presented again this soon after it was used (a client that sent
+    # the same refresh twice) gets the same new pair; later, it ends the session.
+    REFRESH_REUSE_GRACE_SECONDS: int = Field(default=30, ge=0, le=300)
 
     # One-time sign-in codes and emailed links.
     OTP_LENGTH: int = Field(default=6, ge=4, le=10)
@@ -178,7 +196,6 @@ class Settings(BaseSettings):
         "OTP_REQUEST_LIMIT_PER_IP",
         "OTP_VERIFY_LIMIT_PER_PHONE",
         "OTP_VERIFY_LIMIT_PER_IP",
-        "LOGIN_LIMIT_PER_ACCOUNT",
         "LOGIN_LIMIT_PER_IP",
         "EMAIL_LINK_LIMIT_PER_ADDRESS",
         "EMAIL_LINK_LIMIT_PER_IP",
@@ -197,6 +214,16 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"not a rate limit like '5/hour': {value!r}") from exc
         return value
+
+    @field_validator(
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_IP",
+        "LOGIN_CEILING_PER_ACCOUNT",
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING",
+        "POSTER_EVENTS_COUNTED_PER_IP",
+    )
+    @classmethod
+    def _check_abuse_limit(cls, value: str) -> str:
+        return cls._check_rate_limit(value)
 
     @property
     def is_production(self) -> bool:

@@ -77,22 +77,27 @@ class EncodedToken:
     token: str
     jti: str
     expires_at: datetime
+    issued_at: datetime
 
 
-def encode_token(
+def sign_token(
     subject: str | uuid.UUID,
     token_type: TokenType,
-    expires_delta: timedelta,
     *,
+    jti: str,
+    issued_at: datetime,
+    expires_at: datetime,
     precise_iat: bool = False,
     **claims: Any,
 ) -> EncodedToken:
-    """A signed token; `precise_iat` writes `iat` to the millisecond (RFC 7519 allows
-    fractional NumericDates) so it can be compared with a user's "sessions revoked at"."""
-    now = datetime.now(UTC)
-    expires_at = now + expires_delta
-    jti = uuid.uuid4().hex
-    iat: float = math.floor(now.timestamp() * 1000) / 1000 if precise_iat else int(now.timestamp())
+    """The signed token with exactly these claims: the same arguments (and key) give the
+    same token, so a token can be issued again from what was stored about it (its id and
+    times, never the token itself)."""
+    iat: float = (
+        math.floor(issued_at.timestamp() * 1000) / 1000
+        if precise_iat
+        else int(issued_at.timestamp())
+    )
     payload: dict[str, Any] = {
         "sub": str(subject),
         "type": token_type.value,
@@ -102,7 +107,31 @@ def encode_token(
         **claims,
     }
     token = jwt.encode(payload, settings.SECRET_KEY.get_secret_value(), algorithm=ALGORITHM)
-    return EncodedToken(token=token, jti=jti, expires_at=expires_at)
+    return EncodedToken(token=token, jti=jti, expires_at=expires_at, issued_at=issued_at)
+
+
+def encode_token(
+    subject: str | uuid.UUID,
+    token_type: TokenType,
+    expires_delta: timedelta,
+    *,
+    precise_iat: bool = False,
+    now: datetime | None = None,
+    **claims: Any,
+) -> EncodedToken:
+    """A new signed token (a fresh `jti`); `precise_iat` writes `iat` to the millisecond
+    (RFC 7519 allows fractional NumericDates) so it can be compared with a user's
+    "sessions revoked at"."""
+    now = now or datetime.now(UTC)
+    return sign_token(
+        subject,
+        token_type,
+        jti=uuid.uuid4().hex,
+        issued_at=now,
+        expires_at=now + expires_delta,
+        precise_iat=precise_iat,
+        **claims,
+    )
 
 
 def decode_token(token: str, expected_type: TokenType) -> dict[str, Any]:
@@ -127,22 +156,62 @@ def decode_token(token: str, expected_type: TokenType) -> dict[str, Any]:
     raise InvalidToken(str(last_error) if last_error else "invalid token")
 
 
-def create_access_token(user_id: uuid.UUID, **claims: Any) -> EncodedToken:
+def create_access_token(
+    user_id: uuid.UUID, *, now: datetime | None = None, **claims: Any
+) -> EncodedToken:
     return encode_token(
         user_id,
         TokenType.ACCESS,
         timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
         precise_iat=True,
+        now=now,
         **claims,
     )
 
 
-def create_refresh_token(user_id: uuid.UUID, *, family_id: uuid.UUID) -> EncodedToken:
+def create_refresh_token(
+    user_id: uuid.UUID, *, family_id: uuid.UUID, now: datetime | None = None
+) -> EncodedToken:
     """A refresh token (a JWT of type `refresh`); only its `hash_token` digest is stored."""
     return encode_token(
         user_id,
         TokenType.REFRESH,
         timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
+        now=now,
+        fam=family_id.hex,
+    )
+
+
+def reissue_access_token(
+    user_id: uuid.UUID, *, jti: str, issued_at: datetime, expires_at: datetime, sid: str
+) -> EncodedToken:
+    """The access token `create_access_token(user_id, now=issued_at, sid=sid)` made."""
+    return sign_token(
+        user_id,
+        TokenType.ACCESS,
+        jti=jti,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        precise_iat=True,
+        sid=sid,
+    )
+
+
+def reissue_refresh_token(
+    user_id: uuid.UUID,
+    *,
+    jti: str,
+    issued_at: datetime,
+    expires_at: datetime,
+    family_id: uuid.UUID,
+) -> EncodedToken:
+    """The refresh token `create_refresh_token(user_id, now=issued_at, ...)` made."""
+    return sign_token(
+        user_id,
+        TokenType.REFRESH,
+        jti=jti,
+        issued_at=issued_at,
+        expires_at=expires_at,
         fam=family_id.hex,
     )
 

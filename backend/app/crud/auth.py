@@ -117,6 +117,9 @@ def add_refresh_token(
     refresh: EncodedToken,
     access: EncodedToken,
 ) -> RefreshToken:
+    """Record a refresh token and its access token, issued together at one moment (kept
+    as `created_at`, from which `reissue` signs them again)."""
+    assert refresh.issued_at == access.issued_at, "issue the pair at one moment"
     row = RefreshToken(
         id=uuid.UUID(refresh.jti),
         user_id=user_id,
@@ -125,6 +128,7 @@ def add_refresh_token(
         access_jti=access.jti,
         access_expires_at=access.expires_at,
         expires_at=refresh.expires_at,
+        created_at=refresh.issued_at,
     )
     session.add(row)
     session.flush()
@@ -140,10 +144,22 @@ def get_refresh_token_for_update(session: Session, *, token: str) -> RefreshToke
     ).first()
 
 
-def mark_used(session: Session, *, row: RefreshToken) -> None:
+def mark_used(session: Session, *, row: RefreshToken, replaced_by: RefreshToken) -> None:
     row.used_at = utcnow()
+    row.replaced_by_id = replaced_by.id
     session.add(row)
     session.flush()
+
+
+def get_refresh_token_by_id_for_update(
+    session: Session, *, token_id: uuid.UUID
+) -> RefreshToken | None:
+    return session.exec(
+        select(RefreshToken)
+        .where(RefreshToken.id == token_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def revoke_families(

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -36,7 +35,6 @@ from app.models.poster import (
     PosterCell,
     PosterDailyStat,
     PosterEventReceipt,
-    PosterInteraction,
 )
 from app.models.venue import Venue, VenueStatus
 from app.schema.common import Page, PageParams
@@ -45,8 +43,7 @@ from app.schema.poster import (
     DayCounts,
     InteractionCounts,
     PosterCreate,
-    PosterEventBatch,
-    PosterEventBatchResult,
+    PosterEventIn,
     PosterFeedItem,
     PosterStats,
     PosterUpdate,
@@ -54,16 +51,7 @@ from app.schema.poster import (
 
 # Every resolution a poster's covering can be at; the feed looks the caller up at each.
 FEED_RESOLUTIONS = geo_index.resolutions_for_radii(MIN_RADIUS_M, MAX_RADIUS_M)
-# Impressions and taps older than this are not counted (a device that was offline long).
-COUNTING_WINDOW = timedelta(days=30)
-# ... nor those dated further ahead than this (a device clock that is a little fast is fine).
-MAX_CLOCK_AHEAD = timedelta(minutes=5)
-# A receipt dedupes retries of events that can still be counted: an event is received at
-# most MAX_CLOCK_AHEAD before it occurred, and refused COUNTING_WINDOW after, so a receipt
-# older than this can no longer match anything countable (one day to spare).
-RECEIPTS_KEPT = COUNTING_WINDOW + MAX_CLOCK_AHEAD + timedelta(days=1)
-# The geo cells of a poster that expired longer ago than this are pruned (not the poster).
-EXPIRED_CELLS_KEPT = timedelta(days=7)
+MAX_STATS_DAYS = 366
 
 
 # -- geo index ----------------------------------------------------------------------------
@@ -313,24 +301,14 @@ def feed(
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-# -- impressions and taps -----------------------------------------------------------------
+# -- impressions and taps (queries; the counting rules are in services/poster_stats.py) --
 
 
-def record_events(
-    session: Session, *, batch: PosterEventBatch, now: datetime | None = None
-) -> PosterEventBatchResult:
-    """Count a batch of impressions and taps, each client event id once ever.
-
-    Events of unknown posters, or dated outside [now - COUNTING_WINDOW, now +
-    MAX_CLOCK_AHEAD], are ignored (counted in `ignored`, no receipt kept).
-    The receipt insert (`ON CONFLICT DO NOTHING RETURNING`) decides atomically
-    which events are new, even when the same batch is retried concurrently; the
-    counters are then incremented in key order (no deadlocks between batches).
-    A day is the poster's venue's local date.
-    """
-    now = now or utcnow()
-    poster_ids = {event.poster_id for event in batch.events}
-    zones = {
+def zones_of_posters(
+    session: Session, *, poster_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, ZoneInfo]:
+    """The time zone of each poster's venue, for those of the ids that exist."""
+    return {
         poster_id: zone(tz)
         for poster_id, tz in session.exec(
             select(Poster.id, Venue.timezone)
@@ -338,17 +316,30 @@ def record_events(
             .where(col(Poster.id).in_(poster_ids))
         ).all()
     }
-    oldest, newest = now - COUNTING_WINDOW, now + MAX_CLOCK_AHEAD
-    countable = [
-        event
-        for event in batch.events
-        if event.poster_id in zones and oldest <= event.occurred_at <= newest
-    ]
-    ignored = len(batch.events) - len(countable)
-    if not countable:
-        return PosterEventBatchResult(accepted=0, duplicates=0, ignored=ignored)
 
-    inserted = set(
+
+def received_event_ids(session: Session, *, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of these client event ids that already have a receipt."""
+    if not ids:
+        return set()
+    return set(
+        session.exec(
+            select(PosterEventReceipt.client_event_id).where(
+                col(PosterEventReceipt.client_event_id).in_(ids)
+            )
+        ).all()
+    )
+
+
+def add_receipts(
+    session: Session, *, events: Sequence[PosterEventIn], now: datetime
+) -> set[uuid.UUID]:
+    """Keep a receipt of each event; answers the ids that were new. The insert (`ON
+    CONFLICT DO NOTHING RETURNING`) decides atomically, even when the same batch is
+    retried concurrently."""
+    if not events:
+        return set()
+    return set(
         session.exec(
             pg.insert(PosterEventReceipt)
             .values(
@@ -359,25 +350,23 @@ def record_events(
                         "kind": e.kind.value,
                         "received_at": now,
                     }
-                    for e in sorted(countable, key=lambda e: e.id)
+                    for e in sorted(events, key=lambda e: e.id)
                 ]
             )
             .on_conflict_do_nothing(index_elements=["client_event_id"])
             .returning(col(PosterEventReceipt.client_event_id))
         ).scalars()
     )
-    new = [event for event in countable if event.id in inserted]
 
-    daily: dict[tuple[uuid.UUID, date], list[int]] = defaultdict(lambda: [0, 0])
-    areas: dict[tuple[uuid.UUID, date, int], list[int]] = defaultdict(lambda: [0, 0])
-    for event in new:
-        day = min(event.occurred_at, now).astimezone(zones[event.poster_id]).date()
-        slot = 0 if event.kind == PosterInteraction.IMPRESSION else 1
-        daily[(event.poster_id, day)][slot] += 1
-        if event.lat is not None and event.lng is not None:
-            area = geo_index.area_cell(event.lat, event.lng)
-            areas[(event.poster_id, day, area)][slot] += 1
 
+# (impressions, taps) by (poster, day) and by (poster, day, H3 resolution-7 area).
+DayTotals = dict[tuple[uuid.UUID, date], tuple[int, int]]
+AreaTotals = dict[tuple[uuid.UUID, date, int], tuple[int, int]]
+
+
+def add_counts(session: Session, *, daily: DayTotals, areas: AreaTotals) -> None:
+    """Add to the per-day and per-area counters (atomic upserts, in key order so that
+    concurrent batches cannot deadlock)."""
     if daily:
         _add_counts(
             session,
@@ -399,44 +388,21 @@ def record_events(
             ],
         )
     session.flush()
-    return PosterEventBatchResult(
-        accepted=len(new), duplicates=len(countable) - len(new), ignored=ignored
+
+
+def delete_receipts(session: Session, *, received_before: datetime) -> int:
+    """Delete the event receipts received before this moment; answers how many."""
+    result = session.exec(
+        sa.delete(PosterEventReceipt).where(col(PosterEventReceipt.received_at) < received_before)
     )
+    return int(result.rowcount)
 
 
-@dataclass(frozen=True)
-class Pruned:
-    """What `prune` removed."""
-
-    receipts: int
-    cells: int
-    posters: int  # whose cells were removed
-    receipts_before: datetime
-    expired_before: datetime
-
-
-def prune(
-    session: Session,
-    *,
-    now: datetime | None = None,
-    expired_cells_kept: timedelta = EXPIRED_CELLS_KEPT,
-) -> Pruned:
-    """Delete what can no longer matter; safe to run at any time, and again.
-
-    - event receipts received before `now - RECEIPTS_KEPT`: the events they could
-      dedupe are older than the counting window and refused anyway;
-    - the geo cells of posters that expired before `now - expired_cells_kept` (the
-      posters and their counts stay; extending one writes its cells again, see `update`).
-
-    A poster locked by a request in progress (an update, a venue move) is skipped,
-    never waited for: the next run takes it.
-    """
-    now = now or utcnow()
-    receipts_before = now - RECEIPTS_KEPT
-    expired_before = now - expired_cells_kept
-    receipts = session.exec(
-        sa.delete(PosterEventReceipt).where(col(PosterEventReceipt.received_at) < receipts_before)
-    ).rowcount
+def delete_cells_of_expired(session: Session, *, expired_before: datetime) -> list[uuid.UUID]:
+    """Delete the geo cells of posters that expired before this moment (the posters and
+    their counts stay; extending one writes its cells again, see `update`). A poster
+    locked by a request in progress (an update, a venue move) is skipped, never waited
+    for. Answers the poster id of each cell deleted."""
     cell = aliased(PosterCell)
     has_cells = sa.exists().where(col(cell.poster_id) == col(Poster.id)).correlate(Poster)
     expired = (
@@ -455,13 +421,7 @@ def prune(
         .all()
     )
     session.flush()
-    return Pruned(
-        receipts=receipts,
-        cells=len(deleted),
-        posters=len(set(deleted)),
-        receipts_before=receipts_before,
-        expired_before=expired_before,
-    )
+    return list(deleted)
 
 
 def _add_counts(

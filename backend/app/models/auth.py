@@ -58,7 +58,13 @@ class RefreshToken(SQLModel, table=True):
     access_expires_at: datetime = Field(sa_column=TimestampColumn())
     expires_at: datetime = Field(sa_column=TimestampColumn())
     used_at: datetime | None = Field(default=None, sa_column=TimestampColumn(nullable=True))
+    # The token issued when this one was used: presented again within
+    # REFRESH_REUSE_GRACE_SECONDS, this one answers that same pair again.
+    replaced_by_id: uuid.UUID | None = Field(
+        default=None, foreign_key="refresh_token.id", ondelete="SET NULL"
+    )
     revoked_at: datetime | None = Field(default=None, sa_column=TimestampColumn(nullable=True))
+    # When this token and its access token were issued (their `iat`).
     created_at: datetime = CreatedAtField()
 
 

@@ -216,7 +216,9 @@ class PosterEventBatchResult(BaseModel):
     duplicates: int = Field(description="Already counted (sent before)")
     ignored: int = Field(
         description="Unknown poster, older than the counting window (30 days), "
-        "or dated more than 5 minutes ahead of the server's clock"
+        "dated more than 5 minutes ahead of the server's clock, or over this client's "
+        "counting limits (one impression and one tap per poster per short window, and "
+        "a number per hour)"
     )
 
 

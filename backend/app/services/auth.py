@@ -31,12 +31,15 @@ from app.core.security import (
     create_refresh_token,
     decode_token,
     encode_token,
+    hash_password,
+    reissue_access_token,
+    reissue_refresh_token,
     verify_password,
 )
 from app.crud import auth as auth_crud
 from app.crud import user as user_crud
 from app.models import User
-from app.models.auth import EmailTokenPurpose
+from app.models.auth import EmailTokenPurpose, RefreshToken
 from app.models.base import utcnow
 from app.schema.auth import TokenPair
 from app.services import tasks
@@ -100,27 +103,85 @@ class Outcome(Generic[T]):
 # --- sessions -------------------------------------------------------------------------
 
 
-def issue_tokens(
+def _issue(
     session: Session, *, user: User, family_id: uuid.UUID | None = None, new_user: bool = False
-) -> TokenPair:
-    """A new access token and refresh token (a new session unless `family_id`)."""
+) -> tuple[TokenPair, RefreshToken]:
     family_id = family_id or uuid.uuid4()
-    access = create_access_token(user.id, sid=family_id.hex)
-    refresh = create_refresh_token(user.id, family_id=family_id)
-    auth_crud.add_refresh_token(
+    now = datetime.now(UTC)
+    access = create_access_token(user.id, now=now, sid=family_id.hex)
+    refresh = create_refresh_token(user.id, family_id=family_id, now=now)
+    row = auth_crud.add_refresh_token(
         session, user_id=user.id, family_id=family_id, refresh=refresh, access=access
     )
+    return _pair(access.token, refresh.token, new_user=new_user), row
+
+
+def _pair(access: str, refresh: str, *, new_user: bool = False) -> TokenPair:
     return TokenPair(
-        access_token=access.token,
-        refresh_token=refresh.token,
+        access_token=access,
+        refresh_token=refresh,
         expires_in=settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60,
         refresh_expires_in=settings.REFRESH_TOKEN_EXPIRE_DAYS * 86400,
         new_user=new_user,
     )
 
 
+def issue_tokens(
+    session: Session, *, user: User, family_id: uuid.UUID | None = None, new_user: bool = False
+) -> TokenPair:
+    """A new access token and refresh token (a new session unless `family_id`)."""
+    return _issue(session, user=user, family_id=family_id, new_user=new_user)[0]
+
+
+def _reissue(row: RefreshToken) -> TokenPair:
+    """The pair issued as `row` (its refresh token and that token's access token), signed
+    again from what the row keeps: ids and times, never the tokens. HS256 is
+    deterministic, so the same claims give the very same tokens."""
+    access = reissue_access_token(
+        row.user_id,
+        jti=row.access_jti,
+        issued_at=row.created_at,
+        expires_at=row.access_expires_at,
+        sid=row.family_id.hex,
+    )
+    refresh = reissue_refresh_token(
+        row.user_id,
+        jti=row.id.hex,
+        issued_at=row.created_at,
+        expires_at=row.expires_at,
+        family_id=row.family_id,
+    )
+    return _pair(access.token, refresh.token)
+
+
+def _answer_again(session: Session, *, row: RefreshToken) -> TokenPair | None:
+    """The pair this used token was exchanged for, when it is presented again within the
+    grace window and that pair is still untouched (not used, not revoked): a client that
+    sent the same refresh twice gets the same answer twice."""
+    grace = timedelta(seconds=settings.REFRESH_REUSE_GRACE_SECONDS)
+    now = utcnow()
+    if row.used_at is None or row.replaced_by_id is None or row.used_at + grace < now:
+        return None
+    successor = auth_crud.get_refresh_token_by_id_for_update(session, token_id=row.replaced_by_id)
+    if (
+        successor is None
+        or successor.used_at is not None
+        or successor.revoked_at is not None
+        or successor.expires_at <= now
+    ):
+        return None
+    return _reissue(successor)
+
+
 def refresh_tokens(session: Session, *, token: str) -> Outcome[TokenPair]:
-    """Rotate: use up this refresh token and issue the next pair of its family."""
+    """Rotate: use up this refresh token and issue the next pair of its family.
+
+    A used token presented again within `REFRESH_REUSE_GRACE_SECONDS` (a client that
+    fired the same refresh twice, or retried after losing the answer) gets the same new
+    pair again, re-signed from the stored ids and times (no token is kept at rest);
+    later, or once that pair has been used in turn, it means the token was copied and
+    the whole family is revoked. Refreshes of one user are serialised (`lock_sessions`),
+    so parallel duplicates see the first one's result."""
     try:
         payload = decode_token(token, TokenType.REFRESH)
         auth_crud.lock_sessions(session, user_id=uuid.UUID(str(payload["sub"])))
@@ -129,7 +190,12 @@ def refresh_tokens(session: Session, *, token: str) -> Outcome[TokenPair]:
     row = auth_crud.get_refresh_token_for_update(session, token=token)
     if row is None or str(row.user_id) != payload["sub"] or row.revoked_at is not None:
         return Outcome(error=InvalidRefreshToken())
+    user = user_crud.get(session, row.user_id)
+    live = user is not None and user.is_active and user.deleted_at is None
     if row.used_at is not None:
+        again = _answer_again(session, row=row) if live else None
+        if again is not None:
+            return Outcome(value=again)
         logger.warning(
             "refresh token reused: revoking session %s of user %s", row.family_id, row.user_id
         )
@@ -139,11 +205,11 @@ def refresh_tokens(session: Session, *, token: str) -> Outcome[TokenPair]:
                 "This refresh token was already used, so the session has been ended; sign in again"
             )
         )
-    user = user_crud.get(session, row.user_id)
-    if user is None or not user.is_active or user.deleted_at is not None:
+    if user is None or not live:
         return Outcome(error=InvalidRefreshToken())
-    auth_crud.mark_used(session, row=row)
-    return Outcome(value=issue_tokens(session, user=user, family_id=row.family_id))
+    pair, successor = _issue(session, user=user, family_id=row.family_id)
+    auth_crud.mark_used(session, row=row, replaced_by=successor)
+    return Outcome(value=pair)
 
 
 def logout(
@@ -180,19 +246,43 @@ MAX_LOGIN_NAME = 320
 
 def login(session: Session, *, email: str, password: str, ip: str) -> TokenPair:
     """Email and password. A wrong email and a wrong password get the same answer, in
-    about the same time; failures are limited per account and per address."""
+    about the same time.
+
+    Guesses are limited per client address (`LOGIN_LIMIT_PER_IP`, every account) and
+    per account from one address (`LOGIN_LIMIT_PER_ACCOUNT_AND_IP`): guessing from one
+    place locks that place out, not the owner signing in from elsewhere. Guesses at
+    one account from everywhere together have a generous ceiling
+    (`LOGIN_CEILING_PER_ACCOUNT`) that only slows: over it each address may try that
+    account only `LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING`, so a crowd of addresses
+    gets few guesses each, and the owner's right password from an address that has not
+    been guessing still works. Every attempt is counted before the password is checked,
+    so parallel guesses cannot all slip in before the first failure is counted.
+    """
     email = email.strip().lower()[:MAX_LOGIN_NAME]
     message = "Too many sign-in attempts; try again later"
     ratelimit.hit("login-ip", ip, settings.LOGIN_LIMIT_PER_IP, message=message)
-    # Counted before the password is checked, so parallel guesses cannot all slip in
-    # before the first failure is counted; a success clears the count.
-    ratelimit.hit("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
+    here = f"{email}|{ip}"
+    ratelimit.hit(
+        "login-account-ip", here, settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP, message=message
+    )
+    if not ratelimit.allow("login-account", email, settings.LOGIN_CEILING_PER_ACCOUNT):
+        ratelimit.hit(
+            "login-account-ip-over-ceiling",
+            here,
+            settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING,
+            message=message,
+        )
     user = user_crud.get_by_email(session, email=email) if email else None
     if user is None or not verify_password(password, user.password_hash):
         if user is None:
             verify_password(password, None)  # same work as for a known account
         raise InvalidCredentials()
-    ratelimit.clear("login-account", email, settings.LOGIN_LIMIT_PER_ACCOUNT)
+    # The failures from this address are forgiven; the account's ceiling is not (it
+    # counts everyone's guesses, and the owner signing in does not stop them).
+    ratelimit.clear("login-account-ip", here, settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP)
+    ratelimit.clear(
+        "login-account-ip-over-ceiling", here, settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING
+    )
     if not user.is_active or user.deleted_at is not None:
         raise AccountDisabled()
     return issue_tokens(session, user=user)
@@ -200,17 +290,43 @@ def login(session: Session, *, email: str, password: str, ip: str) -> TokenPair:
 
 def register(
     session: Session, *, email: str, password: str, full_name: str, ip: str
-) -> tuple[User, PendingEmail]:
-    """A new business account and its verification email (sent once committed: a
-    mail server that is down never fails the sign-up, the link can be asked again)."""
+) -> PendingEmail:
+    """A new business account and its verification email, to send once committed (a
+    mail server that is down never fails the sign-up; the link can be asked again).
+
+    Whether an address has an account is never told to anyone who asks without
+    signing in: registration, like password recovery (`request_password_reset`) and
+    sign-in (`login`), answers the same either way. When the address is taken, nothing
+    changes, and its owner gets an email saying someone tried to sign up with it
+    (instead of the verification email the address would get otherwise). Both branches
+    do the same work (a password hash) and count against the same limits (per client
+    address, and emails per address), so neither the answer, its time nor a 429 tells
+    them apart.
+    """
     ratelimit.hit(
         "register-ip",
         ip,
         settings.REGISTER_LIMIT_PER_IP,
         message="Too many sign-ups from this network; try again later",
     )
-    user = user_crud.create_with_email(session, email=email, password=password, full_name=full_name)
-    return user, verification_email(session, user=user)
+    owner = user_crud.get_by_email(session, email=email)
+    if owner is None:
+        try:
+            user = user_crud.create_with_email(
+                session, email=email, password=password, full_name=full_name
+            )
+        except user_crud.EmailTaken:  # signed up meanwhile by a concurrent request
+            owner = user_crud.get_by_email(session, email=email)
+        else:
+            return verification_email(session, user=user)
+    hash_password(password)  # the same work as creating the account
+    address = owner.email if owner is not None and owner.email else email.lower()
+    _email_rate_limits(EmailTokenPurpose.VERIFY_EMAIL, address, None)
+    return PendingEmail(
+        to=address,
+        template="registration_attempt",
+        context={"full_name": (owner.full_name or "") if owner is not None else ""},
+    )
 
 
 def change_password(session: Session, *, user: User, current: str, new: str) -> TokenPair:
@@ -219,10 +335,11 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     key = str(user.id)
     if user.password_hash is None:
         raise Conflict("This account has no password; add an email and a password first")
-    ratelimit.hit("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
+    limit = settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP  # the caller is signed in: per account
+    ratelimit.hit("password-change", key, limit, message=message)
     if not verify_password(current, user.password_hash):
         raise WrongPassword()
-    ratelimit.clear("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT)
+    ratelimit.clear("password-change", key, limit)
     if current == new:
         raise BadRequest("The new password must differ from the current one")
     user_crud.set_password(session, user=user, password=new)

@@ -21,8 +21,8 @@ from sqlmodel import Session
 from app.core import jobs
 from app.core.errors import AppError, ServiceUnavailable
 from app.crud import job as job_crud
-from app.crud import poster as poster_crud
 from app.providers import email as email_provider
+from app.services import poster_stats
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def queue_email(session: Session, *, to: str, template: str, context: dict[str, 
 def prune_posters(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
     """Hourly `socia prune` with its defaults (`timestamp`: when it was due)."""
     with jobs.task_session() as session:
-        pruned = poster_crud.prune(session, expired_cells_kept=PRUNE_EXPIRED_CELLS_KEPT)
+        pruned = poster_stats.prune(session, expired_cells_kept=PRUNE_EXPIRED_CELLS_KEPT)
     logger.info(
         "pruned %d poster receipts and %d geo cells of %d expired posters",
         pruned.receipts,

@@ -10,8 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.api.routes.auth import REGISTERED
 from app.core.config import settings
 from app.core.security import create_access_token
+from app.crud import user as user_crud
 from app.models.auth import EmailToken
 from app.models.base import utcnow
 from app.providers import email as email_provider
@@ -45,27 +47,53 @@ def register(client: TestClient, **overrides: object) -> Any:
 
 
 def test_register_creates_an_unverified_account_and_emails_a_link(
-    client: TestClient, mail_outbox: list[EmailMessage]
+    client: TestClient, session: Session, mail_outbox: list[EmailMessage]
 ) -> None:
     resp = register(client)
-    assert resp.status_code == 201, resp.text
-    body = resp.json()
-    assert body["email"] == "owner@example.com"
-    assert body["email_verified_at"] is None
-    assert body["has_password"] is True
-    assert "password" not in body
-    assert "password_hash" not in body
+    assert resp.status_code == 202, resp.text
+    assert resp.json() == {"message": REGISTERED}
+    user = user_crud.get_by_email(session, email="owner@example.com")
+    assert user is not None
+    assert user.email == "owner@example.com"
+    assert user.email_verified_at is None
+    assert user.password_hash is not None
+    assert "a-long-Passphrase-42" not in resp.text
     [message] = mail_outbox
     assert message.to == "owner@example.com"
     assert "Confirm" in message.subject
     assert "/verify-email?token=" in message.html
 
 
-def test_register_twice_with_the_same_email_is_a_conflict(
+def test_registering_a_taken_address_answers_the_same_and_tells_its_owner(
     client: TestClient, session: Session, mail_outbox: list[EmailMessage]
 ) -> None:
+    make_user(session, email="owner@example.com", full_name="Asha Rao")
+    fresh = register(client, email="someone-new@example.com")
+    taken = register(client, email="OWNER@example.com", password="an-Attacker-pass-99")
+    # Nothing in the answer tells a taken address from a free one.
+    assert taken.status_code == fresh.status_code == 202
+    assert taken.json() == fresh.json()
+    assert set(taken.headers) == set(fresh.headers)
+    # The owner is told someone tried; nothing else changed (no link, same password).
+    notice = mail_outbox[-1]
+    assert notice.to == "owner@example.com"
+    assert "tried to sign up" in notice.subject
+    assert "token=" not in notice.html
+    assert "Asha Rao" in notice.text
+    assert login(client, "owner@example.com").status_code == 200
+    assert_error(login(client, "owner@example.com", "an-Attacker-pass-99"), 401)
+
+
+def test_a_taken_address_counts_against_the_same_email_limit_as_a_free_one(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "EMAIL_LINK_LIMIT_PER_ADDRESS", "1/hour")
     make_user(session, email="owner@example.com")
-    assert_error(register(client, email="OWNER@example.com"), 409, "email_taken")
+    assert register(client, email="owner@example.com").status_code == 202
+    assert register(client, email="free@example.com").status_code == 202
+    # A second attempt at either address is refused alike.
+    assert_error(register(client, email="owner@example.com"), 429, "rate_limited")
+    assert_error(register(client, email="free@example.com"), 429, "rate_limited")
 
 
 @pytest.mark.parametrize(
@@ -98,8 +126,8 @@ def test_register_is_rate_limited_per_address(
     client: TestClient, mail_outbox: list[EmailMessage], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(settings, "REGISTER_LIMIT_PER_IP", "2/hour")
-    assert register(client, email="a1@example.com").status_code == 201
-    assert register(client, email="a2@example.com").status_code == 201
+    assert register(client, email="a1@example.com").status_code == 202
+    assert register(client, email="a2@example.com").status_code == 202
     resp = register(client, email="a3@example.com")
     assert_error(resp, 429, "rate_limited")
     assert "Retry-After" in resp.headers
@@ -110,7 +138,7 @@ def test_a_mail_server_that_is_down_never_fails_the_sign_up(
     client: TestClient, session: Session
 ) -> None:
     resp = register(client, email="while-down@example.com")
-    assert resp.status_code == 201, resp.text
+    assert resp.status_code == 202, resp.text
     # The email is a job: its send fails, and it waits for a retry.
     assert run_jobs(session) == 1
     [job] = queued_jobs(session, task_name="send_email")
@@ -137,7 +165,7 @@ def test_reset_links_asked_for_an_address_do_not_block_signing_up_with_it(
     for _ in range(2):
         client.post(forgot, json={"email": "victim@example.com"})
     assert_error(client.post(forgot, json={"email": "victim@example.com"}), 429, "rate_limited")
-    assert register(client, email="victim@example.com").status_code == 201
+    assert register(client, email="victim@example.com").status_code == 202
     assert [m.to for m in mail_outbox] == ["victim@example.com"]
 
 
@@ -285,27 +313,65 @@ def test_login_needs_both_form_fields(client: TestClient) -> None:
     assert_error(client.post(f"{API}/auth/login", json={"username": "a", "password": "b"}), 422)
 
 
-def test_login_failures_are_limited_per_account(
+def login_from(
+    client: TestClient, address: str, email: str, password: str = DEFAULT_PASSWORD
+) -> Any:
+    """Sign in from a client address (we sit behind one trusted proxy in these tests)."""
+    return client.post(
+        f"{API}/auth/login",
+        data={"username": email, "password": password},
+        headers={"X-Forwarded-For": address},
+    )
+
+
+def test_login_failures_are_limited_per_account_and_client_address(
     client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT", "3/15minutes")
+    monkeypatch.setattr(settings, "TRUSTED_PROXY_HOPS", 1)
+    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "3/15minutes")
     make_user(session, email="boss@example.com")
     for _ in range(3):
-        assert_error(login(client, "boss@example.com", "wrong-password-1"), 401)
-    # Locked now, even with the right password.
-    resp = login(client, "boss@example.com")
+        assert_error(login_from(client, "6.6.6.6", "boss@example.com", "wrong-password-1"), 401)
+    # That address is locked out of this account now, even with the right password...
+    resp = login_from(client, "6.6.6.6", "boss@example.com")
     assert_error(resp, 429, "rate_limited")
     assert int(resp.headers["Retry-After"]) > 0
+    # ... and not of other accounts, nor is the owner signing in from elsewhere.
+    assert_error(login_from(client, "6.6.6.6", "other@example.com", "wrong-password-1"), 401)
+    assert login_from(client, "1.2.3.4", "boss@example.com").status_code == 200
     # Unknown accounts are limited the same way (nothing tells them apart).
     for _ in range(3):
-        assert_error(login(client, "ghost@example.com", "wrong-password-1"), 401)
-    assert_error(login(client, "ghost@example.com", "wrong-password-1"), 429)
+        assert_error(login_from(client, "6.6.6.6", "ghost@example.com", "wrong-password-1"), 401)
+    assert_error(login_from(client, "6.6.6.6", "ghost@example.com", "wrong-password-1"), 429)
+
+
+def test_guesses_from_many_addresses_slow_an_account_but_never_lock_its_owner_out(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "TRUSTED_PROXY_HOPS", 1)
+    monkeypatch.setattr(settings, "LOGIN_CEILING_PER_ACCOUNT", "4/15minutes")
+    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP_OVER_CEILING", "1/15minutes")
+    make_user(session, email="boss@example.com")
+    wrong = "wrong-password-1"
+    # Four addresses use up the account's ceiling (each far below its own limit).
+    for n in range(4):
+        assert_error(login_from(client, f"6.6.6.{n}", "boss@example.com", wrong), 401)
+    # Over the ceiling, each address gets one more guess at this account, then 429.
+    assert_error(login_from(client, "6.6.6.0", "boss@example.com", wrong), 401)
+    assert_error(login_from(client, "6.6.6.0", "boss@example.com", wrong), 429, "rate_limited")
+    assert_error(login_from(client, "6.6.6.9", "boss@example.com", wrong), 401)
+    assert_error(login_from(client, "6.6.6.9", "boss@example.com", wrong), 429, "rate_limited")
+    # Other accounts are not slowed.
+    assert_error(login_from(client, "6.6.6.0", "other@example.com", wrong), 401)
+    assert_error(login_from(client, "6.6.6.0", "other@example.com", wrong), 401)
+    # The owner, from an address that has not been guessing, signs in with the right password.
+    assert login_from(client, "1.2.3.4", "boss@example.com").status_code == 200
 
 
 def test_a_successful_login_clears_the_failures(
     client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT", "3/15minutes")
+    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "3/15minutes")
     make_user(session, email="boss@example.com")
     for _ in range(2):
         login(client, "boss@example.com", "wrong-password-1")
@@ -488,7 +554,7 @@ def test_change_password_errors(client: TestClient, session: Session) -> None:
 def test_wrong_current_passwords_are_rate_limited(
     client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT", "2/15minutes")
+    monkeypatch.setattr(settings, "LOGIN_LIMIT_PER_ACCOUNT_AND_IP", "2/15minutes")
     user = make_user(session)
     headers = auth_headers(user)
     for _ in range(2):

@@ -7,9 +7,10 @@ from typing import Any
 
 import jwt
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.config import settings
 from app.core.security import (
@@ -18,7 +19,9 @@ from app.core.security import (
     create_access_token,
     decode_token,
     encode_token,
+    hash_token,
 )
+from app.models.auth import RefreshToken
 from app.models.base import utcnow
 from tests.factories import auth_headers, make_user
 from tests.factories.identity import (
@@ -66,6 +69,16 @@ def test_refresh_rotates_the_pair(client: TestClient, session: Session) -> None:
     assert third.status_code == 200
 
 
+def used_long_ago(session: Session, token: str) -> None:
+    """Move a used refresh token's use back past the reuse grace window."""
+    session.execute(
+        sa.update(RefreshToken)
+        .where(col(RefreshToken.token_hash) == hash_token(token))
+        .values(used_at=utcnow() - timedelta(seconds=settings.REFRESH_REUSE_GRACE_SECONDS + 1))
+    )
+    session.flush()
+
+
 def test_reusing_a_used_refresh_token_revokes_the_whole_family(
     client: TestClient, session: Session
 ) -> None:
@@ -73,7 +86,9 @@ def test_reusing_a_used_refresh_token_revokes_the_whole_family(
     stolen = start_session(session, user)
     # The thief refreshes first...
     thief = refresh(client, stolen.refresh_token).json()
-    # ...then the victim presents the same (now used) token: theft detected.
+    used_long_ago(session, stolen.refresh_token)
+    # ...then, after the grace window, the victim presents the same (now used) token:
+    # theft detected.
     resp = refresh(client, stolen.refresh_token)
     body = assert_error(resp, 401, "invalid_refresh_token")
     assert "already used" in body["detail"]
@@ -91,9 +106,55 @@ def test_reuse_detection_leaves_other_sessions_alone(client: TestClient, session
     stolen = start_session(session, user)
     other = start_session(session, user)
     refresh(client, stolen.refresh_token)
-    refresh(client, stolen.refresh_token)
+    used_long_ago(session, stolen.refresh_token)
+    assert_error(refresh(client, stolen.refresh_token), 401, "invalid_refresh_token")
     assert client.get(ME, headers=bearer(other.access_token)).status_code == 200
     assert refresh(client, other.refresh_token).status_code == 200
+
+
+def test_a_refresh_sent_twice_within_the_grace_window_gets_the_same_pair(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session)
+    first = start_session(session, user)
+    answers = [refresh(client, first.refresh_token) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[0].json() == answers[1].json() == answers[2].json()
+    second = answers[0].json()
+    # One new generation, not three; the pair works.
+    assert len(refresh_rows(session, user)) == 2
+    assert client.get(ME, headers=bearer(second["access_token"])).status_code == 200
+    # Once that pair is used in turn, the old token presented again is a copy: the
+    # session ends, even within the window.
+    third = refresh(client, second["refresh_token"]).json()
+    assert_error(refresh(client, first.refresh_token), 401, "invalid_refresh_token")
+    assert_error(refresh(client, third["refresh_token"]), 401, "invalid_refresh_token")
+    assert_error(client.get(ME, headers=bearer(third["access_token"])), 401)
+
+
+def test_without_a_grace_window_a_second_refresh_ends_the_session(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "REFRESH_REUSE_GRACE_SECONDS", 0)
+    user = make_user(session)
+    first = start_session(session, user)
+    second = refresh(client, first.refresh_token).json()
+    used_long_ago(session, first.refresh_token)
+    assert_error(refresh(client, first.refresh_token), 401, "invalid_refresh_token")
+    assert_error(refresh(client, second["refresh_token"]), 401, "invalid_refresh_token")
+
+
+def test_the_grace_window_answers_nothing_for_a_revoked_session(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session)
+    first = start_session(session, user)
+    second = refresh(client, first.refresh_token).json()
+    assert (
+        client.post(f"{API}/auth/logout/all", headers=bearer(second["access_token"])).status_code
+        == 204
+    )
+    assert_error(refresh(client, first.refresh_token), 401, "invalid_refresh_token")
 
 
 def test_a_refresh_token_is_not_an_access_token(client: TestClient, session: Session) -> None:

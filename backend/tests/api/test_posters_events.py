@@ -15,11 +15,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.core import geo_index
-from app.crud import poster as poster_crud
+from app.core.config import settings
 from app.models import User, Venue, VenueRole
 from app.models.base import utcnow
 from app.models.poster import PosterDailyStat
 from app.schema.poster import PosterEventBatch
+from app.services import poster_stats
 from tests.factories import add_member, auth_headers, make_user, make_venue
 from tests.factories.posters import make_poster
 from tests.utils import assert_error
@@ -51,7 +52,11 @@ def stats_url(venue: Venue, poster_id: Any) -> str:
     return f"/api/v1/venues/{venue.id}/posters/{poster_id}/stats"
 
 
-def test_batch_is_counted_once_per_client_event_id(client: TestClient, session: Session) -> None:
+def test_batch_is_counted_once_per_client_event_id(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Many impressions of one poster from one client: no per-client window here.
+    monkeypatch.setattr(settings, "POSTER_EVENT_WINDOW_SECONDS", 0)
     owner = make_user(session)
     venue = make_venue(session, owner=owner)
     poster = make_poster(session, venue=venue)
@@ -204,7 +209,7 @@ def test_concurrent_retries_of_one_batch_count_once(engine: Engine) -> None:
         try:
             with Session(engine) as session:
                 barrier.wait(timeout=30)
-                result = poster_crud.record_events(session, batch=batch)
+                result = poster_stats.record_events(session, batch=batch, client=None)
                 session.commit()
                 results.append(result.accepted)
         except BaseException as exc:  # surfaced below
@@ -276,3 +281,77 @@ def test_default_range_ends_on_the_venues_own_today(
     local_today = utcnow().astimezone(ZoneInfo(zone)).date()
     assert stats["totals"] == {"impressions": 1, "taps": 0}
     assert stats["days"][-1]["day"] == local_today.isoformat()
+
+
+# --- one client cannot inflate the counts ------------------------------------------------
+
+
+def _send_from(client: TestClient, address: str, events: list[dict[str, Any]]) -> Any:
+    response = client.post(EVENTS, json={"events": events}, headers={"X-Forwarded-For": address})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_1500_impressions_from_one_client_count_once_per_poster_per_window(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "TRUSTED_PROXY_HOPS", 1)
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner)
+    poster = make_poster(session, venue=venue)
+    other = make_poster(session, venue=venue)
+    answers = [
+        _send_from(
+            client,
+            "6.6.6.6",
+            [event(poster.id) for _ in range(499)] + [event(other.id, "tap")],
+        )
+        for _ in range(3)
+    ]
+    # Never refused; one impression of each poster and one tap counted, the rest ignored.
+    assert [a["accepted"] for a in answers] == [2, 0, 0]
+    assert sum(a["ignored"] for a in answers) == 1500 - 2
+    # Another client address counts too (an impression of its own).
+    assert _send_from(client, "1.2.3.4", [event(poster.id)])["accepted"] == 1
+    stats = client.get(stats_url(venue, poster.id), headers=auth_headers(owner)).json()
+    assert stats["totals"] == {"impressions": 2, "taps": 0}
+    other_stats = client.get(stats_url(venue, other.id), headers=auth_headers(owner)).json()
+    assert other_stats["totals"] == {"impressions": 0, "taps": 1}
+
+
+def test_a_client_counts_at_most_its_number_of_events_per_hour(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "TRUSTED_PROXY_HOPS", 1)
+    monkeypatch.setattr(settings, "POSTER_EVENT_WINDOW_SECONDS", 0)
+    monkeypatch.setattr(settings, "POSTER_EVENTS_COUNTED_PER_IP", "40/hour")
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner)
+    poster = make_poster(session, venue=venue)
+    answers = [
+        _send_from(client, "6.6.6.6", [event(poster.id) for _ in range(500)]) for _ in range(3)
+    ]
+    assert [a["accepted"] for a in answers] == [40, 0, 0]
+    assert sum(a["ignored"] for a in answers) == 1500 - 40
+    stats = client.get(stats_url(venue, poster.id), headers=auth_headers(owner)).json()
+    assert stats["totals"] == {"impressions": 40, "taps": 0}
+
+
+def test_a_retried_batch_is_duplicates_and_uses_up_none_of_the_limits(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "POSTER_EVENTS_COUNTED_PER_IP", "2/hour")
+    venue = make_venue(session)
+    posters = [make_poster(session, venue=venue) for _ in range(2)]
+    batch = [event(p.id) for p in posters]
+    assert client.post(EVENTS, json={"events": batch}).json() == {
+        "accepted": 2,
+        "duplicates": 0,
+        "ignored": 0,
+    }
+    # Sent again after a timeout: already counted, inside the window and the hour's budget.
+    assert client.post(EVENTS, json={"events": batch}).json() == {
+        "accepted": 0,
+        "duplicates": 2,
+        "ignored": 0,
+    }

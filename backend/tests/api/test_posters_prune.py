@@ -17,11 +17,11 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, func, select
 
 from app.core import geo_index
-from app.crud import poster as poster_crud
 from app.models import Venue
 from app.models.base import utcnow
 from app.models.poster import Poster, PosterCell, PosterEventReceipt
 from app.schema.poster import PosterEventBatch
+from app.services import poster_stats
 from tests.factories import auth_headers, make_user, make_venue
 from tests.factories.posters import make_poster
 
@@ -81,32 +81,34 @@ def test_prune_removes_receipts_that_can_no_longer_dedupe_anything(session: Sess
     poster = make_poster(session, venue=make_venue(session))
     received = utcnow() - timedelta(days=60)
     # The latest an event received then may be dated: the receipt must outlive it.
-    latest = event(poster.id, received + poster_crud.MAX_CLOCK_AHEAD)
+    latest = event(poster.id, received + poster_stats.MAX_CLOCK_AHEAD)
     batch = PosterEventBatch.model_validate({"events": [latest]})
-    assert poster_crud.record_events(session, batch=batch, now=received).accepted == 1
+    assert poster_stats.record_events(session, batch=batch, client=None, now=received).accepted == 1
     recent = event(poster.id, utcnow())
-    poster_crud.record_events(session, batch=PosterEventBatch.model_validate({"events": [recent]}))
+    poster_stats.record_events(
+        session, batch=PosterEventBatch.model_validate({"events": [recent]}), client=None
+    )
     old_id, recent_id = uuid.UUID(latest["id"]), uuid.UUID(recent["id"])
 
-    just_before = received + poster_crud.RECEIPTS_KEPT - timedelta(seconds=1)
-    assert poster_crud.prune(session, now=just_before).receipts == 0
+    just_before = received + poster_stats.RECEIPTS_KEPT - timedelta(seconds=1)
+    assert poster_stats.prune(session, now=just_before).receipts == 0
     assert receipts(session, old_id, recent_id) == {old_id, recent_id}
     # Up to the last moment the event can be counted, a retry is a duplicate.
-    last_countable = received + poster_crud.COUNTING_WINDOW + poster_crud.MAX_CLOCK_AHEAD
+    last_countable = received + poster_stats.COUNTING_WINDOW + poster_stats.MAX_CLOCK_AHEAD
     assert last_countable < just_before
-    retried = poster_crud.record_events(session, batch=batch, now=last_countable)
+    retried = poster_stats.record_events(session, batch=batch, client=None, now=last_countable)
     assert (retried.accepted, retried.duplicates) == (0, 1)
 
-    just_after = received + poster_crud.RECEIPTS_KEPT + timedelta(seconds=1)
-    pruned = poster_crud.prune(session, now=just_after)
+    just_after = received + poster_stats.RECEIPTS_KEPT + timedelta(seconds=1)
+    pruned = poster_stats.prune(session, now=just_after)
     assert pruned.receipts == 1
-    assert pruned.receipts_before == just_after - poster_crud.RECEIPTS_KEPT
+    assert pruned.receipts_before == just_after - poster_stats.RECEIPTS_KEPT
     assert receipts(session, old_id, recent_id) == {recent_id}
     # With its receipt gone the same event is still not counted twice: it is too old.
-    again = poster_crud.record_events(session, batch=batch, now=just_after)
+    again = poster_stats.record_events(session, batch=batch, client=None, now=just_after)
     assert (again.accepted, again.duplicates, again.ignored) == (0, 0, 1)
 
-    assert poster_crud.prune(session, now=just_after).receipts == 0  # idempotent
+    assert poster_stats.prune(session, now=just_after).receipts == 0  # idempotent
 
 
 # -- geo cells of expired posters -----------------------------------------------------------
@@ -125,18 +127,18 @@ def test_prune_removes_the_cells_of_long_expired_posters_only(session: Session) 
     cells = cell_count(session, long_ago.id)
     assert cells > 0
 
-    pruned = poster_crud.prune(session, now=now)
+    pruned = poster_stats.prune(session, now=now)
 
     assert (pruned.cells, pruned.posters) == (cells, 1)
-    assert pruned.expired_before == now - poster_crud.EXPIRED_CELLS_KEPT
+    assert pruned.expired_before == now - poster_stats.EXPIRED_CELLS_KEPT
     assert cell_count(session, long_ago.id) == 0
     assert cell_count(session, lately.id) > 0
     assert cell_count(session, live.id) > 0
     assert session.get(Poster, long_ago.id) is not None  # the poster itself stays
-    again = poster_crud.prune(session, now=now)
+    again = poster_stats.prune(session, now=now)
     assert (again.cells, again.posters, again.receipts) == (0, 0, 0)
 
-    shorter = poster_crud.prune(session, now=now, expired_cells_kept=timedelta(days=5))
+    shorter = poster_stats.prune(session, now=now, expired_cells_kept=timedelta(days=5))
     assert (shorter.cells, shorter.posters) == (cell_count(session, live.id), 1)
     assert cell_count(session, lately.id) == 0
 
@@ -150,7 +152,7 @@ def test_extending_a_pruned_poster_puts_it_back_in_the_feed(
     poster = make_poster(
         session, venue=venue, starts_at=now - timedelta(days=20), expires_at=now - timedelta(days=8)
     )
-    assert poster_crud.prune(session).posters == 1
+    assert poster_stats.prune(session).posters == 1
 
     response = client.patch(
         f"/api/v1/venues/{venue.id}/posters/{poster.id}",
@@ -193,13 +195,13 @@ def test_prune_skips_a_poster_a_request_is_changing_and_never_waits(
         request.exec(select(Poster).where(Poster.id == poster_id).with_for_update()).one()
         pruner.connection().exec_driver_sql("SET LOCAL lock_timeout = '2s'")
         try:
-            skipped = poster_crud.prune(pruner)
+            skipped = poster_stats.prune(pruner)
         except OperationalError as exc:  # pragma: no cover - the failure being guarded
             raise AssertionError(f"prune waited for the request's lock: {exc.orig}") from exc
         assert (skipped.cells, skipped.posters) == (0, 0)
         pruner.rollback()
         request.rollback()
 
-        assert poster_crud.prune(pruner).posters == 1  # the next run takes it
+        assert poster_stats.prune(pruner).posters == 1  # the next run takes it
         assert cell_count(pruner, poster_id) == 0
         pruner.rollback()

@@ -1,5 +1,6 @@
 from fastapi.testclient import TestClient
 
+from app.core.config import settings
 from tests.utils import assert_error
 
 
@@ -12,7 +13,12 @@ def test_health(client: TestClient) -> None:
 def test_ready_checks_the_database(client: TestClient) -> None:
     response = client.get("/api/v1/utils/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "database": "ok"}
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["database"] == "ok"
+    # Rate limits count where the run configured them (Redis in CI, memory otherwise).
+    assert body["rate_limits"] == ("redis" if settings.REDIS_URL else "memory")
+    assert body["degraded"] is False
 
 
 def test_unknown_route_uses_error_shape(client: TestClient) -> None:

@@ -46,6 +46,11 @@ def get_access_claims(_user: CurrentUser, token: TokenDep) -> dict[str, Any]:
 
 AccessClaims = Annotated[dict[str, Any], Depends(get_access_claims)]
 
+REGISTERED = (
+    "Check your inbox: we sent a link to confirm the address and finish signing up "
+    "(if this address already has an account, we emailed its owner instead)"
+)
+
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {"description": "Rate limited; see `Retry-After`"}
 }
@@ -78,18 +83,19 @@ def verify_otp(body: OtpVerify, session: SessionDep, ip: ClientIP) -> TokenPair:
 
 @router.post(
     "/register",
-    response_model=UserRead,
-    status_code=status.HTTP_201_CREATED,
+    response_model=Message,
+    status_code=status.HTTP_202_ACCEPTED,
     responses=RATE_LIMITED,
 )
-def register(body: RegisterRequest, session: SessionDep, ip: ClientIP) -> Any:
-    """Create a business account; a verification link is emailed."""
-    user, email = auth_service.register(
+def register(body: RegisterRequest, session: SessionDep, ip: ClientIP) -> Message:
+    """Create a business account; a verification link is emailed. The answer is the same
+    whether or not the address already has an account (its owner is emailed instead)."""
+    email = auth_service.register(
         session, email=body.email, password=body.password, full_name=body.full_name, ip=ip
     )
     auth_service.deliver(session, email)
     commit(session)
-    return user
+    return Message(message=REGISTERED)
 
 
 @router.post("/login", response_model=TokenPair, responses=RATE_LIMITED)

@@ -25,6 +25,7 @@ from app.schema.poster import (
     PosterStats,
     PosterUpdate,
 )
+from app.services import poster_stats as stats_service
 
 router = APIRouter(tags=["posters"])
 
@@ -144,14 +145,20 @@ def limit_poster_events(request: Request) -> None:
     dependencies=[Depends(limit_poster_events)],
     responses={429: {"description": "Too many batches from this address"}},
 )
-def record_poster_events(batch: PosterEventBatch, session: SessionDep) -> PosterEventBatchResult:
+def record_poster_events(
+    batch: PosterEventBatch, session: SessionDep, request: Request
+) -> PosterEventBatchResult:
     """Impressions and taps from the app, in batches. Each event's `id` is counted once:
     sending a batch again after a timeout is safe.
 
     Events are judged one by one; the batch is never refused for them. An event of an
     unknown (deleted) poster, one that occurred more than 30 days ago, or one dated more
     than 5 minutes ahead of the server's clock (a device clock set wrong) is not counted
-    and adds to `ignored`; an event sent before adds to `duplicates`."""
-    result = poster_crud.record_events(session, batch=batch)
+    and adds to `ignored`; an event sent before adds to `duplicates`.
+
+    Each client address counts at most one impression and one tap per poster per
+    short window, and a bounded number of events per hour; events over these limits
+    add to `ignored` (the batch is still answered, never refused for them)."""
+    result = stats_service.record_events(session, batch=batch, client=ratelimit.client_ip(request))
     commit(session)
     return result
