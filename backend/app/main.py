@@ -4,30 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute
 
 from app.api.main import api_router
+from app.api.openapi import install_openapi, operation_id
 from app.core.config import Settings, settings
 from app.core.db import db_slots
-from app.core.errors import (
-    UnhandledErrorMiddleware,
-    document_error_shape,
-    install_error_handlers,
-)
+from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import RequestIdMiddleware
 from app.web import web_router
-
-
-def custom_generate_unique_id(route: APIRoute) -> str:
-    """Stable operation ids, `{tag}-{name}`, for the generated client."""
-    tag = route.tags[0] if route.tags else "default"
-    return f"{tag}-{route.name}"
 
 
 def create_app(cfg: Settings = settings) -> FastAPI:
@@ -53,7 +42,7 @@ def create_app(cfg: Settings = settings) -> FastAPI:
         openapi_url=f"{cfg.API_V1_STR}/openapi.json",
         docs_url="/docs",
         redoc_url="/redoc",
-        generate_unique_id_function=custom_generate_unique_id,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
     )
@@ -72,20 +61,8 @@ def create_app(cfg: Settings = settings) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.include_router(api_router, prefix=cfg.API_V1_STR)
     app.include_router(web_router)
-    _document_errors(app)
+    install_openapi(app)
     return app
-
-
-def _document_errors(app: FastAPI) -> None:
-    """Publish the real error shape in the OpenAPI schema (see core/errors.py)."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = document_error_shape(build())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 app = create_app()

@@ -119,7 +119,9 @@ def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestData
         with FileLock(str(run_dir / "server.lock")):
             server = embedded_pg.start(run_dir / "pg" / "data", throwaway=True)
             embedded_pg.ensure_database(server, "socia_test")
-        base = TestDatabase(embedded_pg.sqlalchemy_url(server, "socia_test"), server.get_uri("postgres"))
+        base = TestDatabase(
+            embedded_pg.sqlalchemy_url(server, "socia_test"), server.get_uri("postgres")
+        )
     database = _clone_for_worker(base, run_dir)
     yield database
     database.drop_database(database.url)

@@ -12,7 +12,14 @@ from sqlmodel import Session
 
 from app.core.config import settings
 from app.core.db import db_slots, get_engine
-from app.core.errors import NotAuthenticated, NotFound, PermissionDenied
+from app.core.errors import (
+    AdminRequired,
+    DatabaseUnavailable,
+    NotAuthenticated,
+    NotFound,
+    VenueRoleRequired,
+    raises,
+)
 from app.core.security import InvalidToken, TokenType, decode_token
 from app.crud import auth as auth_crud
 from app.models import User, Venue, VenueRole
@@ -27,6 +34,7 @@ async def database_slot() -> AsyncIterator[None]:
         yield
 
 
+@raises(DatabaseUnavailable)
 def get_session(_slot: Annotated[None, Depends(database_slot)]) -> Iterator[Session]:
     with Session(get_engine(), expire_on_commit=False) as session:
         yield session
@@ -56,6 +64,7 @@ async def get_token(  # async: no I/O, so no worker-thread hop
 TokenDep = Annotated[str | None, Depends(get_token)]
 
 
+@raises(NotAuthenticated)
 def get_current_user(session: SessionDep, token: TokenDep) -> User:
     if not token:
         raise NotAuthenticated()
@@ -76,6 +85,7 @@ def get_current_user(session: SessionDep, token: TokenDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+@raises(NotAuthenticated)
 def get_optional_user(session: SessionDep, token: TokenDep) -> User | None:
     """The caller when a valid token is sent; anonymous callers get None."""
     if not token:
@@ -86,9 +96,10 @@ def get_optional_user(session: SessionDep, token: TokenDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
+@raises(AdminRequired)
 def get_current_superuser(user: CurrentUser) -> User:
     if not user.is_superuser:
-        raise PermissionDenied("Platform administrators only")
+        raise AdminRequired()
     return user
 
 
@@ -104,6 +115,7 @@ def venue_role_guard(minimum: VenueRole) -> Callable[..., Venue]:
     """
     from app.crud import venue as venue_crud
 
+    @raises(NotFound, VenueRoleRequired)
     def guard(venue_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Venue:
         venue = session.get(Venue, venue_id)
         if venue is None:

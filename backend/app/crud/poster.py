@@ -20,7 +20,14 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.errors import (
+    DateRangeTooLong,
+    EventCancelled,
+    EventOver,
+    InvalidDateRange,
+    NotFound,
+    PosterVenueMismatch,
+)
 from app.core.geo import haversine_sql_bound
 from app.core.timezones import local_date, zone
 from app.models.base import utcnow
@@ -124,15 +131,15 @@ def _promoted_event(session: Session, *, venue: Venue, event_id: uuid.UUID) -> E
     if event is None or event.venue_id != venue.id:
         raise NotFound("event")
     if event.status == EventStatus.CANCELLED:
-        raise Conflict("The event is cancelled; it cannot be promoted")
+        raise EventCancelled("The event is cancelled; it cannot be promoted")
     if event.ends_at <= utcnow():
-        raise Conflict("The event is over; it cannot be promoted")
+        raise EventOver("The event is over; it cannot be promoted")
     return event
 
 
 def create(session: Session, *, venue: Venue, data: PosterCreate) -> Poster:
     if data.venue_id is not None and data.venue_id != venue.id:
-        raise Unprocessable("venue_id: a poster can only promote the venue it is created at")
+        raise PosterVenueMismatch()
     if data.event_id is not None:
         _promoted_event(session, venue=venue, event_id=data.event_id)
     latitude, longitude = _locked_position(session, venue_id=venue.id)
@@ -178,7 +185,7 @@ def update(session: Session, *, venue: Venue, poster: Poster, data: PosterUpdate
     starts_at = changes.get("starts_at", poster.starts_at)
     expires_at = changes.get("expires_at", poster.expires_at)
     if starts_at >= expires_at:
-        raise Unprocessable("starts_at must be before expires_at")
+        raise InvalidDateRange("starts_at must be before expires_at", loc=("body", "expires_at"))
     radius_changed = "radius_m" in changes and changes["radius_m"] != poster.radius_m
     # An expired poster's cells may have been pruned (`prune`): extending it writes them again.
     revived = "expires_at" in changes and poster.expires_at <= utcnow()
@@ -489,9 +496,11 @@ def stats(
     if since is None:
         since = until - timedelta(days=29) if until > date.min + timedelta(days=29) else date.min
     if since > until:
-        raise Unprocessable("since must not be after until")
+        raise InvalidDateRange("since must not be after until", loc=("query", "since"))
     if (until - since).days >= MAX_STATS_DAYS:
-        raise Unprocessable(f"ask for at most {MAX_STATS_DAYS} days at a time")
+        raise DateRangeTooLong(
+            f"ask for at most {MAX_STATS_DAYS} days at a time", loc=("query", "since")
+        )
 
     day_rows = session.exec(
         select(PosterDailyStat)

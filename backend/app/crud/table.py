@@ -11,7 +11,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.errors import (
+    DateRangeTooLong,
+    InvalidDateRange,
+    NotFound,
+    TableLabelTaken,
+    integrity_error,
+)
 from app.core.security import InvalidToken
 from app.core.timezones import local_date
 from app.models import Venue, VenueStatus
@@ -34,8 +40,8 @@ _NATURAL_ORDER = (
 )
 
 
-def _label_taken(label: str) -> Conflict:
-    return Conflict(f"This venue already has a table labelled {label!r}")
+def _label_taken(label: str) -> TableLabelTaken:
+    return TableLabelTaken(f"This venue already has a table labelled {label!r}")
 
 
 def _label_exists(
@@ -53,9 +59,10 @@ def _flush_or_conflict(session: Session, label: str) -> None:
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        if "uq_venue_table_venue_id_label" in str(exc.orig):
+        error = integrity_error(exc)
+        if isinstance(error, TableLabelTaken):
             raise _label_taken(label) from exc
-        raise
+        raise error from exc
 
 
 def get(session: Session, *, venue_id: uuid.UUID, table_id: uuid.UUID) -> VenueTable | None:
@@ -204,9 +211,11 @@ def scan_report(
         default_days = timedelta(days=DEFAULT_SCAN_REPORT_DAYS - 1)
         date_from = date_to - default_days if date_to - date.min > default_days else date.min
     if date_from > date_to:
-        raise Unprocessable("date_from must be on or before date_to")
+        raise InvalidDateRange("date_from must be on or before date_to", loc=("query", "date_from"))
     if (date_to - date_from).days + 1 > MAX_SCAN_REPORT_DAYS:
-        raise Unprocessable(f"A report covers at most {MAX_SCAN_REPORT_DAYS} days")
+        raise DateRangeTooLong(
+            f"A report covers at most {MAX_SCAN_REPORT_DAYS} days", loc=("query", "date_from")
+        )
     items = scan_counts(
         session, venue_id=venue.id, date_from=date_from, date_to=date_to, table_id=table_id
     )

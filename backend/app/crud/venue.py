@@ -12,7 +12,18 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.core.errors import Conflict, NotFound, PermissionDenied, Unprocessable
+from app.core.errors import (
+    BusinessAccountRequired,
+    NotAFoodCourt,
+    NotAQsr,
+    NotFound,
+    QsrInOtherFoodCourt,
+    UnknownTimezone,
+    VenueKindFields,
+    VenueKindUnchangeable,
+    VenueRoleRequired,
+    VerifiedVenueNotDeletable,
+)
 from app.core.geo import bounding_box, haversine_sql
 from app.crud import membership as membership_crud
 from app.crud import poster as poster_crud
@@ -261,7 +272,7 @@ def require_role(
         raise NotFound("venue")
     if not role.includes(minimum):
         where = venue.name if named else "this venue"
-        raise PermissionDenied(f"This needs the {minimum.value} role at {where}")
+        raise VenueRoleRequired(f"This needs the {minimum.value} role at {where}")
 
 
 def _food_court_for(session: Session, *, food_court_id: uuid.UUID, user: User) -> Venue:
@@ -270,7 +281,7 @@ def _food_court_for(session: Session, *, food_court_id: uuid.UUID, user: User) -
         raise NotFound("food court")
     require_role(session, venue=food_court, user=user, minimum=VenueRole.MANAGER, named=True)
     if food_court.kind != VenueKind.FOOD_COURT:
-        raise Conflict(f"{food_court.name} is a {food_court.kind.value}, not a food court")
+        raise NotAFoodCourt(f"{food_court.name} is a {food_court.kind.value}, not a food court")
     return food_court
 
 
@@ -296,7 +307,7 @@ def _check_database_knows_zone(session: Session, name: str) -> None:
         {"zone": name},
     ).scalar()
     if not known:
-        raise Unprocessable(
+        raise UnknownTimezone(
             f"The time zone {name!r} is not known to this server yet; use the zone of a "
             "nearby city (e.g. Asia/Kolkata)"
         )
@@ -305,7 +316,7 @@ def _check_database_knows_zone(session: Session, name: str) -> None:
 def create(session: Session, *, data: VenueCreate, creator: User) -> Venue:
     """A draft venue; the creator becomes its owner."""
     if not is_business_user(creator) and not creator.is_superuser:
-        raise PermissionDenied("Only business accounts (email and password) can create venues")
+        raise BusinessAccountRequired()
     _check_database_knows_zone(session, data.timezone)
     if data.food_court_id is not None:
         _food_court_for(session, food_court_id=data.food_court_id, user=creator)
@@ -321,7 +332,7 @@ def update(session: Session, *, venue: Venue, data: VenueUpdate) -> Venue:
     changes = data.model_dump(exclude_unset=True)
     kind = changes.pop("kind", None)
     if kind is not None and kind != venue.kind:
-        raise Conflict(
+        raise VenueKindUnchangeable(
             f"A venue's kind cannot be changed (this one is a {venue.kind.value}); "
             "create a new venue instead"
         )
@@ -329,7 +340,7 @@ def update(session: Session, *, venue: Venue, data: VenueUpdate) -> Venue:
         venue.kind, {k: v for k, v in changes.items() if k in KIND_FIELDS}
     )
     if problems:
-        raise Unprocessable("; ".join(problems))
+        raise VenueKindFields("; ".join(problems))
     if "timezone" in changes and changes["timezone"] != venue.timezone:
         _check_database_knows_zone(session, changes["timezone"])
     hours = changes.pop("opening_hours", None)
@@ -366,20 +377,20 @@ def delete(session: Session, *, venue: Venue) -> None:
     # Locked and read again: an admin may have verified it since the route loaded it.
     session.refresh(venue, with_for_update=True)
     if venue.status != VenueStatus.DRAFT:
-        raise Conflict("A verified venue cannot be deleted; deactivate it instead")
+        raise VerifiedVenueNotDeletable()
     session.delete(venue)
     session.flush()
 
 
 def attach_qsr(session: Session, *, food_court: Venue, qsr: Venue) -> Venue:
     if food_court.kind != VenueKind.FOOD_COURT:
-        raise Conflict(f"{food_court.name} is a {food_court.kind.value}, not a food court")
+        raise NotAFoodCourt(f"{food_court.name} is a {food_court.kind.value}, not a food court")
     if qsr.kind != VenueKind.QSR:
-        raise Conflict(f"Only QSRs sit in a food court; {qsr.name} is a {qsr.kind.value}")
+        raise NotAQsr(f"Only QSRs sit in a food court; {qsr.name} is a {qsr.kind.value}")
     # Locked and read again: another food court may be attaching it at the same moment.
     session.refresh(qsr, with_for_update=True)
     if qsr.food_court_id not in (None, food_court.id):
-        raise Conflict(f"{qsr.name} already sits in another food court; detach it first")
+        raise QsrInOtherFoodCourt(f"{qsr.name} already sits in another food court; detach it first")
     qsr.food_court_id = food_court.id
     session.add(qsr)
     session.flush()

@@ -22,7 +22,18 @@ from sqlmodel import Session
 
 from app.core import ratelimit
 from app.core.config import settings
-from app.core.errors import AppError, BadRequest, Conflict, NotAuthenticated, PermissionDenied
+from app.core.errors import (
+    AccountDisabled,
+    AppError,
+    EmailAlreadyVerified,
+    InvalidCredentials,
+    InvalidLink,
+    InvalidRefreshToken,
+    NoEmail,
+    NoPassword,
+    PasswordUnchanged,
+    WrongPassword,
+)
 from app.core.security import (
     InvalidToken,
     TokenType,
@@ -42,44 +53,6 @@ from app.schema.auth import TokenPair
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-# --- errors ---------------------------------------------------------------------------
-
-
-class InvalidCredentials(NotAuthenticated):
-    code = "invalid_credentials"
-
-    def default_detail(self) -> str:
-        return "Incorrect email or password"
-
-
-class InvalidRefreshToken(NotAuthenticated):
-    code = "invalid_refresh_token"
-
-    def default_detail(self) -> str:
-        return "Invalid, expired or revoked refresh token; sign in again"
-
-
-class AccountDisabled(PermissionDenied):
-    code = "account_disabled"
-
-    def default_detail(self) -> str:
-        return "This account has been deactivated"
-
-
-class InvalidLink(BadRequest):
-    code = "invalid_link"
-
-    def default_detail(self) -> str:
-        return "This link is invalid, has expired or was already used; ask for a new one"
-
-
-class WrongPassword(BadRequest):
-    code = "wrong_password"
-
-    def default_detail(self) -> str:
-        return "The current password is not correct"
 
 
 @dataclass(frozen=True)
@@ -217,13 +190,13 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     message = "Too many wrong passwords; try again later"
     key = str(user.id)
     if user.password_hash is None:
-        raise Conflict("This account has no password; add an email and a password first")
+        raise NoPassword()
     ratelimit.hit("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT, message=message)
     if not verify_password(current, user.password_hash):
         raise WrongPassword()
     ratelimit.clear("password-change", key, settings.LOGIN_LIMIT_PER_ACCOUNT)
     if current == new:
-        raise BadRequest("The new password must differ from the current one")
+        raise PasswordUnchanged()
     user_crud.set_password(session, user=user, password=new)
     auth_crud.end_sessions(session, user=user)
     return issue_tokens(session, user=user)
@@ -273,9 +246,9 @@ def verification_email(session: Session, *, user: User, ip: str | None = None) -
     """A signed, single-use, expiring link that proves the address is the user's, as an
     email for the caller to `deliver` once the link is committed."""
     if user.email is None:
-        raise Conflict("This account has no email address")
+        raise NoEmail()
     if user.email_verified_at is not None:
-        raise Conflict("This email address is already verified")
+        raise EmailAlreadyVerified()
     _email_rate_limits(EmailTokenPurpose.VERIFY_EMAIL, user.email, ip)
     hours = settings.EMAIL_VERIFY_EXPIRE_HOURS
     token = encode_token(user.id, TokenType.EMAIL_VERIFICATION, timedelta(hours=hours))

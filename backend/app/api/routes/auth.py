@@ -5,11 +5,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import CurrentUser, SessionDep, TokenDep
-from app.core.errors import NotAuthenticated
+from app.api.location import set_location
+from app.core.errors import (
+    AccountDisabled,
+    CodeExpired,
+    EmailAlreadyVerified,
+    EmailTaken,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidLink,
+    InvalidRefreshToken,
+    NoEmail,
+    NoPassword,
+    NotAuthenticated,
+    OtpTryLimit,
+    PasswordUnchanged,
+    SmsUnavailable,
+    TooManyRequests,
+    WrongPassword,
+    raises,
+)
 from app.core.ratelimit import client_ip
 from app.core.security import InvalidToken, TokenType, decode_token
 from app.models.auth import OtpPurpose
@@ -60,6 +79,7 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_202_ACCEPTED,
     responses={**RATE_LIMITED, 503: {"description": "The SMS gateway failed"}},
 )
+@raises(TooManyRequests, SmsUnavailable)
 def request_otp(body: OtpRequest, session: SessionDep, ip: ClientIP) -> OtpRequested:
     """Send a 6-digit sign-in code by SMS (valid 5 minutes; a new one after 30 s)."""
     answer = otp_service.request_code(session, phone=body.phone, purpose=OtpPurpose.SIGN_IN, ip=ip)
@@ -68,6 +88,7 @@ def request_otp(body: OtpRequest, session: SessionDep, ip: ClientIP) -> OtpReque
 
 
 @router.post("/otp/verify", response_model=TokenPair, responses=RATE_LIMITED)
+@raises(InvalidCode, CodeExpired, OtpTryLimit, AccountDisabled)
 def verify_otp(body: OtpVerify, session: SessionDep, ip: ClientIP) -> TokenPair:
     """Sign in with the code; the first sign-in of a number creates its account."""
     outcome = otp_service.sign_in(session, phone=body.phone, code=body.code, ip=ip)
@@ -84,8 +105,13 @@ def verify_otp(body: OtpVerify, session: SessionDep, ip: ClientIP) -> TokenPair:
     status_code=status.HTTP_201_CREATED,
     responses=RATE_LIMITED,
 )
+@raises(EmailTaken)
 def register(
-    body: RegisterRequest, session: SessionDep, ip: ClientIP, background: BackgroundTasks
+    body: RegisterRequest,
+    session: SessionDep,
+    ip: ClientIP,
+    background: BackgroundTasks,
+    response: Response,
 ) -> Any:
     """Create a business account; a verification link is emailed."""
     user, email = auth_service.register(
@@ -93,10 +119,12 @@ def register(
     )
     session.commit()
     background.add_task(auth_service.deliver, email)
+    set_location(response, "/users/me")
     return user
 
 
 @router.post("/login", response_model=TokenPair, responses=RATE_LIMITED)
+@raises(InvalidCredentials, AccountDisabled)
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, ip: ClientIP
 ) -> TokenPair:
@@ -107,6 +135,7 @@ def login(
 
 
 @router.post("/email/verify", response_model=UserRead)
+@raises(InvalidLink)
 def verify_email(body: LinkRequest, session: SessionDep) -> Any:
     """Confirm an email address with the token of the emailed link."""
     user = auth_service.verify_email(session, token=body.token)
@@ -120,6 +149,7 @@ def verify_email(body: LinkRequest, session: SessionDep) -> Any:
     status_code=status.HTTP_202_ACCEPTED,
     responses=RATE_LIMITED,
 )
+@raises(NoEmail, EmailAlreadyVerified)
 def resend_verification(
     user: CurrentUser, session: SessionDep, ip: ClientIP, background: BackgroundTasks
 ) -> Message:
@@ -147,6 +177,7 @@ def forgot_password(
 
 
 @router.post("/password/reset", response_model=Message)
+@raises(InvalidLink)
 def reset_password(body: ResetPassword, session: SessionDep) -> Message:
     """Set a new password with the emailed link; every session ends."""
     auth_service.reset_password(session, token=body.token, new_password=body.new_password)
@@ -155,6 +186,7 @@ def reset_password(body: ResetPassword, session: SessionDep) -> Message:
 
 
 @router.post("/password/change", response_model=TokenPair, responses=RATE_LIMITED)
+@raises(NoPassword, WrongPassword, PasswordUnchanged)
 def change_password(body: ChangePassword, user: CurrentUser, session: SessionDep) -> TokenPair:
     """Change the password (the current one is asked); every other session ends and this
     one continues with the returned tokens."""
@@ -169,6 +201,7 @@ def change_password(body: ChangePassword, user: CurrentUser, session: SessionDep
 
 
 @router.post("/refresh", response_model=TokenPair)
+@raises(InvalidRefreshToken, AccountDisabled)
 def refresh(body: RefreshRequest, session: SessionDep) -> TokenPair:
     """Exchange a refresh token for a new pair; the old refresh token is used up."""
     outcome = auth_service.refresh_tokens(session, token=body.refresh_token)

@@ -10,11 +10,22 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.api.deps import ManagedVenue, SessionDep
+from app.api.location import set_location
 from app.core import ratelimit
 from app.core.config import settings
+from app.core.errors import (
+    DateRangeTooLong,
+    EventCancelled,
+    EventOver,
+    InvalidDateRange,
+    NotFound,
+    PosterVenueMismatch,
+    TooManyRequests,
+    raises,
+)
 from app.crud import poster as poster_crud
 from app.models.poster import Poster
 from app.schema.carousel_poster import (
@@ -52,10 +63,14 @@ ManagedPoster = Annotated[Poster, Depends(get_managed_poster)]
     response_model=PosterRead,
     status_code=status.HTTP_201_CREATED,
 )
-def create_poster(venue: ManagedVenue, data: PosterCreate, session: SessionDep) -> Poster:
+@raises(EventCancelled, EventOver, PosterVenueMismatch, NotFound)
+def create_poster(
+    venue: ManagedVenue, data: PosterCreate, session: SessionDep, response: Response
+) -> Poster:
     """Create a poster promoting this venue (`venue_id`) or one of its events (`event_id`)."""
     poster = poster_crud.create(session, venue=venue, data=data)
     session.commit()
+    set_location(response, f"/venues/{venue.id}/posters/{poster.id}")
     return poster
 
 
@@ -75,6 +90,7 @@ def read_poster(poster: ManagedPoster) -> Poster:
 
 
 @router.patch("/venues/{venue_id}/posters/{poster_id}", response_model=PosterRead)
+@raises(InvalidDateRange)
 def update_poster(
     venue: ManagedVenue, poster: ManagedPoster, data: PosterUpdate, session: SessionDep
 ) -> Poster:
@@ -104,6 +120,7 @@ def delete_poster(poster: ManagedPoster, session: SessionDep) -> None:
 
 
 @router.get("/venues/{venue_id}/posters/{poster_id}/stats", response_model=PosterStats)
+@raises(InvalidDateRange, DateRangeTooLong)
 def poster_stats(
     poster: ManagedPoster,
     session: SessionDep,
@@ -133,6 +150,7 @@ def poster_feed(
     return PosterFeed(items=poster_crud.feed(session, lat=lat, lng=lng, limit=limit))
 
 
+@raises(TooManyRequests)
 def limit_poster_events(request: Request) -> None:
     """The reporting endpoint is public: cap batches per client address."""
     ratelimit.hit(

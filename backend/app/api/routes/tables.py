@@ -17,7 +17,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import ManagedVenue, SessionDep, StaffedVenue
-from app.core.errors import NotFound
+from app.api.location import set_location
+from app.core.errors import DateRangeTooLong, InvalidDateRange, NotFound, TableLabelTaken, raises
 from app.crud import table as table_crud
 from app.models.table import VenueTable
 from app.schema.common import Page, PageParams, page_params
@@ -101,9 +102,13 @@ def list_tables(
 
 
 @router.post(VENUE_TABLES, response_model=TableRead, status_code=status.HTTP_201_CREATED)
-def create_table(venue: ManagedVenue, data: TableCreate, session: SessionDep) -> VenueTable:
+@raises(TableLabelTaken)
+def create_table(
+    venue: ManagedVenue, data: TableCreate, session: SessionDep, response: Response
+) -> VenueTable:
     table = table_crud.create(session, venue_id=venue.id, data=data)
     session.commit()
+    set_location(response, f"/venues/{venue.id}/tables/{table.id}")
     return table
 
 
@@ -120,6 +125,7 @@ def table_qr_sheet(venue: StaffedVenue, session: SessionDep) -> HTMLResponse:
 
 
 @router.get(VENUE_TABLES + "/scans", response_model=TableScanReport)
+@raises(InvalidDateRange, DateRangeTooLong)
 def table_scans(
     venue: ManagedVenue,
     session: SessionDep,
@@ -139,6 +145,7 @@ def read_table(table: StaffedTable) -> VenueTable:
 
 
 @router.patch(ONE_TABLE, response_model=TableRead)
+@raises(TableLabelTaken)
 def update_table(table: ManagedTable, data: TableUpdate, session: SessionDep) -> VenueTable:
     """Change a table; `is_active: false` deactivates it and revokes its code for good."""
     table = table_crud.update(session, table=table, data=data)

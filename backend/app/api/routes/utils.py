@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import SessionDep
-from app.core.errors import error_body
+from app.core.errors import NotReady, error_body, errors
 
 router = APIRouter(prefix="/utils", tags=["utils"])
 
@@ -34,7 +34,7 @@ async def health() -> Health:
 @router.get(
     "/ready",
     response_model=Readiness,
-    responses={503: {"description": "The database is not reachable"}},
+    responses=errors(NotReady),
 )
 def ready(session: SessionDep) -> Readiness | JSONResponse:
     """The database answers a query."""
@@ -42,7 +42,7 @@ def ready(session: SessionDep) -> Readiness | JSONResponse:
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
     except SQLAlchemyError as exc:
         return JSONResponse(
-            error_body("not_ready", f"database unreachable: {type(exc).__name__}"),
+            error_body(NotReady.code, f"database unreachable: {type(exc).__name__}"),
             status_code=503,
         )
     return Readiness()
