@@ -396,11 +396,6 @@ class NotAlcoholic(Unprocessable):
     message = "`abv` and `ibu` are only for alcoholic items (is_alcoholic: true)"
 
 
-class MenuImportInvalid(Unprocessable):
-    code = "menu_import_invalid"
-    message = "The menu cannot be imported"
-
-
 # --- tables, events and posters -------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session, col
 
-from app.core.errors import MenuImportInvalid, MenuNameTaken
+from app.core.errors import MenuNameTaken, Unprocessable
 from app.crud import menu as menu_crud
 from app.crud import venue as venue_crud
 from app.models import Venue
@@ -112,7 +112,7 @@ def validate(raw: Any) -> MenuImport:
     problems += _cross_checks(raw)
     if problems or parsed is None:
         problems.sort(key=lambda p: [str(part) for part in p["loc"]])
-        raise MenuImportInvalid(problems)
+        raise Unprocessable(problems)
     return parsed
 
 

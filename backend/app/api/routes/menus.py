@@ -14,7 +14,6 @@ from app.core.errors import (
     CategoryNameTaken,
     InvalidItemCategory,
     InvalidParentCategory,
-    MenuImportInvalid,
     MenuNameTaken,
     NotAlcoholic,
     NotEmpty,
@@ -87,7 +86,7 @@ def read_whole_menu(
     response_model=MenuImportResult,
     status_code=status.HTTP_201_CREATED,
 )
-@raises(MenuImportInvalid, MenuNameTaken)
+@raises(MenuNameTaken)
 def import_menu(
     venue: ManagedVenue,
     session: SessionDep,
