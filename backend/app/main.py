@@ -4,31 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.api.deps import get_current_user
 from app.api.main import api_router
+from app.api.openapi import install_openapi, operation_id
 from app.core.config import Settings, settings
 from app.core.db import db_slots
-from app.core.errors import (
-    UnhandledErrorMiddleware,
-    document_error_shape,
-    install_error_handlers,
-)
+from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, JsonCORSMiddleware, RequestIdMiddleware
 from app.web import docs, web_router
-
-
-def custom_generate_unique_id(route: APIRoute) -> str:
-    """Stable operation ids, `{tag}-{name}`, for the generated client."""
-    tag = route.tags[0] if route.tags else "default"
-    return f"{tag}-{route.name}"
 
 
 def create_app(cfg: Settings = settings) -> FastAPI:
@@ -55,7 +42,7 @@ def create_app(cfg: Settings = settings) -> FastAPI:
         # Served by app/web/docs.py with local assets (no CDN).
         docs_url=None,
         redoc_url=None,
-        generate_unique_id_function=custom_generate_unique_id,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
         # No validator badge: it would fetch validator.swagger.io.
         swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
@@ -83,46 +70,8 @@ def create_app(cfg: Settings = settings) -> FastAPI:
     app.include_router(api_router, prefix=cfg.API_V1_STR)
     app.include_router(web_router)
     docs.install(app)
-    _document_errors(app)
+    install_openapi(app)
     return app
-
-
-def _document_errors(app: FastAPI) -> None:
-    """Publish the real error shape in the OpenAPI schema (see core/errors.py)."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = _document_optional_auth(app, document_error_shape(build()))
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _needs_sign_in(dependant: Dependant) -> bool:
-    """Whether a route's dependencies include the required sign-in (`get_current_user`).
-    `get_optional_user` reads the same token but calls it only when one is sent."""
-    return any(
-        sub.call is get_current_user or _needs_sign_in(sub) for sub in dependant.dependencies
-    )
-
-
-def _document_optional_auth(app: FastAPI, openapi_schema: dict[str, Any]) -> dict[str, Any]:
-    """Operations where a token is optional (public reads that show more to members)
-    list the empty requirement `{}` too: anonymous calls are allowed."""
-    prefix = app.openapi_url.rsplit("/", 1)[0] if app.openapi_url else ""
-    paths = openapi_schema.get("paths", {})
-    for route in iter_route_contexts(app.routes):
-        if not isinstance(route.original_route, APIRoute) or _needs_sign_in(route.dependant):
-            continue
-        path = route.path_format or ""
-        for method in route.methods or ():
-            operation = paths.get(path, paths.get(path.removeprefix(prefix), {})).get(
-                method.lower()
-            )
-            if operation and operation.get("security") and {} not in operation["security"]:
-                operation["security"] = [{}, *operation["security"]]
-    return openapi_schema
 
 
 app = create_app()

@@ -15,7 +15,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.config import settings
 from app.core.db import db_slots, get_engine
-from app.core.errors import AppError, NotAuthenticated, PermissionDenied
+from app.core.errors import (
+    AdminRequired,
+    AppError,
+    BusinessAccountRequired,
+    DatabaseUnavailable,
+    NotAuthenticated,
+    NotFound,
+    VenueRoleRequired,
+    raises,
+)
 from app.core.security import InvalidToken, TokenType, decode_token
 from app.crud import auth as auth_crud
 from app.crud import event as event_crud
@@ -37,6 +46,7 @@ async def database_slot() -> AsyncIterator[None]:
         yield
 
 
+@raises(DatabaseUnavailable)
 def get_session(_slot: Annotated[None, Depends(database_slot)]) -> Iterator[Session]:
     with Session(get_engine(), expire_on_commit=False) as session:
         yield session
@@ -144,6 +154,7 @@ async def get_token(  # async: no I/O, so no worker-thread hop
 TokenDep = Annotated[str | None, Depends(get_token)]
 
 
+@raises(NotAuthenticated)
 def get_current_user(session: SessionDep, token: TokenDep) -> User:
     if not token:
         raise NotAuthenticated()
@@ -164,6 +175,7 @@ def get_current_user(session: SessionDep, token: TokenDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+@raises(NotAuthenticated)
 def get_optional_user(session: SessionDep, token: TokenDep) -> User | None:
     """The caller when a valid token is sent; anonymous callers get None."""
     if not token:
@@ -174,21 +186,23 @@ def get_optional_user(session: SessionDep, token: TokenDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
+@raises(AdminRequired)
 def get_current_superuser(user: CurrentUser) -> User:
     if not user.is_superuser:
-        raise PermissionDenied("Platform administrators only")
+        raise AdminRequired()
     return user
 
 
 CurrentSuperuser = Annotated[User, Depends(get_current_superuser)]
 
 
+@raises(BusinessAccountRequired)
 def get_current_business_user(user: CurrentUser) -> User:
     """A business account (signs in with an email and a password; consumers use a phone)
     or a platform admin."""
     if user.is_superuser or (user.email is not None and user.password_hash is not None):
         return user
-    raise PermissionDenied("Only business accounts (email and password) can do this")
+    raise BusinessAccountRequired()
 
 
 CurrentBusinessUser = Annotated[User, Depends(get_current_business_user)]
@@ -202,6 +216,7 @@ def venue_role_guard(minimum: VenueRole) -> Callable[..., Venue]:
     pass every check.
     """
 
+    @raises(NotFound, VenueRoleRequired)
     def guard(venue_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Venue:
         venue = venue_crud.get(session, venue_id=venue_id)
         venue_crud.require_role(session, venue=venue, user=user, minimum=minimum)
@@ -224,6 +239,7 @@ def get_visible_venue(venue_id: uuid.UUID, session: SessionDep, user: OptionalUs
 VisibleVenue = Annotated[Venue, Depends(get_visible_venue)]
 
 
+@raises(VenueRoleRequired)
 def get_managed_qsr(qsr_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Venue:
     """The QSR named in the path, which the caller must also manage (404/403 like the guards)."""
     return venue_crud.get_qsr_for_manager(session, qsr_id=qsr_id, user=user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.core.errors import Unprocessable
+from app.core.errors import DateRangeTooLong, InvalidDateRange
 
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 366
@@ -25,7 +25,9 @@ def date_window(
         span = timedelta(days=default_days - 1)
         date_from = date_to - span if date_to - date.min > span else date.min
     if date_from > date_to:
-        raise Unprocessable("date_from must be on or before date_to")
+        raise InvalidDateRange("date_from must be on or before date_to", loc=("query", "date_from"))
     if (date_to - date_from).days + 1 > max_days:
-        raise Unprocessable(f"Ask for at most {max_days} days at a time")
+        raise DateRangeTooLong(
+            f"Ask for at most {max_days} days at a time", loc=("query", "date_from")
+        )
     return date_from, date_to

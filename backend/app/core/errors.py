@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, time
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -24,14 +25,35 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.request_context import get_request_id
 
 logger = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+Loc = tuple[str | int, ...]
+
+#: Every error class by its stable code (see `AppError.__init_subclass__`).
+REGISTRY: dict[str, type[AppError]] = {}
 
 
 class AppError(Exception):
-    """Base of every error the API answers with on purpose."""
+    """Base of every error the API answers with on purpose.
+
+    Each subclass that names its own `code` is a stable part of the API contract:
+    codes are unique (a second class claiming one fails at import) and documented in
+    the OpenAPI answers of the routes that declare them (`errors(...)`).
+    """
 
     status_code: int = 400
     code: str = "bad_request"
+    message: str | None = None  # the default detail
     headers: dict[str, str] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" in cls.__dict__:
+            other = REGISTRY.get(cls.code)
+            if other is not None and other.__qualname__ != cls.__qualname__:
+                raise TypeError(f"error code {cls.code!r} is used by {other} and {cls}")
+            REGISTRY[cls.code] = cls
 
     def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None) -> None:
         self.detail = detail if detail is not None else self.default_detail()
@@ -40,7 +62,14 @@ class AppError(Exception):
         super().__init__(str(self.detail))
 
     def default_detail(self) -> str:
-        return self.code.replace("_", " ").capitalize()
+        return self.message or self.code.replace("_", " ").capitalize()
+
+    def render_detail(self) -> Any:
+        """The `detail` of the JSON answer."""
+        return self.detail
+
+
+# --- the generic kinds (one per HTTP status) -----------------------------------------
 
 
 class BadRequest(AppError):
@@ -51,18 +80,14 @@ class BadRequest(AppError):
 class NotAuthenticated(AppError):
     status_code = 401
     code = "not_authenticated"
+    message = "Not authenticated"
     headers = {"WWW-Authenticate": "Bearer"}
-
-    def default_detail(self) -> str:
-        return "Not authenticated"
 
 
 class PermissionDenied(AppError):
     status_code = 403
     code = "permission_denied"
-
-    def default_detail(self) -> str:
-        return "You do not have permission to do this"
+    message = "You do not have permission to do this"
 
 
 class NotFound(AppError):
@@ -77,15 +102,38 @@ class NotFound(AppError):
 
 
 class Conflict(AppError):
+    """A business rule refuses the change (409)."""
+
     status_code = 409
     code = "conflict"
+    message = "The change conflicts with existing data"
 
 
 class Unprocessable(AppError):
-    """A business-rule failure about the payload that Pydantic cannot see."""
+    """A payload problem that Pydantic cannot see (422).
+
+    Rendered like Pydantic's errors, as a list of field errors:
+    `[{"loc": [...], "msg": ..., "type": code}]`; `loc` names the field
+    (`("query", "lat")`, `("body", "venue_id")`). A list detail is taken as
+    already made of field errors.
+    """
 
     status_code = 422
     code = "invalid"
+    message = "The request is not valid"
+    loc: Loc = ("body",)
+
+    def __init__(
+        self, detail: Any = None, *, loc: Loc | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        if loc is not None:
+            self.loc = tuple(loc)
+        super().__init__(detail, headers=headers)
+
+    def render_detail(self) -> Any:
+        if isinstance(self.detail, list):
+            return self.detail
+        return [{"loc": list(self.loc), "msg": str(self.detail), "type": self.code}]
 
 
 class TooManyRequests(AppError):
@@ -100,29 +148,436 @@ class TooManyRequests(AppError):
 class ServiceUnavailable(AppError):
     status_code = 503
     code = "service_unavailable"
+    message = "A service this needs is not reachable; try again shortly"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+    message = "The database is not reachable; try again shortly"
+    headers = {"Retry-After": "5"}
+
+
+class NotReady(ServiceUnavailable):
+    code = "not_ready"
+    message = "The database is not reachable"
+
+
+# --- accounts, sign-in and one-time codes --------------------------------------------
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    message = "Incorrect email or password"
+
+
+class InvalidRefreshToken(NotAuthenticated):
+    code = "invalid_refresh_token"
+    message = "Invalid, expired or revoked refresh token; sign in again"
+
+
+class AccountDisabled(PermissionDenied):
+    code = "account_disabled"
+    message = "This account has been deactivated"
+
+
+class AdminRequired(PermissionDenied):
+    code = "admin_required"
+    message = "Platform administrators only"
+
+
+class InvalidLink(BadRequest):
+    code = "invalid_link"
+    message = "This link is invalid, has expired or was already used; ask for a new one"
+
+
+class WrongPassword(BadRequest):
+    code = "wrong_password"
+    message = "The current password is not correct"
+
+
+class PasswordUnchanged(Unprocessable):
+    code = "password_unchanged"
+    message = "The new password must differ from the current one"
+    loc = ("body", "new_password")
+
+
+class NoPassword(Conflict):
+    code = "no_password"
+    message = "This account has no password; add an email and a password first"
+
+
+class NoEmail(Conflict):
+    code = "no_email"
+    message = "This account has no email address"
+
+
+class EmailAlreadyVerified(Conflict):
+    code = "email_already_verified"
+    message = "This email address is already verified"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    message = "An account with this email already exists"
+
+
+class PhoneTaken(Conflict):
+    code = "phone_taken"
+    message = "This phone number belongs to another account"
+
+
+class EmailAlreadySet(Conflict):
+    code = "email_already_set"
+    message = "This account already has an email address"
+
+
+class PhoneAlreadySet(Conflict):
+    code = "phone_already_set"
+    message = "This account already has a phone number"
+
+
+class InvalidCode(BadRequest):
+    code = "invalid_code"
+    message = "Wrong code"
+
+
+class CodeExpired(BadRequest):
+    code = "code_expired"
+    message = "No valid code for this number: it expired or was used; ask for a new one"
+
+
+class OtpTryLimit(BadRequest):
+    code = "otp_try_limit"
+    message = "This code had too many wrong tries; ask for a new one"
+
+
+class SmsUnavailable(ServiceUnavailable):
+    code = "sms_unavailable"
+    message = "The code could not be sent right now; try again in a moment"
+
+
+class CannotDeactivateSelf(Conflict):
+    code = "cannot_deactivate_self"
+    message = "You cannot deactivate your own account"
+
+
+class CannotRevokeOwnAdmin(Conflict):
+    code = "cannot_revoke_own_admin"
+    message = "You cannot remove your own platform admin rights"
+
+
+class AccountDeleted(Conflict):
+    code = "account_deleted"
+    message = "This account was deleted"
+
+
+class SoleVenueOwner(Conflict):
+    code = "sole_venue_owner"
+    message = "You are the only owner of a venue; add another owner or close it first"
+
+
+# --- venues, food courts and staff ----------------------------------------------------
+
+
+class VenueRoleRequired(PermissionDenied):
+    code = "venue_role_required"
+    message = "Your role at this venue does not allow this"
+
+
+class BusinessAccountRequired(PermissionDenied):
+    code = "business_account_required"
+    message = "Only business accounts (email and password) can do this"
+
+
+class VenueKindUnchangeable(Conflict):
+    code = "venue_kind_unchangeable"
+    message = "A venue's kind cannot be changed; create a new venue instead"
+
+
+class VenueKindFields(Unprocessable):
+    code = "venue_kind_fields"
+    message = "Some fields do not apply to this kind of venue"
+
+
+class UnknownTimezone(Unprocessable):
+    code = "unknown_timezone"
+    message = "This time zone is not known to this server"
+    loc = ("body", "timezone")
+
+
+class VerifiedVenueNotDeletable(Conflict):
+    code = "verified_venue_not_deletable"
+    message = "A verified venue cannot be deleted; deactivate it instead"
+
+
+class NotAFoodCourt(Conflict):
+    code = "not_a_food_court"
+    message = "This venue is not a food court"
+
+
+class NotAQsr(Conflict):
+    code = "not_a_qsr"
+    message = "Only QSRs sit in a food court"
+
+
+class QsrInOtherFoodCourt(Conflict):
+    code = "qsr_in_other_food_court"
+    message = "This QSR already sits in another food court; detach it first"
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+    message = "Already a member of this venue"
+
+
+class VenueNeedsOwner(Conflict):
+    code = "venue_needs_owner"
+    message = "A venue must keep an owner: make someone else owner first"
+
+
+class InviteForAnotherEmail(PermissionDenied):
+    code = "invite_for_another_email"
+    message = "This invitation was sent to another email address; sign in with that address"
+
+
+class InviteUsed(Conflict):
+    code = "invite_used"
+    message = "This invitation has already been used"
+
+
+class InviteExpired(Conflict):
+    code = "invite_expired"
+    message = "This invitation has expired; ask the venue owner for a new one"
+
+
+class InviteAccepted(Conflict):
+    code = "invite_accepted"
+    message = "This invitation was already accepted; remove the member instead"
+
+
+# --- menus ---------------------------------------------------------------------------
+
+
+class MenuNameTaken(Conflict):
+    code = "menu_name_taken"
+    message = "This venue already has a menu with this name"
+
+
+class CategoryNameTaken(Conflict):
+    code = "category_name_taken"
+    message = "There is already a category with this name here"
+
+
+class NotEmpty(Conflict):
+    code = "not_empty"
+    message = "This is not empty; send force=true to delete it with everything in it"
+
+
+class OrderMismatch(Conflict):
+    code = "order_mismatch"
+    message = "Send every member of the list exactly once, in the new order"
+
+
+class InvalidParentCategory(Unprocessable):
+    code = "invalid_parent_category"
+    message = "`parent_id` must be a category of the same menu"
+    loc = ("body", "parent_id")
+
+
+class SubcategoryDepth(Unprocessable):
+    code = "subcategory_depth"
+    message = "Subcategories cannot have subcategories of their own"
+    loc = ("body", "parent_id")
+
+
+class InvalidItemCategory(Unprocessable):
+    code = "invalid_item_category"
+    message = "`category_id` must be a category of this venue"
+    loc = ("body", "category_id")
+
+
+class NotAlcoholic(Unprocessable):
+    code = "not_alcoholic"
+    message = "`abv` and `ibu` are only for alcoholic items (is_alcoholic: true)"
+
+
+# --- tables, events and posters -------------------------------------------------------
+
+
+class TableLabelTaken(Conflict):
+    code = "table_label_taken"
+    message = "This venue already has a table with this label"
+
+
+class EventCancelled(Conflict):
+    code = "event_cancelled"
+    message = "The event is cancelled"
+
+
+class EventOver(Conflict):
+    code = "event_over"
+    message = "The event is over"
+
+
+class InvalidEventTimes(Unprocessable):
+    code = "invalid_event_times"
+    message = "The event's times are not valid"
+
+
+class PosterVenueMismatch(Unprocessable):
+    code = "poster_venue_mismatch"
+    message = "A poster can only promote the venue it is created at"
+    loc = ("body", "venue_id")
+
+
+class InvalidDateRange(Unprocessable):
+    code = "invalid_date_range"
+    message = "The start of the range must not be after its end"
+    loc = ("query",)
+
+
+class DateRangeTooLong(Unprocessable):
+    code = "date_range_too_long"
+    message = "The range is too long"
+    loc = ("query",)
+
+
+# --- the job queue ------------------------------------------------------------------------
+
+
+class JobNotFailed(Conflict):
+    code = "job_not_failed"
+    message = "Only a failed job can be retried"
+
+
+# --- database constraints --------------------------------------------------------------
+
+#: A unique or exclusion constraint of the schema, by name, and the error it means.
+CONSTRAINT_ERRORS: dict[str, type[AppError]] = {
+    "uq_user_email_lower": EmailTaken,
+    "uq_user_phone": PhoneTaken,
+    "uq_menu_venue_id_name": MenuNameTaken,
+    "uq_venue_membership_venue_id_user_id": AlreadyMember,
+    "uq_venue_table_venue_id_label": TableLabelTaken,
+    "ck_menu_item_abv_ibu_only_alcoholic": NotAlcoholic,
+}
+
+
+def constraint_name(exc: IntegrityError) -> str | None:
+    """The name of the constraint a psycopg error reports (None when it names none)."""
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return name if isinstance(name, str) else None
+
+
+def integrity_error(exc: IntegrityError) -> AppError:
+    """The domain error an `IntegrityError` means, from its constraint's name; a
+    constraint nobody mapped is a generic 409."""
+    error = CONSTRAINT_ERRORS.get(constraint_name(exc) or "", Conflict)
+    return error()
+
+
+# --- the documented shape ----------------------------------------------------------------
+
+
+class FieldError(BaseModel):
+    """One problem with one field, as Pydantic reports it."""
+
+    loc: list[str | int] = Field(description="Where: `body`, `query`, `path` or `header`, ...")
+    msg: str
+    type: str = Field(description="The kind of problem, e.g. `missing`, `string_too_long`")
 
 
 class ErrorResponse(BaseModel):
-    """The one error shape: a stable machine code and a human (or field-list) detail."""
+    """The one error shape: a stable machine code and a human detail."""
 
-    error: str = Field(description="Stable machine-readable code, e.g. `not_found`, `invalid`")
-    detail: Any = Field(
-        description="A message, or for `invalid` payloads FastAPI's list of field errors"
+    error: str = Field(description="Stable machine-readable code, e.g. `not_found`")
+    detail: str | dict[str, Any] = Field(
+        description="A message (some conflicts add the facts as an object)"
     )
+
+
+class ValidationErrorResponse(BaseModel):
+    """A 422: the request is not valid; `detail` lists every field at fault."""
+
+    error: str = Field(description="`invalid`, or the code of the failed rule")
+    detail: list[FieldError]
 
 
 def document_error_shape(openapi_schema: dict[str, Any]) -> dict[str, Any]:
     """Make the schema describe the errors the API really sends.
 
-    FastAPI documents every 422 as `HTTPValidationError` (`{"detail": [...]}`); ours
-    are `{"error": "invalid", "detail": ...}`, so that component is replaced.
+    Every documented error points at `ErrorResponse` or `ValidationErrorResponse`
+    (see `app.api.openapi`); FastAPI's own `HTTPValidationError`
+    (`{"detail": [...]}`) is never sent, so it goes, with its `ValidationError`.
     """
     schemas = openapi_schema.setdefault("components", {}).setdefault("schemas", {})
-    shape = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas["ErrorResponse"] = shape
-    if "HTTPValidationError" in schemas:
-        schemas["HTTPValidationError"] = {**shape, "title": "HTTPValidationError"}
+    for model in (ErrorResponse, ValidationErrorResponse):
+        shape = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(shape.pop("$defs", {}))
+        schemas[model.__name__] = shape
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    text = json.dumps(openapi_schema)
+    for name in ("HTTPValidationError", "ValidationError"):
+        if f'"#/components/schemas/{name}"' in text:
+            raise RuntimeError(f"an operation still documents FastAPI's {name}")
+    openapi_schema["components"]["schemas"] = dict(sorted(schemas.items()))
     return openapi_schema
+
+
+def errors(*kinds: type[AppError]) -> dict[int | str, dict[str, Any]]:
+    """`responses=` of a route that can answer these errors: one entry per status,
+    whose description and examples list the possible `error` codes."""
+    by_status: dict[int, list[type[AppError]]] = {}
+    for kind in kinds:
+        by_status.setdefault(kind.status_code, []).append(kind)
+    return {status: error_response(status, group) for status, group in by_status.items()}
+
+
+_STATUS_TEXT = {
+    400: "Bad request",
+    401: "Not signed in, or the token is invalid",
+    403: "Signed in, but not allowed",
+    404: "Not found (or not yours to see)",
+    409: "Refused by a business rule",
+    422: "The request is not valid",
+    429: "Too many requests; retry after `Retry-After` seconds",
+    503: "A service it needs is unavailable; retry shortly",
+}
+
+
+def error_response(status: int, kinds: Iterable[type[AppError]]) -> dict[str, Any]:
+    """One documented error answer listing the codes of `kinds`."""
+    unique = sorted({kind.code: kind for kind in kinds}.items())
+    codes = ", ".join(f"`{code}`" for code, _ in unique)
+    examples = {
+        code: {"value": {"error": code, "detail": _example_detail(kind)}} for code, kind in unique
+    }
+    return {
+        "model": ValidationErrorResponse if status == 422 else ErrorResponse,
+        "description": f"{_STATUS_TEXT.get(status, 'Error')}. `error` is one of: {codes}",
+        "content": {"application/json": {"examples": examples}},
+    }
+
+
+def _example_detail(kind: type[AppError]) -> Any:
+    if issubclass(kind, Unprocessable):
+        return [{"loc": list(kind.loc), "msg": kind.message or "Field required", "type": kind.code}]
+    if kind is NotFound or issubclass(kind, NotFound):
+        return "Venue not found"
+    return kind.message or kind.code.replace("_", " ").capitalize()
+
+
+def raises(*kinds: type[AppError]) -> Callable[[F], F]:
+    """Mark a dependency with the errors it can raise; every route that depends on
+    it documents them (see `app.api.openapi`)."""
+
+    def mark(fn: F) -> F:
+        fn.__raises__ = (*getattr(fn, "__raises__", ()), *kinds)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
 
 
 def error_body(code: str, detail: Any) -> dict[str, Any]:
@@ -147,7 +602,7 @@ _HTTP_CODES = {
 def _app_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     return JSONResponse(
-        error_body(exc.code, jsonable_encoder(exc.detail)),
+        error_body(exc.code, jsonable_encoder(exc.render_detail())),
         status_code=exc.status_code,
         headers=exc.headers,
     )
@@ -290,34 +745,27 @@ def _allow_answer(request: Request, allowed: set[str]) -> Response:
     )
 
 
-def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A constraint violation no crud function caught: the domain error its
+    constraint's name means (a generic 409 for the others), never a 500."""
     assert isinstance(exc, IntegrityError)
-    logger.warning("integrity error reached the handler: %s", exc.orig)
-    return JSONResponse(
-        error_body("conflict", "The change conflicts with existing data"), status_code=409
-    )
+    logger.warning("integrity error reached the handler (%s): %s", constraint_name(exc), exc.orig)
+    return _app_error(request, integrity_error(exc))
 
 
-def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+def _data_error(request: Request, exc: Exception) -> JSONResponse:
     """A value the database cannot store (NUL bytes in text, a number out of range):
     bad input that slipped past validation, so a 422, never a 500. The transaction
     is rolled back with the request's session, so nothing is half-written."""
     assert isinstance(exc, DataError)
     reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else "invalid value"
     logger.warning("data error reached the handler: %s", reason)
-    return JSONResponse(
-        error_body("invalid", f"A value in the request cannot be stored: {reason}"),
-        status_code=422,
-    )
+    return _app_error(request, Unprocessable(f"A value in the request cannot be stored: {reason}"))
 
 
-def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     logger.error("database unavailable: %s", exc)
-    return JSONResponse(
-        error_body("service_unavailable", "The database is not reachable; try again shortly"),
-        status_code=503,
-        headers={"Retry-After": "5"},
-    )
+    return _app_error(request, DatabaseUnavailable())
 
 
 def _unhandled(_request: Request, exc: Exception) -> JSONResponse:

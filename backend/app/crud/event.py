@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core import geo
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.errors import EventCancelled, EventOver, InvalidEventTimes, NotFound
 from app.crud.common import get_or_404, paginate
 from app.models import Event, EventStatus, Venue, VenueStatus
 from app.schema.common import Page, PageParams
@@ -78,7 +78,7 @@ def create(session: Session, *, venue_id: uuid.UUID, data: EventCreate) -> Event
 def update(session: Session, *, event: Event, data: EventUpdate) -> Event:
     lock(session, event=event)
     if event.status == EventStatus.CANCELLED:
-        raise Conflict("A cancelled event cannot be changed")
+        raise EventCancelled("A cancelled event cannot be changed")
     changes = data.model_dump(exclude_unset=True)
     if "starts_at" in changes or "ends_at" in changes:
         try:
@@ -86,7 +86,7 @@ def update(session: Session, *, event: Event, data: EventUpdate) -> Event:
                 changes.get("starts_at", event.starts_at), changes.get("ends_at", event.ends_at)
             )
         except ValueError as exc:
-            raise Unprocessable(str(exc)) from exc
+            raise InvalidEventTimes(str(exc), loc=("body", "ends_at")) from exc
     for name, value in changes.items():
         setattr(event, name, value)
     session.add(event)
@@ -97,9 +97,9 @@ def update(session: Session, *, event: Event, data: EventUpdate) -> Event:
 def cancel(session: Session, *, event: Event) -> Event:
     lock(session, event=event)
     if event.status == EventStatus.CANCELLED:
-        raise Conflict("The event is already cancelled")
+        raise EventCancelled("The event is already cancelled")
     if is_over(event):
-        raise Conflict("The event is over and can no longer be cancelled")
+        raise EventOver("The event is over and can no longer be cancelled")
     event.status = EventStatus.CANCELLED
     event.cancelled_at = _now()
     session.add(event)

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.core.errors import Conflict, NotFound
+from app.core.errors import InviteAccepted, InviteExpired, InviteUsed, NotFound
 from app.core.security import hash_token
 from app.crud.common import get_or_404
 from app.models import User, Venue, VenueRole
@@ -71,7 +71,7 @@ def get_for_venue(session: Session, *, venue: Venue, invite_id: uuid.UUID) -> Ve
 
 def revoke(session: Session, *, invite: VenueInvite, now: datetime) -> VenueInvite:
     if invite.accepted_at is not None:
-        raise Conflict("This invitation was already accepted; remove the member instead")
+        raise InviteAccepted()
     if invite.revoked_at is None:
         invite.revoked_at = now
         session.add(invite)
@@ -105,8 +105,8 @@ def consume(session: Session, *, invite: VenueInvite, user: User, now: datetime)
     if used is None:
         session.refresh(invite)
         if invite.accepted_at is not None:
-            raise Conflict("This invitation has already been used")
+            raise InviteUsed()
         if invite.revoked_at is not None:
             raise NotFound("invite")
-        raise Conflict("This invitation has expired; ask the venue owner for a new one")
+        raise InviteExpired()
     session.refresh(invite)

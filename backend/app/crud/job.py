@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from app.core.errors import Conflict, NotFound
+from app.core.errors import JobNotFailed, NotFound
 from app.models.job import ERROR_MAX_LENGTH, JobError
 
 
@@ -23,13 +23,6 @@ class JobRow:
     scheduled_at: datetime | None
     last_error: str | None
     last_failed_at: datetime | None
-
-
-class JobNotFailed(Conflict):
-    code = "job_not_failed"
-
-    def default_detail(self) -> str:
-        return "Only a failed job can be retried"
 
 
 _COLUMNS = """

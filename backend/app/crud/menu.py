@@ -20,7 +20,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import Session, col, select
 
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.errors import (
+    CategoryNameTaken,
+    InvalidItemCategory,
+    InvalidParentCategory,
+    MenuNameTaken,
+    NotAlcoholic,
+    NotEmpty,
+    NotFound,
+    OrderMismatch,
+    SubcategoryDepth,
+)
 from app.crud import venue as venue_crud
 from app.crud.common import get_or_404
 from app.models import Venue
@@ -72,7 +82,7 @@ def _next_order(session: Session, column: Any, *where: Any) -> int:
 def create_menu(session: Session, *, venue: Venue, data: MenuCreate) -> Menu:
     venue_crud.bump_menu_version(session, venue_id=venue.id)
     if _menu_name_taken(session, venue=venue, name=data.name):
-        raise Conflict(f"This venue already has a menu called {data.name!r}")
+        raise MenuNameTaken(f"This venue already has a menu called {data.name!r}")
     menu = Menu(
         venue_id=venue.id,
         name=data.name,
@@ -90,7 +100,7 @@ def update_menu(session: Session, *, venue: Venue, menu: Menu, data: MenuUpdate)
     if changes.get("name") is None:
         changes.pop("name", None)
     elif _menu_name_taken(session, venue=venue, name=changes["name"], except_id=menu.id):
-        raise Conflict(f"This venue already has a menu called {changes['name']!r}")
+        raise MenuNameTaken(f"This venue already has a menu called {changes['name']!r}")
     for key, value in changes.items():
         setattr(menu, key, value)
     session.add(menu)
@@ -109,7 +119,7 @@ def delete_menu(session: Session, *, venue: Venue, menu: Menu, force: bool) -> N
     category_ids = sa.select(col(MenuCategory.id)).where(col(MenuCategory.menu_id) == menu.id)
     items = _count_items(session, col(MenuItem.category_id).in_(category_ids))
     if items and not force:
-        raise Conflict(
+        raise NotEmpty(
             f"The menu {menu.name!r} has {items} item(s); send force=true to delete them too"
         )
     session.delete(menu)
@@ -123,7 +133,7 @@ def _apply_order(
     missing = set(current) - set(ids)
     unknown = set(ids) - set(current)
     if missing or unknown:
-        raise Conflict(
+        raise OrderMismatch(
             {
                 "message": "Send every member of the list exactly once, in the new order",
                 "missing": sorted(str(i) for i in missing),
@@ -189,11 +199,11 @@ def create_category(
     if data.parent_id is not None:
         parent = session.get(MenuCategory, data.parent_id)
         if parent is None or parent.menu_id != menu.id:
-            raise Unprocessable("`parent_id` must be a category of the same menu")
+            raise InvalidParentCategory()
         if parent.parent_id is not None:
-            raise Unprocessable("Subcategories cannot have subcategories of their own")
+            raise SubcategoryDepth()
     if _sibling_named(session, menu_id=menu.id, parent_id=data.parent_id, name=data.name):
-        raise Conflict(f"There is already a category called {data.name!r} here")
+        raise CategoryNameTaken(f"There is already a category called {data.name!r} here")
     parent_filter = (
         col(MenuCategory.parent_id).is_(None)
         if data.parent_id is None
@@ -228,7 +238,7 @@ def update_category(
         name=changes["name"],
         except_id=category.id,
     ):
-        raise Conflict(f"There is already a category called {changes['name']!r} here")
+        raise CategoryNameTaken(f"There is already a category called {changes['name']!r} here")
     for key, value in changes.items():
         setattr(category, key, value)
     session.add(category)
@@ -251,7 +261,7 @@ def delete_category(session: Session, *, venue: Venue, category: MenuCategory, f
         ).scalar_one()
     )
     if (items or subcategories) and not force:
-        raise Conflict(
+        raise NotEmpty(
             {
                 "message": f"The category {category.name!r} is not empty; "
                 "send force=true to delete it with everything in it",
@@ -322,11 +332,11 @@ def update_item(session: Session, *, venue: Venue, item: MenuItem, data: ItemUpd
     category_id = changes.pop("category_id", None)
     final = {k: changes.get(k, getattr(item, k)) for k in ("is_alcoholic", "abv", "ibu")}
     if not final["is_alcoholic"] and (final["abv"] is not None or final["ibu"] is not None):
-        raise Unprocessable("`abv` and `ibu` are only for alcoholic items (is_alcoholic: true)")
+        raise NotAlcoholic()
     if category_id is not None and category_id != item.category_id:
         target = session.get(MenuCategory, category_id)
         if target is None or target.venue_id != venue.id:
-            raise Unprocessable("`category_id` must be a category of this venue")
+            raise InvalidItemCategory()
         item.category_id = target.id
         item.display_order = _next_order(
             session, col(MenuItem.display_order), MenuItem.category_id == target.id

@@ -21,7 +21,13 @@ from sqlmodel import Session, col, func, select
 
 from app.core import geo_index
 from app.core.dates import date_window
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.errors import (
+    EventCancelled,
+    EventOver,
+    InvalidDateRange,
+    NotFound,
+    PosterVenueMismatch,
+)
 from app.core.geo import haversine_sql_bound
 from app.core.timezones import local_date, zone
 from app.crud.common import get_or_404, paginate
@@ -113,15 +119,15 @@ def _promoted_event(session: Session, *, venue: Venue, event_id: uuid.UUID) -> E
     if event is None or event.venue_id != venue.id:
         raise NotFound("event")
     if event.status == EventStatus.CANCELLED:
-        raise Conflict("The event is cancelled; it cannot be promoted")
+        raise EventCancelled("The event is cancelled; it cannot be promoted")
     if event.ends_at <= utcnow():
-        raise Conflict("The event is over; it cannot be promoted")
+        raise EventOver("The event is over; it cannot be promoted")
     return event
 
 
 def create(session: Session, *, venue: Venue, data: PosterCreate) -> Poster:
     if data.venue_id is not None and data.venue_id != venue.id:
-        raise Unprocessable("venue_id: a poster can only promote the venue it is created at")
+        raise PosterVenueMismatch()
     if data.event_id is not None:
         _promoted_event(session, venue=venue, event_id=data.event_id)
     latitude, longitude = _locked_position(session, venue_id=venue.id)
@@ -157,7 +163,7 @@ def update(session: Session, *, venue: Venue, poster: Poster, data: PosterUpdate
     starts_at = changes.get("starts_at", poster.starts_at)
     expires_at = changes.get("expires_at", poster.expires_at)
     if starts_at >= expires_at:
-        raise Unprocessable("starts_at must be before expires_at")
+        raise InvalidDateRange("starts_at must be before expires_at", loc=("body", "expires_at"))
     radius_changed = "radius_m" in changes and changes["radius_m"] != poster.radius_m
     # An expired poster's cells may have been pruned (`prune`): extending it writes them again.
     revived = "expires_at" in changes and poster.expires_at <= utcnow()

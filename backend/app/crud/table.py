@@ -14,7 +14,11 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core import table_token
 from app.core.dates import date_window
-from app.core.errors import Conflict, NotFound
+from app.core.errors import (
+    NotFound,
+    TableLabelTaken,
+    integrity_error,
+)
 from app.core.security import InvalidToken
 from app.core.timezones import local_date
 from app.crud.common import get_or_404, paginate
@@ -36,8 +40,8 @@ _NATURAL_ORDER = (
 )
 
 
-def _label_taken(label: str) -> Conflict:
-    return Conflict(f"This venue already has a table labelled {label!r}")
+def _label_taken(label: str) -> TableLabelTaken:
+    return TableLabelTaken(f"This venue already has a table labelled {label!r}")
 
 
 def _label_exists(
@@ -55,9 +59,10 @@ def _flush_or_conflict(session: Session, label: str) -> None:
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        if "uq_venue_table_venue_id_label" in str(exc.orig):
+        error = integrity_error(exc)
+        if isinstance(error, TableLabelTaken):
             raise _label_taken(label) from exc
-        raise
+        raise error from exc
 
 
 def get(session: Session, *, venue_id: uuid.UUID, table_id: uuid.UUID) -> VenueTable:

@@ -9,27 +9,19 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from app.core.errors import Conflict
+from app.core.errors import (
+    EmailAlreadySet,
+    EmailTaken,
+    PhoneAlreadySet,
+    PhoneTaken,
+    integrity_error,
+)
 from app.core.security import hash_password
 from app.core.text import contains_pattern
 from app.crud.common import paginate
 from app.models import User
 from app.models.base import utcnow
 from app.schema.common import Page, PageParams
-
-
-class EmailTaken(Conflict):
-    code = "email_taken"
-
-    def default_detail(self) -> str:
-        return "An account with this email already exists"
-
-
-class PhoneTaken(Conflict):
-    code = "phone_taken"
-
-    def default_detail(self) -> str:
-        return "This phone number belongs to another account"
 
 
 def get(session: Session, user_id: uuid.UUID) -> User | None:
@@ -60,9 +52,7 @@ def _insert(session: Session, user: User) -> User:
             session.add(user)
             session.flush()
     except IntegrityError as exc:
-        if "email" in str(exc.orig):
-            raise EmailTaken() from exc
-        raise PhoneTaken() from exc
+        raise integrity_error(exc) from exc
     return user
 
 
@@ -98,7 +88,7 @@ def set_password(session: Session, *, user: User, password: str) -> User:
 
 def attach_email(session: Session, *, user: User, email: str, password: str) -> User:
     if user.email is not None:
-        raise Conflict("This account already has an email address")
+        raise EmailAlreadySet()
     other = get_by_email(session, email=email)
     if other is not None and other.id != user.id:
         raise EmailTaken()
@@ -110,13 +100,13 @@ def attach_email(session: Session, *, user: User, email: str, password: str) -> 
             session.add(user)
             session.flush()
     except IntegrityError as exc:
-        raise EmailTaken() from exc
+        raise integrity_error(exc) from exc
     return user
 
 
 def attach_phone(session: Session, *, user: User, phone: str) -> User:
     if user.phone is not None:
-        raise Conflict("This account already has a phone number")
+        raise PhoneAlreadySet()
     other = get_by_phone(session, phone=phone)
     if other is not None and other.id != user.id:
         raise PhoneTaken()
@@ -127,7 +117,7 @@ def attach_phone(session: Session, *, user: User, phone: str) -> User:
             session.add(user)
             session.flush()
     except IntegrityError as exc:
-        raise PhoneTaken() from exc
+        raise integrity_error(exc) from exc
     return user
 
 

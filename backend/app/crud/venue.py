@@ -12,7 +12,17 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.core.errors import Conflict, NotFound, PermissionDenied, Unprocessable
+from app.core.errors import (
+    NotAFoodCourt,
+    NotAQsr,
+    NotFound,
+    QsrInOtherFoodCourt,
+    UnknownTimezone,
+    VenueKindFields,
+    VenueKindUnchangeable,
+    VenueRoleRequired,
+    VerifiedVenueNotDeletable,
+)
 from app.core.geo import haversine_sql, within_bounding_box
 from app.core.text import contains_pattern
 from app.crud import membership as membership_crud
@@ -228,14 +238,14 @@ def require_role(
         raise NotFound("venue")
     if not role.includes(minimum):
         where = venue.name if named else "this venue"
-        raise PermissionDenied(f"This needs the {minimum.value} role at {where}")
+        raise VenueRoleRequired(f"This needs the {minimum.value} role at {where}")
 
 
 def _food_court_for(session: Session, *, food_court_id: uuid.UUID, user: User) -> Venue:
     food_court = get_or_404(session, Venue, food_court_id, what="food court")
     require_role(session, venue=food_court, user=user, minimum=VenueRole.MANAGER, named=True)
     if food_court.kind != VenueKind.FOOD_COURT:
-        raise Conflict(f"{food_court.name} is a {food_court.kind.value}, not a food court")
+        raise NotAFoodCourt(f"{food_court.name} is a {food_court.kind.value}, not a food court")
     return food_court
 
 
@@ -261,7 +271,7 @@ def _check_database_knows_zone(session: Session, name: str) -> None:
         {"zone": name},
     ).scalar()
     if not known:
-        raise Unprocessable(
+        raise UnknownTimezone(
             f"The time zone {name!r} is not known to this server yet; use the zone of a "
             "nearby city (e.g. Asia/Kolkata)"
         )
@@ -285,7 +295,7 @@ def update(session: Session, *, venue: Venue, data: VenueUpdate) -> Venue:
     changes = data.model_dump(exclude_unset=True)
     kind = changes.pop("kind", None)
     if kind is not None and kind != venue.kind:
-        raise Conflict(
+        raise VenueKindUnchangeable(
             f"A venue's kind cannot be changed (this one is a {venue.kind.value}); "
             "create a new venue instead"
         )
@@ -293,7 +303,7 @@ def update(session: Session, *, venue: Venue, data: VenueUpdate) -> Venue:
         venue.kind, {k: v for k, v in changes.items() if k in KIND_FIELDS}
     )
     if problems:
-        raise Unprocessable("; ".join(problems))
+        raise VenueKindFields("; ".join(problems))
     if "timezone" in changes and changes["timezone"] != venue.timezone:
         _check_database_knows_zone(session, changes["timezone"])
     hours = changes.pop("opening_hours", None)
@@ -327,20 +337,20 @@ def delete(session: Session, *, venue: Venue) -> None:
     # Locked and read again: an admin may have verified it since the route loaded it.
     session.refresh(venue, with_for_update=True)
     if venue.status != VenueStatus.DRAFT:
-        raise Conflict("A verified venue cannot be deleted; deactivate it instead")
+        raise VerifiedVenueNotDeletable()
     session.delete(venue)
     session.flush()
 
 
 def attach_qsr(session: Session, *, food_court: Venue, qsr: Venue) -> Venue:
     if food_court.kind != VenueKind.FOOD_COURT:
-        raise Conflict(f"{food_court.name} is a {food_court.kind.value}, not a food court")
+        raise NotAFoodCourt(f"{food_court.name} is a {food_court.kind.value}, not a food court")
     if qsr.kind != VenueKind.QSR:
-        raise Conflict(f"Only QSRs sit in a food court; {qsr.name} is a {qsr.kind.value}")
+        raise NotAQsr(f"Only QSRs sit in a food court; {qsr.name} is a {qsr.kind.value}")
     # Locked and read again: another food court may be attaching it at the same moment.
     session.refresh(qsr, with_for_update=True)
     if qsr.food_court_id not in (None, food_court.id):
-        raise Conflict(f"{qsr.name} already sits in another food court; detach it first")
+        raise QsrInOtherFoodCourt(f"{qsr.name} already sits in another food court; detach it first")
     qsr.food_court_id = food_court.id
     session.add(qsr)
     session.flush()

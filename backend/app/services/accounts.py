@@ -6,7 +6,12 @@ from __future__ import annotations
 from sqlalchemy import func as sa_func
 from sqlmodel import Session, col, delete, func, select
 
-from app.core.errors import Conflict
+from app.core.errors import (
+    AccountDeleted,
+    CannotDeactivateSelf,
+    CannotRevokeOwnAdmin,
+    SoleVenueOwner,
+)
 from app.core.security import hash_password
 from app.crud import auth as auth_crud
 from app.crud import user as user_crud
@@ -85,7 +90,7 @@ def delete_account(session: Session, *, user: User) -> None:
     ).all()
     sole = _venues_only_owned_by(session, user)
     if sole:
-        raise Conflict(
+        raise SoleVenueOwner(
             f"You are the only owner of {len(sole)} venue(s); add another owner or close "
             "them before deleting your account"
         )
@@ -100,7 +105,7 @@ def delete_account(session: Session, *, user: User) -> None:
 def deactivate(session: Session, *, admin: User, user: User) -> User:
     """The user can no longer sign in, and every session ends now."""
     if user.id == admin.id:
-        raise Conflict("You cannot deactivate your own account")
+        raise CannotDeactivateSelf()
     user.is_active = False
     auth_crud.end_sessions(session, user=user)
     return user
@@ -108,7 +113,7 @@ def deactivate(session: Session, *, admin: User, user: User) -> User:
 
 def reactivate(session: Session, *, user: User) -> User:
     if user.deleted_at is not None:
-        raise Conflict("This account was deleted and cannot be reactivated")
+        raise AccountDeleted("This account was deleted and cannot be reactivated")
     user.is_active = True
     session.add(user)
     session.flush()
@@ -117,9 +122,9 @@ def reactivate(session: Session, *, user: User) -> User:
 
 def set_superuser(session: Session, *, admin: User, user: User, value: bool) -> User:
     if user.deleted_at is not None:
-        raise Conflict("This account was deleted")
+        raise AccountDeleted()
     if not value and user.id == admin.id:
-        raise Conflict("You cannot remove your own platform admin rights")
+        raise CannotRevokeOwnAdmin()
     user.is_superuser = value
     session.add(user)
     session.flush()

@@ -22,7 +22,19 @@ from sqlmodel import Session
 
 from app.core import ratelimit
 from app.core.config import settings
-from app.core.errors import AppError, BadRequest, Conflict, NotAuthenticated, PermissionDenied
+from app.core.errors import (
+    AccountDisabled,
+    AppError,
+    EmailAlreadyVerified,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidLink,
+    InvalidRefreshToken,
+    NoEmail,
+    NoPassword,
+    PasswordUnchanged,
+    WrongPassword,
+)
 from app.core.links import EmailedPage, emailed_link
 from app.core.security import (
     InvalidToken,
@@ -46,44 +58,6 @@ from app.services import tasks
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-# --- errors ---------------------------------------------------------------------------
-
-
-class InvalidCredentials(NotAuthenticated):
-    code = "invalid_credentials"
-
-    def default_detail(self) -> str:
-        return "Incorrect email or password"
-
-
-class InvalidRefreshToken(NotAuthenticated):
-    code = "invalid_refresh_token"
-
-    def default_detail(self) -> str:
-        return "Invalid, expired or revoked refresh token; sign in again"
-
-
-class AccountDisabled(PermissionDenied):
-    code = "account_disabled"
-
-    def default_detail(self) -> str:
-        return "This account has been deactivated"
-
-
-class InvalidLink(BadRequest):
-    code = "invalid_link"
-
-    def default_detail(self) -> str:
-        return "This link is invalid, has expired or was already used; ask for a new one"
-
-
-class WrongPassword(BadRequest):
-    code = "wrong_password"
-
-    def default_detail(self) -> str:
-        return "The current password is not correct"
 
 
 @dataclass(frozen=True)
@@ -315,7 +289,7 @@ def register(
             user = user_crud.create_with_email(
                 session, email=email, password=password, full_name=full_name
             )
-        except user_crud.EmailTaken:  # signed up meanwhile by a concurrent request
+        except EmailTaken:  # signed up meanwhile by a concurrent request
             owner = user_crud.get_by_email(session, email=email)
         else:
             return verification_email(session, user=user)
@@ -334,14 +308,14 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     message = "Too many wrong passwords; try again later"
     key = str(user.id)
     if user.password_hash is None:
-        raise Conflict("This account has no password; add an email and a password first")
+        raise NoPassword()
     limit = settings.LOGIN_LIMIT_PER_ACCOUNT_AND_IP  # the caller is signed in: per account
     ratelimit.hit("password-change", key, limit, message=message)
     if not verify_password(current, user.password_hash):
         raise WrongPassword()
     ratelimit.clear("password-change", key, limit)
     if current == new:
-        raise BadRequest("The new password must differ from the current one")
+        raise PasswordUnchanged()
     user_crud.set_password(session, user=user, password=new)
     auth_crud.end_sessions(session, user=user)
     return issue_tokens(session, user=user)
@@ -386,9 +360,9 @@ def verification_email(session: Session, *, user: User, ip: str | None = None) -
     """A signed, single-use, expiring link that proves the address is the user's, as an
     email for the caller to `deliver` in the same transaction."""
     if user.email is None:
-        raise Conflict("This account has no email address")
+        raise NoEmail()
     if user.email_verified_at is not None:
-        raise Conflict("This email address is already verified")
+        raise EmailAlreadyVerified()
     _email_rate_limits(EmailTokenPurpose.VERIFY_EMAIL, user.email, ip)
     hours = settings.EMAIL_VERIFY_EXPIRE_HOURS
     token = encode_token(user.id, TokenType.EMAIL_VERIFICATION, timedelta(hours=hours))

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session, col
 
-from app.core.errors import Conflict, Unprocessable
+from app.core.errors import MenuNameTaken, Unprocessable
 from app.crud import menu as menu_crud
 from app.crud import venue as venue_crud
 from app.models import Venue
@@ -133,7 +133,7 @@ def apply(session: Session, *, venue: Venue, menu: MenuImport, replace: bool) ->
     venue_crud.bump_menu_version(session, venue_id=venue.id)
     existing = menu_crud.find_menu_by_name(session, venue=venue, name=menu.name)
     if existing is not None and not replace:
-        raise Conflict(
+        raise MenuNameTaken(
             f"This venue already has a menu called {menu.name!r}; send replace=true to replace it"
         )
     if existing is not None:

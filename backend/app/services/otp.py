@@ -24,10 +24,14 @@ from sqlmodel import Session
 from app.core import ratelimit
 from app.core.config import settings
 from app.core.errors import (
+    AccountDisabled,
     AppError,
-    BadRequest,
-    Conflict,
-    ServiceUnavailable,
+    CodeExpired,
+    InvalidCode,
+    OtpTryLimit,
+    PhoneAlreadySet,
+    PhoneTaken,
+    SmsUnavailable,
     TooManyRequests,
 )
 from app.crud import auth as auth_crud
@@ -37,32 +41,10 @@ from app.models.auth import OtpPurpose
 from app.models.base import utcnow
 from app.providers import sms
 from app.schema.auth import OtpRequested, TokenPair
-from app.services.auth import AccountDisabled, Outcome, issue_tokens
+from app.services.auth import Outcome, issue_tokens
 
 #: Opens a short session (a `with` block); see `app.api.deps.ShortSessions`.
 SessionOpener = Callable[[], AbstractContextManager[Session]]
-
-
-class InvalidCode(BadRequest):
-    code = "invalid_code"
-
-    def default_detail(self) -> str:
-        return "Wrong code"
-
-
-class CodeExpired(BadRequest):
-    code = "code_expired"
-
-    def default_detail(self) -> str:
-        return (
-            "No valid code for this number: it expired, was used or had too many wrong "
-            "tries; ask for a new one"
-        )
-
-
-class SmsUnavailable(ServiceUnavailable):
-    def default_detail(self) -> str:
-        return "The code could not be sent right now; try again in a moment"
 
 
 def hash_code(phone: str, code: str, key: str) -> str:
@@ -207,13 +189,10 @@ def check_code(
     )
     now = utcnow()
     max_attempts = settings.OTP_MAX_ATTEMPTS
-    if (
-        row is None
-        or row.consumed_at is not None
-        or row.expires_at <= now
-        or row.attempts >= max_attempts
-    ):
+    if row is None or row.consumed_at is not None or row.expires_at <= now:
         return CodeExpired()
+    if row.attempts >= max_attempts:
+        return OtpTryLimit()
     if not _matches(phone, code, row.code_hash):
         row.attempts += 1
         session.add(row)
@@ -280,7 +259,7 @@ def attach_phone(session: Session, *, user: User, phone: str, code: str, ip: str
 
 def _check_attachable(session: Session, *, user: User, phone: str) -> None:
     if user.phone is not None:
-        raise Conflict("This account already has a phone number")
+        raise PhoneAlreadySet()
     other = user_crud.get_by_phone(session, phone=phone)
     if other is not None and other.id != user.id:
-        raise user_crud.PhoneTaken()
+        raise PhoneTaken()

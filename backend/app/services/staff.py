@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from app.core.errors import Conflict, PermissionDenied
+from app.core.errors import AlreadyMember, InviteForAnotherEmail, VenueNeedsOwner
 from app.core.links import EmailedPage, emailed_link
 from app.crud import invite as invite_crud
 from app.crud import membership as membership_crud
@@ -38,7 +38,7 @@ def invite(
     email = email.strip().lower()
     for member in venue_crud.list_members(session, venue=venue):
         if member.email is not None and member.email.lower() == email:
-            raise Conflict(f"{email} is already a member of this venue ({member.role.value})")
+            raise AlreadyMember(f"{email} is already a member of this venue ({member.role.value})")
     token = secrets.token_urlsafe(32)
     created = invite_crud.create(
         session,
@@ -68,11 +68,9 @@ def accept(session: Session, *, token: str, user: User, now: datetime) -> VenueM
     """Join the venue as the invited person (signed in with the invited email)."""
     pending = invite_crud.get_by_token(session, token=token)
     if user.email is None or user.email.lower() != pending.email.lower():
-        raise PermissionDenied(
-            "This invitation was sent to another email address; sign in with that address"
-        )
+        raise InviteForAnotherEmail()
     if membership_crud.get_role(session, venue_id=pending.venue_id, user_id=user.id) is not None:
-        raise Conflict("You are already a member of this venue")
+        raise AlreadyMember("You are already a member of this venue")
     invite_crud.consume(session, invite=pending, user=user, now=now)
     return membership_crud.add(
         session, venue_id=pending.venue_id, user_id=user.id, role=pending.role
@@ -81,7 +79,7 @@ def accept(session: Session, *, token: str, user: User, now: datetime) -> VenueM
 
 def _keep_an_owner(session: Session, *, venue: Venue, membership: VenueMembership) -> None:
     if membership.role == VenueRole.OWNER and venue_crud.count_owners(session, venue=venue) <= 1:
-        raise Conflict("A venue must keep an owner: make someone else owner first")
+        raise VenueNeedsOwner()
 
 
 def _lock_as(session: Session, *, venue: Venue, acting: User, needs: VenueRole) -> None:

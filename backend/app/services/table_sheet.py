@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 
 from app.core.config import settings
-from app.core.errors import AppError, BadRequest
+from app.core.errors import AppError, InvalidLink
 from app.core.links import public_url
 from app.core.security import InvalidToken, TokenType, decode_token, encode_token
 from app.crud import table as table_crud
@@ -27,13 +27,6 @@ from app.services import qr
 
 SHEET_LINK_TTL = timedelta(minutes=5)
 SHEET_ROLE = VenueRole.STAFF  # who may read the tables' codes (see api/routes/tables.py)
-
-
-class InvalidSheetLink(BadRequest):
-    code = "invalid_link"
-
-    def default_detail(self) -> str:
-        return "This sheet link is invalid or has expired; ask for a new one"
 
 
 def sheet_path(venue_id: uuid.UUID) -> str:
@@ -51,22 +44,22 @@ def _holder(session: Session, *, venue_id: uuid.UUID, token: str) -> tuple[Venue
         claims = decode_token(token, TokenType.TABLE_SHEET)
         user_id = uuid.UUID(str(claims["sub"]))
     except (InvalidToken, ValueError) as exc:
-        raise InvalidSheetLink() from exc
+        raise InvalidLink("This sheet link is invalid or has expired; ask for a new one") from exc
     if claims.get("venue") != str(venue_id):
-        raise InvalidSheetLink()
+        raise InvalidLink("This sheet link is invalid or has expired; ask for a new one")
     user = user_crud.get(session, user_id)
     if user is None or not user.is_active or user.deleted_at is not None:
-        raise InvalidSheetLink()
+        raise InvalidLink("This sheet link is invalid or has expired; ask for a new one")
     try:
         venue = venue_crud.get(session, venue_id=venue_id)
         venue_crud.require_role(session, venue=venue, user=user, minimum=SHEET_ROLE)
     except AppError as exc:  # gone, or the holder left or lost the role since
-        raise InvalidSheetLink() from exc
+        raise InvalidLink("This sheet link is invalid or has expired; ask for a new one") from exc
     return venue, user
 
 
 def open_sheet(session: Session, *, venue_id: uuid.UUID, token: str) -> str:
-    """The sheet's HTML for the holder of a valid link (`InvalidSheetLink` otherwise)."""
+    """The sheet's HTML for the holder of a valid link (`InvalidLink` otherwise)."""
     venue, _ = _holder(session, venue_id=venue_id, token=token)
     return sheet_html(session, venue=venue)
 

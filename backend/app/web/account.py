@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from app.api.deps import SessionDep
-from app.core.errors import NotFound
+from app.core.errors import InvalidLink, NotFound
 from app.core.links import BACKEND_PATHS, EmailedPage
 from app.models.auth import EmailTokenPurpose
 from app.models.base import utcnow
@@ -57,7 +57,7 @@ def verify_email_page(token: Token = "") -> HTMLResponse:
 def verify_email(session: SessionDep, token: FormToken = "") -> HTMLResponse:
     try:
         user = auth_service.verify_email(session, token=token)
-    except auth_service.InvalidLink:
+    except InvalidLink:
         return _invalid(NEW_VERIFICATION)
     session.commit()
     return page("account/verified.html", email=user.email)
@@ -106,7 +106,7 @@ def reset_password(
         return _reset_form(token, errors=["The two passwords are not the same"], status=422)
     try:
         auth_service.reset_password(session, token=body.token, new_password=body.new_password)
-    except auth_service.InvalidLink:
+    except InvalidLink:
         return _invalid(NEW_RESET)
     session.commit()
     return page("account/password_changed.html")

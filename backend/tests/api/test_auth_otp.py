@@ -187,7 +187,7 @@ def test_five_wrong_tries_kill_the_code(
         if n == 5:
             assert "no tries left" in body["detail"]
     # Even the right code is refused now: brute force gets 5 guesses in a million.
-    assert_error(verify(client, code), 400, "code_expired")
+    assert_error(verify(client, code), 400, "otp_try_limit")
     assert otp_rows(session, PHONE)[0].attempts == 5
 
 
@@ -276,7 +276,7 @@ def test_gateway_failure_is_a_503_and_nothing_is_stored(
 ) -> None:
     sms_gateway.mode = "refuse"
     resp = request_code(client, PHONE)
-    assert_error(resp, 503, "service_unavailable")
+    assert_error(resp, 503, "sms_unavailable")
     assert len(sms_gateway.requests) == 1
     assert otp_rows(session, PHONE) == []
     # Nothing counts as sent, so there is no resend wait either.

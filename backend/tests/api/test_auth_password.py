@@ -234,7 +234,7 @@ def test_resend_verification_replaces_the_earlier_link(
     assert client.post(f"{API}/auth/email/verify", json={"token": second}).status_code == 200
     # Verified now: nothing to resend.
     resp = client.post(f"{API}/auth/email/verify/resend", headers=headers)
-    assert_error(resp, 409, "conflict")
+    assert_error(resp, 409, "email_already_verified")
 
 
 def test_resend_verification_needs_a_signed_in_user_with_an_email(
@@ -243,7 +243,7 @@ def test_resend_verification_needs_a_signed_in_user_with_an_email(
     assert_error(client.post(f"{API}/auth/email/verify/resend"), 401, "not_authenticated")
     consumer = make_consumer(session)
     resp = client.post(f"{API}/auth/email/verify/resend", headers=auth_headers(consumer))
-    assert_error(resp, 409, "conflict")
+    assert_error(resp, 409, "no_email")
 
 
 def test_resend_verification_is_rate_limited(
@@ -539,7 +539,8 @@ def test_change_password_needs_the_current_one(client: TestClient, session: Sess
     resp = change(client, auth_headers(user), "not-the-password-1", NEW_PASSWORD)
     assert_error(resp, 400, "wrong_password")
     resp = change(client, auth_headers(user), DEFAULT_PASSWORD, DEFAULT_PASSWORD)
-    assert_error(resp, 400, "bad_request")
+    body = assert_error(resp, 422, "password_unchanged")
+    assert body["detail"][0]["loc"] == ["body", "new_password"]
 
 
 def test_change_password_errors(client: TestClient, session: Session) -> None:
@@ -548,7 +549,7 @@ def test_change_password_errors(client: TestClient, session: Session) -> None:
     assert_error(change(client, auth_headers(user), DEFAULT_PASSWORD, "weak"), 422, "invalid")
     consumer = make_consumer(session)
     resp = change(client, auth_headers(consumer), "whatever-it-is-1", NEW_PASSWORD)
-    assert_error(resp, 409, "conflict")
+    assert_error(resp, 409, "no_password")
 
 
 def test_wrong_current_passwords_are_rate_limited(

@@ -184,15 +184,17 @@ def test_cancel_event(session: Session, client: TestClient) -> None:
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "cancelled"
     assert resp.json()["cancelled_at"] is not None
-    assert_error(client.post(f"{url}/cancel", headers=headers), 409, "conflict")
-    assert_error(client.patch(url, json={"title": "Back on"}, headers=headers), 409, "conflict")
+    assert_error(client.post(f"{url}/cancel", headers=headers), 409, "event_cancelled")
+    assert_error(
+        client.patch(url, json={"title": "Back on"}, headers=headers), 409, "event_cancelled"
+    )
 
 
 def test_an_event_that_is_over_cannot_be_cancelled(session: Session, client: TestClient) -> None:
     owner, venue = _owner_venue(session)
     event = make_event(session, venue=venue, starts_in=timedelta(days=-3))
     url = f"/api/v1/venues/{venue.id}/events/{event.id}/cancel"
-    assert_error(client.post(url, headers=auth_headers(owner)), 409, "conflict")
+    assert_error(client.post(url, headers=auth_headers(owner)), 409, "event_over")
     session.refresh(event)
     assert event.status == EventStatus.SCHEDULED
 

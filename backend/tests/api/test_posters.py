@@ -144,7 +144,9 @@ def test_create_for_another_venue_id_is_422(
     response = client.post(
         url(venue.id), json=poster_payload(venue_id=str(elsewhere.id)), headers=headers
     )
-    assert "only promote the venue" in str(assert_error(response, 422, "invalid")["detail"])
+    body = assert_error(response, 422, "poster_venue_mismatch")
+    assert body["detail"][0]["loc"] == ["body", "venue_id"]
+    assert "only promote the venue" in body["detail"][0]["msg"]
 
 
 def test_create_for_an_event_of_another_venue_is_404(
@@ -169,11 +171,11 @@ def test_create_for_a_cancelled_or_finished_event_is_409(
         starts_at=utcnow() - timedelta(hours=6),
         ends_at=utcnow() - timedelta(hours=1),
     )
-    for event in (cancelled, over):
+    for event, code in ((cancelled, "event_cancelled"), (over, "event_over")):
         response = client.post(
             url(venue.id), json=poster_payload(event_id=str(event.id)), headers=headers
         )
-        assert_error(response, 409, "conflict")
+        assert_error(response, 409, code)
     assert session.exec(select(Poster).where(Poster.venue_id == venue.id)).all() == []
 
 

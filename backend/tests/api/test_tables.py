@@ -64,7 +64,7 @@ def test_duplicate_label_is_a_conflict(session: Session, client: TestClient) -> 
     owner, venue = _owner_venue(session)
     make_table(session, venue=venue, label="T1")
     resp = client.post(_url(venue), json={"label": "T1", "seats": 2}, headers=auth_headers(owner))
-    assert_error(resp, 409, "conflict")
+    assert_error(resp, 409, "table_label_taken")
     # The same label at another venue is fine.
     other = make_venue(session, owner=owner)
     resp = client.post(_url(other), json={"label": "T1", "seats": 2}, headers=auth_headers(owner))
@@ -173,7 +173,9 @@ def test_update_table(session: Session, client: TestClient) -> None:
 
     resp = client.patch(path, json={"area": None}, headers=headers)
     assert resp.json()["area"] is None
-    assert_error(client.patch(path, json={"label": "T2"}, headers=headers), 409, "conflict")
+    assert_error(
+        client.patch(path, json={"label": "T2"}, headers=headers), 409, "table_label_taken"
+    )
     assert_error(client.patch(path, json={"label": None}, headers=headers), 422)
     assert_error(client.patch(path, json={"seats": 0}, headers=headers), 422)
     assert_error(client.patch(path, json={"venue_id": str(venue.id)}, headers=headers), 422)

@@ -67,9 +67,9 @@ def test_scan_report_rejects_bad_ranges(session: Session, client: TestClient) ->
     url = f"/api/v1/venues/{venue.id}/tables/scans"
     headers = auth_headers(owner)
     backwards = {"date_from": "2026-05-02", "date_to": "2026-05-01"}
-    assert_error(client.get(url, params=backwards, headers=headers), 422, "invalid")
+    assert_error(client.get(url, params=backwards, headers=headers), 422, "invalid_date_range")
     too_long = {"date_from": "2025-01-01", "date_to": "2026-05-01"}
-    assert_error(client.get(url, params=too_long, headers=headers), 422, "invalid")
+    assert_error(client.get(url, params=too_long, headers=headers), 422, "date_range_too_long")
     assert_error(client.get(url, params={"date_from": "yesterday"}, headers=headers), 422)
     assert client.get(url, params={"date_to": "0001-01-05"}, headers=headers).status_code == 200
     assert client.get(url, params={"date_from": "9999-12-31"}, headers=headers).status_code == 422

@@ -141,7 +141,7 @@ def test_the_only_owner_of_a_venue_cannot_delete_the_account(
 ) -> None:
     owner = make_user(session)
     make_venue(session, owner=owner)
-    assert_error(client.delete(ME, headers=auth_headers(owner)), 409, "conflict")
+    assert_error(client.delete(ME, headers=auth_headers(owner)), 409, "sole_venue_owner")
     assert owner.deleted_at is None
     # With a second owner it works.
     [venue_id] = session.exec(
@@ -191,7 +191,7 @@ def test_attach_email_conflicts(
     assert_error(attach_email(client, auth_headers(consumer)), 409, "email_taken")
     has_email = make_user(session)
     resp = attach_email(client, auth_headers(has_email), email="new@example.com")
-    assert_error(resp, 409, "conflict")
+    assert_error(resp, 409, "email_already_set")
 
 
 def test_attach_email_validation(client: TestClient, session: Session) -> None:
@@ -275,7 +275,7 @@ def test_attach_phone_conflicts(client: TestClient, session: Session) -> None:
     resp = client.post(
         f"{ME}/phone/code", headers=auth_headers(has_phone), json={"phone": "+919876543219"}
     )
-    assert_error(resp, 409, "conflict")
+    assert_error(resp, 409, "phone_already_set")
 
 
 def test_attach_codes_of_two_accounts_for_one_number_do_not_cancel_each_other(

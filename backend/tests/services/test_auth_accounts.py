@@ -6,6 +6,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, func, select
 
+from app.core.errors import PhoneTaken
 from app.core.phone import PhoneNumber, normalise_phone
 from app.core.security import hash_password, verify_password
 from app.crud import user as user_crud
@@ -93,5 +94,5 @@ def test_seed_is_idempotent(session: Session) -> None:
 
 def test_create_with_phone_refuses_a_taken_number(session: Session) -> None:
     user_crud.create_with_phone(session, phone="+919876543210")
-    with pytest.raises(user_crud.PhoneTaken):
+    with pytest.raises(PhoneTaken):
         user_crud.create_with_phone(session, phone="+919876543210")

@@ -49,7 +49,7 @@ def test_parallel_wrong_guesses_never_exceed_the_try_limit(
             results = list(pool.map(guess, range(1, 17)))
         codes = [error.code if error else "ok" for error in results]
         assert codes.count("invalid_code") == settings.OTP_MAX_ATTEMPTS
-        assert codes.count("code_expired") == 16 - settings.OTP_MAX_ATTEMPTS
+        assert codes.count("otp_try_limit") == 16 - settings.OTP_MAX_ATTEMPTS
         with Session(engine) as check:
             [row] = check.exec(select(OtpCode).where(OtpCode.phone == phone)).all()
             assert row.attempts == settings.OTP_MAX_ATTEMPTS

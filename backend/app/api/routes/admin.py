@@ -7,6 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from app.api.deps import CurrentSuperuser, SessionDep, TargetUser, commit, get_current_superuser
+from app.core.errors import (
+    AccountDeleted,
+    CannotDeactivateSelf,
+    CannotRevokeOwnAdmin,
+    raises,
+)
 from app.crud import job as job_crud
 from app.crud import user as user_crud
 from app.schema.common import Page, PageParams, page_params
@@ -41,6 +47,7 @@ def read_user(user: TargetUser) -> Any:
 
 
 @router.post("/users/{user_id}/deactivate", response_model=AdminUserRead)
+@raises(CannotDeactivateSelf)
 def deactivate_user(user: TargetUser, admin: CurrentSuperuser, session: SessionDep) -> Any:
     """The account can no longer sign in; all its sessions end at once."""
     accounts_service.deactivate(session, admin=admin, user=user)
@@ -49,6 +56,7 @@ def deactivate_user(user: TargetUser, admin: CurrentSuperuser, session: SessionD
 
 
 @router.post("/users/{user_id}/reactivate", response_model=AdminUserRead)
+@raises(AccountDeleted)
 def reactivate_user(user: TargetUser, session: SessionDep) -> Any:
     accounts_service.reactivate(session, user=user)
     commit(session)
@@ -56,6 +64,7 @@ def reactivate_user(user: TargetUser, session: SessionDep) -> Any:
 
 
 @router.post("/users/{user_id}/superuser", response_model=AdminUserRead)
+@raises(AccountDeleted)
 def grant_superuser(user: TargetUser, admin: CurrentSuperuser, session: SessionDep) -> Any:
     """Make the account a platform admin."""
     accounts_service.set_superuser(session, admin=admin, user=user, value=True)
@@ -64,6 +73,7 @@ def grant_superuser(user: TargetUser, admin: CurrentSuperuser, session: SessionD
 
 
 @router.delete("/users/{user_id}/superuser", response_model=AdminUserRead)
+@raises(AccountDeleted, CannotRevokeOwnAdmin)
 def revoke_superuser(user: TargetUser, admin: CurrentSuperuser, session: SessionDep) -> Any:
     accounts_service.set_superuser(session, admin=admin, user=user, value=False)
     commit(session)

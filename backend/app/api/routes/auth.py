@@ -9,7 +9,24 @@ from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import CurrentUser, SessionDep, ShortSessionsDep, TokenDep, commit
-from app.core.errors import NotAuthenticated
+from app.core.errors import (
+    AccountDisabled,
+    CodeExpired,
+    EmailAlreadyVerified,
+    InvalidCode,
+    InvalidCredentials,
+    InvalidLink,
+    InvalidRefreshToken,
+    NoEmail,
+    NoPassword,
+    NotAuthenticated,
+    OtpTryLimit,
+    PasswordUnchanged,
+    SmsUnavailable,
+    TooManyRequests,
+    WrongPassword,
+    raises,
+)
 from app.core.ratelimit import client_ip
 from app.core.security import InvalidToken, TokenType, decode_token
 from app.models.auth import OtpPurpose
@@ -65,12 +82,14 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_202_ACCEPTED,
     responses={**RATE_LIMITED, 503: {"description": "The SMS gateway failed"}},
 )
+@raises(TooManyRequests, SmsUnavailable)
 def request_otp(body: OtpRequest, sessions: ShortSessionsDep, ip: ClientIP) -> OtpRequested:
     """Send a 6-digit sign-in code by SMS (valid 5 minutes; a new one after 30 s)."""
     return otp_service.request_code(sessions, phone=body.phone, purpose=OtpPurpose.SIGN_IN, ip=ip)
 
 
 @router.post("/otp/verify", response_model=TokenPair, responses=RATE_LIMITED)
+@raises(InvalidCode, CodeExpired, OtpTryLimit, AccountDisabled)
 def verify_otp(body: OtpVerify, session: SessionDep, ip: ClientIP) -> TokenPair:
     """Sign in with the code; the first sign-in of a number creates its account."""
     outcome = otp_service.sign_in(session, phone=body.phone, code=body.code, ip=ip)
@@ -99,6 +118,7 @@ def register(body: RegisterRequest, session: SessionDep, ip: ClientIP) -> Messag
 
 
 @router.post("/login", response_model=TokenPair, responses=RATE_LIMITED)
+@raises(InvalidCredentials, AccountDisabled)
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, ip: ClientIP
 ) -> TokenPair:
@@ -109,6 +129,7 @@ def login(
 
 
 @router.post("/email/verify", response_model=UserRead)
+@raises(InvalidLink)
 def verify_email(body: LinkRequest, session: SessionDep) -> Any:
     """Confirm an email address with the token of the emailed link."""
     user = auth_service.verify_email(session, token=body.token)
@@ -122,6 +143,7 @@ def verify_email(body: LinkRequest, session: SessionDep) -> Any:
     status_code=status.HTTP_202_ACCEPTED,
     responses=RATE_LIMITED,
 )
+@raises(NoEmail, EmailAlreadyVerified)
 def resend_verification(user: CurrentUser, session: SessionDep, ip: ClientIP) -> Message:
     """Email a new verification link (earlier links stop working)."""
     email = auth_service.verification_email(session, user=user, ip=ip)
@@ -145,6 +167,7 @@ def forgot_password(body: ForgotPassword, session: SessionDep, ip: ClientIP) -> 
 
 
 @router.post("/password/reset", response_model=Message)
+@raises(InvalidLink)
 def reset_password(body: ResetPassword, session: SessionDep) -> Message:
     """Set a new password with the emailed link; every session ends."""
     auth_service.reset_password(session, token=body.token, new_password=body.new_password)
@@ -153,6 +176,7 @@ def reset_password(body: ResetPassword, session: SessionDep) -> Message:
 
 
 @router.post("/password/change", response_model=TokenPair, responses=RATE_LIMITED)
+@raises(NoPassword, WrongPassword, PasswordUnchanged)
 def change_password(body: ChangePassword, user: CurrentUser, session: SessionDep) -> TokenPair:
     """Change the password (the current one is asked); every other session ends and this
     one continues with the returned tokens."""
@@ -167,6 +191,7 @@ def change_password(body: ChangePassword, user: CurrentUser, session: SessionDep
 
 
 @router.post("/refresh", response_model=TokenPair)
+@raises(InvalidRefreshToken, AccountDisabled)
 def refresh(body: RefreshRequest, session: SessionDep) -> TokenPair:
     """Exchange a refresh token for a new pair; the old refresh token is used up."""
     outcome = auth_service.refresh_tokens(session, token=body.refresh_token)

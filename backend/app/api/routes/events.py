@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.api.deps import (
     ManagedEvent,
@@ -21,6 +21,8 @@ from app.api.deps import (
     StaffedVenue,
     commit,
 )
+from app.api.location import set_location
+from app.core.errors import EventCancelled, EventOver, InvalidEventTimes, raises
 from app.crud import event as event_crud
 from app.models import Event, EventStatus
 from app.schema.common import Page, PageParams, page_params
@@ -92,9 +94,12 @@ def list_venue_events(
 
 
 @router.post(VENUE_EVENTS, response_model=EventRead, status_code=status.HTTP_201_CREATED)
-def create_event(venue: ManagedVenue, data: EventCreate, session: SessionDep) -> Event:
+def create_event(
+    venue: ManagedVenue, data: EventCreate, session: SessionDep, response: Response
+) -> Event:
     event = event_crud.create(session, venue_id=venue.id, data=data)
     commit(session)
+    set_location(response, f"/venues/{venue.id}/events/{event.id}")
     return event
 
 
@@ -104,6 +109,7 @@ def read_venue_event(event: StaffedEvent) -> Event:
 
 
 @router.patch(ONE_EVENT, response_model=EventRead)
+@raises(EventCancelled, InvalidEventTimes)
 def update_event(event: ManagedEvent, data: EventUpdate, session: SessionDep) -> Event:
     event = event_crud.update(session, event=event, data=data)
     commit(session)
@@ -111,6 +117,7 @@ def update_event(event: ManagedEvent, data: EventUpdate, session: SessionDep) ->
 
 
 @router.post(ONE_EVENT + "/cancel", response_model=EventRead)
+@raises(EventCancelled, EventOver)
 def cancel_event(event: ManagedEvent, session: SessionDep) -> Event:
     """Cancel a scheduled event that is not over; it leaves every public listing."""
     event = event_crud.cancel(session, event=event)

@@ -8,7 +8,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Query, Response, status
 
 from app.api.deps import ManagedVenue, SessionDep, StaffedVenue, VisibleVenue, commit
+from app.api.location import set_location
 from app.core.config import settings
+from app.core.errors import (
+    CategoryNameTaken,
+    InvalidItemCategory,
+    InvalidParentCategory,
+    MenuNameTaken,
+    NotAlcoholic,
+    NotEmpty,
+    OrderMismatch,
+    SubcategoryDepth,
+    raises,
+)
 from app.crud import menu as menu_crud
 from app.models.menu import Menu, MenuCategory, MenuItem
 from app.schema.common import bounded_json
@@ -75,9 +87,11 @@ def read_whole_menu(
     response_model=MenuImportResult,
     status_code=status.HTTP_201_CREATED,
 )
+@raises(MenuNameTaken)
 def import_menu(
     venue: ManagedVenue,
     session: SessionDep,
+    response: Response,
     payload: Annotated[
         dict[str, Any],
         bounded_json(max_depth=10, max_bytes=settings.MAX_MENU_IMPORT_BODY_BYTES, check_text=False),
@@ -95,6 +109,7 @@ def import_menu(
     menu = menu_import.validate(payload)
     result = menu_import.apply(session, venue=venue, menu=menu, replace=replace)
     commit(session)
+    set_location(response, f"/venues/{venue.id}/menus/{result.menu.id}")
     return result
 
 
@@ -110,13 +125,18 @@ def list_menus(venue: StaffedVenue, session: SessionDep) -> list[Menu]:
 @router.post(
     "/venues/{venue_id}/menus", response_model=MenuRead, status_code=status.HTTP_201_CREATED
 )
-def create_menu(venue: ManagedVenue, data: MenuCreate, session: SessionDep) -> Menu:
+@raises(MenuNameTaken)
+def create_menu(
+    venue: ManagedVenue, data: MenuCreate, session: SessionDep, response: Response
+) -> Menu:
     menu = menu_crud.create_menu(session, venue=venue, data=data)
     commit(session)
+    set_location(response, f"/venues/{venue.id}/menus/{menu.id}")
     return menu
 
 
 @router.put("/venues/{venue_id}/menus/order", response_model=list[MenuRead])
+@raises(OrderMismatch)
 def reorder_menus(venue: ManagedVenue, data: Reorder, session: SessionDep) -> list[Menu]:
     """Put the venue's menus in this order (send every menu id once)."""
     menus = list(menu_crud.reorder_menus(session, venue=venue, ids=data.ids))
@@ -125,6 +145,7 @@ def reorder_menus(venue: ManagedVenue, data: Reorder, session: SessionDep) -> li
 
 
 @router.patch("/venues/{venue_id}/menus/{menu_id}", response_model=MenuRead)
+@raises(MenuNameTaken)
 def update_menu(
     venue: ManagedVenue, menu_id: uuid.UUID, data: MenuUpdate, session: SessionDep
 ) -> Menu:
@@ -135,6 +156,7 @@ def update_menu(
 
 
 @router.delete("/venues/{venue_id}/menus/{menu_id}", status_code=status.HTTP_204_NO_CONTENT)
+@raises(NotEmpty)
 def delete_menu(
     venue: ManagedVenue, menu_id: uuid.UUID, session: SessionDep, force: Force = False
 ) -> None:
@@ -160,19 +182,26 @@ def list_categories(
     response_model=CategoryRead,
     status_code=status.HTTP_201_CREATED,
 )
+@raises(InvalidParentCategory, SubcategoryDepth, CategoryNameTaken)
 def create_category(
-    venue: ManagedVenue, menu_id: uuid.UUID, data: CategoryCreate, session: SessionDep
+    venue: ManagedVenue,
+    menu_id: uuid.UUID,
+    data: CategoryCreate,
+    session: SessionDep,
+    response: Response,
 ) -> MenuCategory:
     """Add a category, or a subcategory with `parent_id`."""
     menu = menu_crud.get_menu(session, venue=venue, menu_id=menu_id)
     category = menu_crud.create_category(session, venue=venue, menu=menu, data=data)
     commit(session)
+    set_location(response, f"/venues/{venue.id}/categories/{category.id}")
     return category
 
 
 @router.put(
     "/venues/{venue_id}/menus/{menu_id}/categories/order", response_model=list[CategoryRead]
 )
+@raises(OrderMismatch)
 def reorder_categories(
     venue: ManagedVenue, menu_id: uuid.UUID, data: CategoryReorder, session: SessionDep
 ) -> list[MenuCategory]:
@@ -188,6 +217,7 @@ def reorder_categories(
 
 
 @router.patch("/venues/{venue_id}/categories/{category_id}", response_model=CategoryRead)
+@raises(CategoryNameTaken)
 def update_category(
     venue: ManagedVenue, category_id: uuid.UUID, data: CategoryUpdate, session: SessionDep
 ) -> MenuCategory:
@@ -200,6 +230,7 @@ def update_category(
 @router.delete(
     "/venues/{venue_id}/categories/{category_id}", status_code=status.HTTP_204_NO_CONTENT
 )
+@raises(NotEmpty)
 def delete_category(
     venue: ManagedVenue, category_id: uuid.UUID, session: SessionDep, force: Force = False
 ) -> None:
@@ -224,17 +255,23 @@ def list_items(venue: StaffedVenue, category_id: uuid.UUID, session: SessionDep)
     status_code=status.HTTP_201_CREATED,
 )
 def create_item(
-    venue: ManagedVenue, category_id: uuid.UUID, data: ItemCreate, session: SessionDep
+    venue: ManagedVenue,
+    category_id: uuid.UUID,
+    data: ItemCreate,
+    session: SessionDep,
+    response: Response,
 ) -> MenuItem:
     category = menu_crud.get_category(session, venue=venue, category_id=category_id)
     item = menu_crud.create_item(session, venue=venue, category=category, data=data)
     commit(session)
+    set_location(response, f"/venues/{venue.id}/items/{item.id}")
     return item
 
 
 @router.put(
     "/venues/{venue_id}/categories/{category_id}/items/order", response_model=list[ItemRead]
 )
+@raises(OrderMismatch)
 def reorder_items(
     venue: ManagedVenue, category_id: uuid.UUID, data: Reorder, session: SessionDep
 ) -> list[MenuItem]:
@@ -246,6 +283,7 @@ def reorder_items(
 
 
 @router.patch("/venues/{venue_id}/items/{item_id}", response_model=ItemRead)
+@raises(NotAlcoholic, InvalidItemCategory)
 def update_item(
     venue: ManagedVenue, item_id: uuid.UUID, data: ItemUpdate, session: SessionDep
 ) -> MenuItem:

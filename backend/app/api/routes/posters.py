@@ -8,11 +8,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from app.api.deps import ManagedPoster, ManagedVenue, SessionDep, commit
+from app.api.location import set_location
 from app.core import ratelimit
 from app.core.config import settings
+from app.core.errors import (
+    DateRangeTooLong,
+    EventCancelled,
+    EventOver,
+    InvalidDateRange,
+    NotFound,
+    PosterVenueMismatch,
+    TooManyRequests,
+    raises,
+)
 from app.crud import poster as poster_crud
 from app.models.poster import Poster
 from app.schema.common import IsoDate, Page, PageParams, page_params
@@ -40,10 +51,14 @@ MAX_FEED_LIMIT = 50
     response_model=PosterRead,
     status_code=status.HTTP_201_CREATED,
 )
-def create_poster(venue: ManagedVenue, data: PosterCreate, session: SessionDep) -> Poster:
+@raises(EventCancelled, EventOver, PosterVenueMismatch, NotFound)
+def create_poster(
+    venue: ManagedVenue, data: PosterCreate, session: SessionDep, response: Response
+) -> Poster:
     """Create a poster promoting this venue (`venue_id`) or one of its events (`event_id`)."""
     poster = poster_crud.create(session, venue=venue, data=data)
     commit(session)
+    set_location(response, f"/venues/{venue.id}/posters/{poster.id}")
     return poster
 
 
@@ -62,6 +77,7 @@ def read_poster(poster: ManagedPoster) -> Poster:
 
 
 @router.patch("/venues/{venue_id}/posters/{poster_id}", response_model=PosterRead)
+@raises(InvalidDateRange)
 def update_poster(
     venue: ManagedVenue, poster: ManagedPoster, data: PosterUpdate, session: SessionDep
 ) -> Poster:
@@ -91,6 +107,7 @@ def delete_poster(poster: ManagedPoster, session: SessionDep) -> None:
 
 
 @router.get("/venues/{venue_id}/posters/{poster_id}/stats", response_model=PosterStats)
+@raises(InvalidDateRange, DateRangeTooLong)
 def poster_stats(
     poster: ManagedPoster,
     session: SessionDep,
@@ -129,6 +146,7 @@ def poster_feed(
     return poster_crud.feed(session, lat=lat, lng=lng, page=page)
 
 
+@raises(TooManyRequests)
 def limit_poster_events(request: Request) -> None:
     """The reporting endpoint is public: cap batches per client address."""
     ratelimit.hit(

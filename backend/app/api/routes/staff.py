@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 
 from app.api.deps import CurrentUser, ManagedVenue, OwnedVenue, SessionDep, StaffedVenue, commit
+from app.api.location import set_location
+from app.core.errors import (
+    AlreadyMember,
+    InviteAccepted,
+    InviteExpired,
+    InviteForAnotherEmail,
+    InviteUsed,
+    NotFound,
+    VenueNeedsOwner,
+    raises,
+)
 from app.crud import invite as invite_crud
 from app.crud import venue as venue_crud
 from app.models import VenueMembership
@@ -33,6 +44,7 @@ def list_members(venue: ManagedVenue, session: SessionDep) -> list[MemberRead]:
 
 
 @router.patch("/venues/{venue_id}/members/{user_id}", response_model=MembershipRead)
+@raises(VenueNeedsOwner)
 def change_member_role(
     venue: OwnedVenue,
     user_id: uuid.UUID,
@@ -49,6 +61,7 @@ def change_member_role(
 
 
 @router.delete("/venues/{venue_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+@raises(VenueNeedsOwner)
 def remove_member(
     venue: OwnedVenue, user_id: uuid.UUID, session: SessionDep, user: CurrentUser
 ) -> None:
@@ -58,6 +71,7 @@ def remove_member(
 
 
 @router.post("/venues/{venue_id}/leave", status_code=status.HTTP_204_NO_CONTENT)
+@raises(VenueNeedsOwner)
 def leave_venue(venue: StaffedVenue, session: SessionDep, user: CurrentUser) -> None:
     """Stop working at the venue. The last owner cannot leave (409)."""
     staff_service.remove(session, venue=venue, user_id=user.id, acting=user)
@@ -67,11 +81,13 @@ def leave_venue(venue: StaffedVenue, session: SessionDep, user: CurrentUser) -> 
 @router.post(
     "/venues/{venue_id}/invites", response_model=InviteRead, status_code=status.HTTP_201_CREATED
 )
+@raises(AlreadyMember)
 def invite_member(
     venue: OwnedVenue,
     data: InviteCreate,
     session: SessionDep,
     user: CurrentUser,
+    response: Response,
 ) -> VenueInvite:
     """Invite someone by email with a role (owners): they get a single-use link that
     expires in 7 days. Inviting the same address again replaces the pending invitation."""
@@ -80,6 +96,7 @@ def invite_member(
     )
     auth_service.deliver(session, email)
     commit(session)
+    set_location(response, f"/venues/{venue.id}/invites/{invite.id}")
     return invite
 
 
@@ -90,6 +107,7 @@ def list_invites(venue: OwnedVenue, session: SessionDep) -> list[VenueInvite]:
 
 
 @router.delete("/venues/{venue_id}/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)
+@raises(InviteAccepted)
 def revoke_invite(venue: OwnedVenue, invite_id: uuid.UUID, session: SessionDep) -> None:
     """Withdraw a pending invitation (owners)."""
     invite = invite_crud.get_for_venue(session, venue=venue, invite_id=invite_id)
@@ -98,6 +116,7 @@ def revoke_invite(venue: OwnedVenue, invite_id: uuid.UUID, session: SessionDep) 
 
 
 @router.post("/invites/accept", response_model=MembershipRead)
+@raises(InviteForAnotherEmail, AlreadyMember, InviteUsed, InviteExpired, NotFound)
 def accept_invite(data: InviteAccept, session: SessionDep, user: CurrentUser) -> VenueMembership:
     """Join a venue with the token from an invitation email, signed in with that address."""
     membership = staff_service.accept(session, token=data.token, user=user, now=utcnow())

@@ -24,6 +24,8 @@ from app.api.deps import (
     StaffedVenue,
     commit,
 )
+from app.api.location import set_location
+from app.core.errors import DateRangeTooLong, InvalidDateRange, TableLabelTaken, raises
 from app.crud import table as table_crud
 from app.models.table import VenueTable
 from app.schema.common import IsoDate, Page, PageParams, page_params
@@ -84,9 +86,13 @@ def list_tables(
 
 
 @router.post(VENUE_TABLES, response_model=TableRead, status_code=status.HTTP_201_CREATED)
-def create_table(venue: ManagedVenue, data: TableCreate, session: SessionDep) -> VenueTable:
+@raises(TableLabelTaken)
+def create_table(
+    venue: ManagedVenue, data: TableCreate, session: SessionDep, response: Response
+) -> VenueTable:
     table = table_crud.create(session, venue_id=venue.id, data=data)
     commit(session)
+    set_location(response, f"/venues/{venue.id}/tables/{table.id}")
     return table
 
 
@@ -134,6 +140,7 @@ def _sheet_response(html: str) -> HTMLResponse:
 
 
 @router.get(VENUE_TABLES + "/scans", response_model=TableScanReport)
+@raises(InvalidDateRange, DateRangeTooLong)
 def table_scans(
     venue: ManagedVenue,
     session: SessionDep,
@@ -155,6 +162,7 @@ def read_table(table: StaffedTable) -> VenueTable:
 
 
 @router.patch(ONE_TABLE, response_model=TableRead)
+@raises(TableLabelTaken)
 def update_table(table: ManagedTable, data: TableUpdate, session: SessionDep) -> VenueTable:
     """Change a table; `is_active: false` deactivates it and revokes its code for good."""
     table = table_crud.update(session, table=table, data=data)

@@ -7,6 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 
 from app.api.deps import CurrentUser, SessionDep, commit
+from app.core.errors import (
+    CodeExpired,
+    EmailAlreadySet,
+    EmailTaken,
+    InvalidCode,
+    OtpTryLimit,
+    PhoneAlreadySet,
+    PhoneTaken,
+    SmsUnavailable,
+    SoleVenueOwner,
+    TooManyRequests,
+    raises,
+)
 from app.core.ratelimit import client_ip
 from app.crud import user as user_crud
 from app.schema.auth import OtpRequested
@@ -34,6 +47,7 @@ def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> Any:
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
+@raises(SoleVenueOwner)
 def delete_me(user: CurrentUser, session: SessionDep) -> None:
     """Delete the account: personal data is erased, every session ends. What accounting
     must keep (orders, payments) stays, attached to an anonymous account."""
@@ -42,6 +56,7 @@ def delete_me(user: CurrentUser, session: SessionDep) -> None:
 
 
 @router.post("/me/email", response_model=UserRead)
+@raises(EmailAlreadySet, EmailTaken, TooManyRequests)
 def attach_email(
     body: AttachEmail,
     user: CurrentUser,
@@ -63,6 +78,7 @@ def attach_email(
     status_code=status.HTTP_202_ACCEPTED,
     responses={429: {"description": "Rate limited"}, 503: {"description": "SMS gateway failed"}},
 )
+@raises(PhoneAlreadySet, PhoneTaken, TooManyRequests, SmsUnavailable)
 def request_phone_code(
     body: AttachPhoneRequest, user: CurrentUser, session: SessionDep, ip: ClientIP
 ) -> OtpRequested:
@@ -73,6 +89,7 @@ def request_phone_code(
 
 
 @router.post("/me/phone", response_model=UserRead)
+@raises(PhoneAlreadySet, PhoneTaken, InvalidCode, CodeExpired, OtpTryLimit, TooManyRequests)
 def attach_phone(body: AttachPhone, user: CurrentUser, session: SessionDep, ip: ClientIP) -> Any:
     """Add the phone number (proved by its code) to this account."""
     outcome = otp_service.attach_phone(session, user=user, phone=body.phone, code=body.code, ip=ip)

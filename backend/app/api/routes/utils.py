@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.deps import SessionDep
 from app.core import ratelimit
-from app.core.errors import error_body
+from app.core.errors import NotReady, error_body, errors
 
 router = APIRouter(prefix="/utils", tags=["utils"])
 
@@ -44,7 +44,7 @@ async def health() -> Health:
 @router.get(
     "/ready",
     response_model=Readiness,
-    responses={503: {"description": "The database is not reachable"}},
+    responses=errors(NotReady),
 )
 def ready(session: SessionDep) -> Readiness | JSONResponse:
     """The database answers a query (503 otherwise).
@@ -57,7 +57,7 @@ def ready(session: SessionDep) -> Readiness | JSONResponse:
         session.exec(text("SELECT 1"))  # type: ignore[call-overload]
     except SQLAlchemyError as exc:
         return JSONResponse(
-            error_body("not_ready", f"database unreachable: {type(exc).__name__}"),
+            error_body(NotReady.code, f"database unreachable: {type(exc).__name__}"),
             status_code=503,
         )
     limits = ratelimit.status()

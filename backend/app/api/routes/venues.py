@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from app.api.deps import (
     CurrentBusinessUser,
@@ -19,7 +19,21 @@ from app.api.deps import (
     VisibleVenue,
     commit,
 )
-from app.core.errors import Unprocessable
+from app.api.location import set_location
+from app.core.errors import (
+    BusinessAccountRequired,
+    NotAFoodCourt,
+    NotAQsr,
+    NotFound,
+    QsrInOtherFoodCourt,
+    UnknownTimezone,
+    Unprocessable,
+    VenueKindFields,
+    VenueKindUnchangeable,
+    VenueRoleRequired,
+    VerifiedVenueNotDeletable,
+    raises,
+)
 from app.crud import venue as venue_crud
 from app.models import Venue, VenueKind
 from app.models.base import utcnow
@@ -60,13 +74,16 @@ def discovery_params(
     ] = None,
 ) -> DiscoveryParams:
     if (lat is None) != (lng is None):
-        raise Unprocessable("Send both lat and lng, or neither")
-    if "\x00" in (q or "") + (cuisine or ""):
-        raise Unprocessable("Text may not contain NUL characters")
+        raise Unprocessable(
+            "Send both lat and lng, or neither", loc=("query", "lng" if lng is None else "lat")
+        )
+    for name, text in (("q", q), ("cuisine", cuisine)):
+        if "\x00" in (text or ""):
+            raise Unprocessable("Text may not contain NUL characters", loc=("query", name))
     if q is not None and not q.strip():
-        raise Unprocessable("q (name contains) may not be blank")
+        raise Unprocessable("q (name contains) may not be blank", loc=("query", "q"))
     if cuisine is not None and not cuisine.strip():
-        raise Unprocessable("cuisine may not be blank")
+        raise Unprocessable("cuisine may not be blank", loc=("query", "cuisine"))
     return DiscoveryParams(
         lat=lat,
         lng=lng,
@@ -83,10 +100,14 @@ def discovery_params(
 
 
 @router.post("/venues", response_model=VenueRead, status_code=status.HTTP_201_CREATED)
-def create_venue(data: VenueCreate, session: SessionDep, user: CurrentBusinessUser) -> VenueRead:
+@raises(BusinessAccountRequired, UnknownTimezone, NotAFoodCourt, VenueRoleRequired, NotFound)
+def create_venue(
+    data: VenueCreate, session: SessionDep, user: CurrentBusinessUser, response: Response
+) -> VenueRead:
     """Create a venue (as a draft until a platform admin verifies it); you become its owner."""
     venue = venue_crud.create(session, data=data, creator=user)
     commit(session)
+    set_location(response, f"/venues/{venue.id}")
     return venue_crud.read(session, venue=venue, at=utcnow())
 
 
@@ -116,6 +137,7 @@ def read_venue(venue: VisibleVenue, session: SessionDep) -> VenueRead:
 
 
 @router.patch("/venues/{venue_id}", response_model=VenueRead)
+@raises(VenueKindUnchangeable, VenueKindFields, UnknownTimezone)
 def update_venue(venue: ManagedVenue, data: VenueUpdate, session: SessionDep) -> VenueRead:
     """Change a venue's details (managers and owners). The kind never changes (409)."""
     venue_service.update(session, venue=venue, data=data)
@@ -124,6 +146,7 @@ def update_venue(venue: ManagedVenue, data: VenueUpdate, session: SessionDep) ->
 
 
 @router.delete("/venues/{venue_id}", status_code=status.HTTP_204_NO_CONTENT)
+@raises(VerifiedVenueNotDeletable)
 def delete_venue(venue: OwnedVenue, session: SessionDep) -> None:
     """Delete a draft venue (owners). A verified venue is deactivated instead (409)."""
     venue_crud.delete(session, venue=venue)
@@ -164,6 +187,7 @@ def list_food_court_qsrs(
 
 
 @router.put("/venues/{venue_id}/qsrs/{qsr_id}", response_model=VenueBrief)
+@raises(NotAFoodCourt, NotAQsr, QsrInOtherFoodCourt)
 def attach_qsr(venue: ManagedVenue, qsr: ManagedQsr, session: SessionDep) -> Venue:
     """Put a QSR in this food court (you must manage both)."""
     venue_crud.attach_qsr(session, food_court=venue, qsr=qsr)
