@@ -62,7 +62,7 @@ def test_dev_and_worker_run_committed_jobs_and_failed_ones_can_be_seen_and_retri
             },
             timeout=30,
         )
-        assert resp.status_code == 201, resp.text
+        assert resp.status_code == 202, resp.text
         _wait_for(url, [])  # sent, and the finished job deleted
     finally:
         output = _stop(dev, signal.SIGINT)

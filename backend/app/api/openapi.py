@@ -179,6 +179,31 @@ def _document_errors(app: FastAPI, document: dict[str, Any]) -> None:
             operation["responses"] = dict(sorted(responses.items()))
 
 
+def _needs_sign_in(dependant: Dependant) -> bool:
+    """Whether the dependencies include the required sign-in (`get_current_user`);
+    `get_optional_user` reads the same token but only when one is sent."""
+    from app.api.deps import get_current_user
+
+    return any(
+        sub.call is get_current_user or _needs_sign_in(sub) for sub in dependant.dependencies
+    )
+
+
+def _document_optional_auth(app: FastAPI, document: dict[str, Any]) -> None:
+    """Operations where a token is optional (public reads that show more to members)
+    also list the empty requirement `{}`: anonymous calls are allowed."""
+    paths = document.get("paths", {})
+    for path, route, extra in api_routes(app.routes):
+        roots = [route.dependant]
+        roots += [get_dependant(path=route.path_format, call=dep.dependency) for dep in extra]
+        if any(_needs_sign_in(root) for root in roots):
+            continue
+        for method in route.methods or ():
+            operation = paths.get(path, {}).get(method.lower())
+            if operation and operation.get("security") and {} not in operation["security"]:
+                operation["security"] = [{}, *operation["security"]]
+
+
 # --- the finished document ----------------------------------------------------------------
 
 _PAGE = re.compile(r"^Page_(?P<item>\w+?)_$")
@@ -248,6 +273,7 @@ def install_openapi(app: FastAPI) -> None:
         if app.openapi_schema is None:
             document = build()
             _document_errors(app, document)
+            _document_optional_auth(app, document)
             document = document_error_shape(document)
             _finish_operations(document)
             app.openapi_schema = _rename_schemas(document)

@@ -322,7 +322,7 @@ def test_a_code_that_could_not_be_sent_leaves_the_previous_one_working(
     [first] = otp_rows(session, PHONE)
     age_code(session, first, seconds=60)  # past the resend wait
     sms_gateway.mode = "crash"
-    assert_error(request_code(client, PHONE), 503, "service_unavailable")
+    assert_error(request_code(client, PHONE), 503, "sms_unavailable")
     assert otp_rows(session, PHONE) == [first]
     code = sms_gateway.requests[0].body["recipients"][0]["otp"]
     assert verify(client, code).status_code == 200
