@@ -521,9 +521,11 @@ def jobs_failed(
 ) -> None:
     """Jobs whose attempts are used up: id, task, attempts, last error and when."""
     from app.crud import job as job_crud
+    from app.schema.common import PageParams
 
     for session in _queue_session():
-        rows, total = job_crud.list_jobs(session, status="failed", limit=limit, offset=0)
+        found = job_crud.list_jobs(session, status="failed", page=PageParams(limit=limit))
+    rows, total = found.items, found.total
     if not rows:
         typer.echo("No failed jobs.")
         return

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import text
 from sqlmodel import Session
 
 from app.core.errors import JobNotFailed, NotFound
+from app.crud.common import paginate
 from app.models.job import ERROR_MAX_LENGTH, JobError
+from app.schema.common import Page, PageParams
 
 
 @dataclass(frozen=True)
@@ -25,42 +28,50 @@ class JobRow:
     last_failed_at: datetime | None
 
 
-_COLUMNS = """
-SELECT j.id, j.task_name, j.queue_name, j.status::text AS status, j.attempts,
-       j.scheduled_at, e.error AS last_error, e.failed_at AS last_failed_at
-FROM procrastinate_jobs j
+_FROM = """procrastinate_jobs j
 LEFT JOIN LATERAL (
     SELECT error, failed_at FROM job_error
     WHERE job_error.job_id = j.id ORDER BY failed_at DESC, attempt DESC LIMIT 1
-) e ON true
-"""
-_PAGE = text(
-    _COLUMNS
-    + """
-WHERE j.status = CAST(:status AS procrastinate_job_status)
-ORDER BY j.id DESC LIMIT :limit OFFSET :offset
-"""
-)
-_COUNT = text(
-    "SELECT count(*) FROM procrastinate_jobs "
-    "WHERE status = CAST(:status AS procrastinate_job_status)"
-)
-_ONE = text(_COLUMNS + "WHERE j.id = :id")
+) e ON true"""
+_COLUMNS: list[sa.Label[Any]] = [
+    sa.literal_column("j.id").label("id"),
+    sa.literal_column("j.task_name").label("task_name"),
+    sa.literal_column("j.queue_name").label("queue_name"),
+    sa.literal_column("j.status::text").label("status"),
+    sa.literal_column("j.attempts").label("attempts"),
+    sa.literal_column("j.scheduled_at").label("scheduled_at"),
+    sa.literal_column("e.error").label("last_error"),
+    sa.literal_column("e.failed_at").label("last_failed_at"),
+]
+_FIELDS = [column.name for column in _COLUMNS]
 
 
-def list_jobs(
-    session: Session, *, status: str, limit: int, offset: int
-) -> tuple[list[JobRow], int]:
+def _jobs() -> sa.Select[Any]:
+    return sa.select(*_COLUMNS).select_from(sa.text(_FROM))
+
+
+def _row(row: sa.Row[Any]) -> JobRow:
+    return JobRow(**{name: row._mapping[name] for name in _FIELDS})
+
+
+def list_jobs(session: Session, *, status: str, page: PageParams) -> Page[JobRow]:
     """Jobs in one status, newest first, with their last recorded error."""
-    params: dict[str, Any] = {"status": status, "limit": limit, "offset": offset}
-    rows = session.execute(_PAGE, params).mappings().all()
-    total = session.execute(_COUNT, params).scalar_one()
-    return [JobRow(**dict(row)) for row in rows], int(total)
+    statement = (
+        _jobs()
+        .where(
+            sa.text("j.status = CAST(:status AS procrastinate_job_status)").bindparams(
+                status=status
+            )
+        )
+        .order_by(sa.literal_column("j.id").desc())
+    )
+    return paginate(session, statement, page=page, item=_row)
 
 
 def get(session: Session, job_id: int) -> JobRow | None:
-    row = session.execute(_ONE, {"id": job_id}).mappings().one_or_none()
-    return None if row is None else JobRow(**dict(row))
+    statement = _jobs().where(sa.literal_column("j.id") == job_id)
+    row = session.execute(statement).one_or_none()
+    return None if row is None else _row(row)
 
 
 def record_error(

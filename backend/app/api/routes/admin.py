@@ -91,10 +91,7 @@ def list_jobs(
 ) -> Any:
     """Jobs of the queue in one status (failed by default), newest first, with the last
     error of each (a job is failed once its retries are used up)."""
-    items, total = job_crud.list_jobs(
-        session, status=status.value, limit=page.limit, offset=page.offset
-    )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    return job_crud.list_jobs(session, status=status.value, page=page)
 
 
 @router.post("/jobs/{job_id}/retry", response_model=JobRead)
