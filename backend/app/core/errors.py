@@ -608,12 +608,23 @@ def _app_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# What FastAPI says when it cannot even decode a body (see fastapi.routing).
+BODY_NOT_PARSED = "There was an error parsing the body"
+
+
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail
     if exc.status_code == 404 and detail == "Not Found":
         detail = "No such endpoint"
+    if exc.status_code == 400 and detail == BODY_NOT_PARSED:
+        # A body that is not text (bytes that are not UTF-8): a payload problem like
+        # malformed JSON, so the same 422 field-error list that FastAPI gives for that.
+        field = [
+            {"loc": ["body"], "msg": "The body is not valid JSON text", "type": "json_invalid"}
+        ]
+        return JSONResponse(error_body("invalid", field), status_code=422)
     return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
 
 

@@ -252,6 +252,17 @@ def test_long_input_is_echoed_cut_short(client: TestClient, session: Session) ->
 # --- request body limit -----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("body", [b"\xff\xfe\t\x0e", b'{"phone": "\xc3"}', b"k\x80w"])
+def test_a_body_that_is_not_text_is_a_422_like_malformed_json(
+    client: TestClient, body: bytes
+) -> None:
+    response = client.post(
+        f"{API}/auth/otp/request", content=body, headers={"content-type": "application/json"}
+    )
+    [problem] = assert_error(response, 422, "invalid")["detail"]
+    assert (problem["type"], problem["loc"][0]) == ("json_invalid", "body")
+
+
 def test_a_body_above_the_limit_is_a_413_before_parsing(client: TestClient) -> None:
     body = b'{"phone": "' + b"9" * settings.MAX_REQUEST_BODY_BYTES + b'"}'
     response = client.post(

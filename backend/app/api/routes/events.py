@@ -22,7 +22,7 @@ from app.api.deps import (
     commit,
 )
 from app.api.location import set_location
-from app.core.errors import EventCancelled, EventOver, InvalidEventTimes, raises
+from app.core.errors import EventCancelled, EventOver, InvalidEventTimes, NotFound, raises
 from app.crud import event as event_crud
 from app.models import Event, EventStatus
 from app.schema.common import Page, PageParams, page_params
@@ -63,6 +63,7 @@ def list_nearby_events(
 
 
 @router.get("/events", response_model=Page[EventPublic])
+@raises(NotFound)
 def list_venue_upcoming_events(
     session: SessionDep,
     page: PageDep,
