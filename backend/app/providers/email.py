@@ -14,17 +14,14 @@ import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage as MimeMessage
 from email.utils import formataddr
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
+from app.core import templates
 from app.core.config import Settings, settings
 from app.core.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "email"
+TEMPLATES = templates.TEMPLATES_DIR / "email"
 
 
 @dataclass(frozen=True)
@@ -85,25 +82,15 @@ class SMTPBackend:
             raise ServiceUnavailable("Email could not be sent right now; try again later") from exc
 
 
-@lru_cache
-def _jinja() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, html, text) for an email template."""
-    tpl = _jinja().get_template(f"{template}.html")
+    tpl = templates.environment("email").get_template(f"{template}.html")
     ctx = {"project_name": settings.PROJECT_NAME, **context}
     subject = "".join(tpl.blocks["subject"](tpl.new_context(ctx))).strip()
     html = tpl.render(ctx)
     text_tpl = f"{template}.txt"
     if (TEMPLATES / text_tpl).exists():
-        text = _jinja().get_template(text_tpl).render(ctx)
+        text = templates.environment("email").get_template(text_tpl).render(ctx)
     else:
         text = "\n".join(f"{k}: {v}" for k, v in context.items())
     return subject, html, text

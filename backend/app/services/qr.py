@@ -11,19 +11,16 @@ import io
 import re
 import uuid
 from collections.abc import Iterable
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 
 import segno
 from fastapi import Request
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app.core import ratelimit
+from app.core import ratelimit, templates
 from app.core.config import settings
 from app.core.table_token import table_url
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "qr"
+TEMPLATES = templates.TEMPLATES_DIR / "qr"
 
 
 def deep_link(*, venue_id: uuid.UUID, table_id: uuid.UUID) -> str:
@@ -62,20 +59,10 @@ def svg_inline(url: str, *, border: int = 2) -> str:
 # HTML pages
 
 
-@lru_cache
-def _jinja() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render(template: str, **context: Any) -> str:
     """Render `app/templates/qr/{template}.html`."""
     ctx = {"project_name": settings.PROJECT_NAME, **context}
-    return _jinja().get_template(f"{template}.html").render(ctx)
+    return templates.environment("qr").get_template(f"{template}.html").render(ctx)
 
 
 class _TableLike(Protocol):

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from app.core import templates
 from app.core.config import settings
-
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 # Never cached or indexed (they carry signed tokens), never framed, nothing loaded
 # from elsewhere; forms post only to this backend.
@@ -27,20 +23,10 @@ FORM_PAGE_HEADERS = {
 }
 
 
-@lru_cache
-def _jinja() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render(template: str, **context: Any) -> str:
     """Render `app/templates/{template}` (a path such as `account/verify_email.html`)."""
     ctx = {"project_name": settings.PROJECT_NAME, "docs_url": "/docs", **context}
-    return _jinja().get_template(template).render(ctx)
+    return templates.environment().get_template(template).render(ctx)
 
 
 def page(template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
