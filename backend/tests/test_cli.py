@@ -308,10 +308,14 @@ def unused_port() -> int:
     return port
 
 
-def _wait_until_serving(proc: subprocess.Popen[str], base: str, timeout_s: float = 180) -> None:
+def _wait_until_serving(proc: subprocess.Popen[str], base: str, timeout_s: float = 240) -> None:
+    """Until the server started by `proc` answers its readiness check (its output, if it
+    exits first)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        assert proc.poll() is None, f"server exited with {proc.returncode}"
+        if proc.poll() is not None:
+            output = proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(f"server exited with {proc.returncode}:\n{output}")
         try:
             if httpx.get(f"{base}/api/v1/utils/ready", timeout=5).status_code == 200:
                 return
@@ -407,21 +411,6 @@ def test_serve_runs_production_workers(scratch_url: str, unused_port: int) -> No
     assert sum(m.startswith("Started server process") for m in messages) == 2
 
 
-def _wait_until_healthy(proc: subprocess.Popen[str], base: str, timeout_s: float = 240) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            output = proc.stdout.read() if proc.stdout else ""
-            raise AssertionError(f"socia dev exited with {proc.returncode}:\n{output}")
-        try:
-            if httpx.get(f"{base}/api/v1/utils/health", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{base} did not answer its health check")  # pragma: no cover
-
-
 def _wait_until_port_free(port: int, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -478,7 +467,7 @@ def test_dev_after_kill_9_starts_and_stops_the_embedded_database(
 
     first = _start_dev(unused_port, env)
     try:
-        _wait_until_healthy(first, base)
+        _wait_until_serving(first, base)
         assert _handles(data_dir) == [first.pid]  # the supervisor, not a reloaded worker
     finally:
         first.kill()  # kill -9 of `socia dev` (its worker is not signalled)
@@ -501,7 +490,7 @@ def test_dev_after_kill_9_starts_and_stops_the_embedded_database(
 
     second = _start_dev(unused_port, env)
     try:
-        _wait_until_healthy(second, base)
+        _wait_until_serving(second, base)
         assert _handles(data_dir) == [second.pid]  # the dead handle was forgotten
     finally:
         os.killpg(second.pid, signal.SIGINT)  # Ctrl-C in the terminal
