@@ -90,10 +90,31 @@ def EnumColumn(enum: type[StrEnum], *, nullable: bool = False, **kw: Any) -> Any
     return sa.Column(StrEnumText(enum), nullable=nullable, **kw)
 
 
+# Money: integer minor units plus an ISO 4217 code.
+CURRENCY_CHECK = "currency ~ '^[A-Z]{3}$'"
+
+
+def MoneyField(*, default: int | None = None) -> Any:
+    """Integer minor units (paise for INR); required unless a default is given."""
+    server_default = None if default is None else str(default)
+    column = sa.Column(sa.BigInteger(), nullable=False, server_default=server_default)
+    if default is None:
+        return Field(sa_column=column)
+    return Field(default=default, sa_column=column)
+
+
+def CurrencyField() -> Any:
+    """An ISO 4217 code; INR is the only one sold today."""
+    return Field(default="INR", max_length=3)
+
+
 __all__ = [
+    "CURRENCY_CHECK",
     "CreatedAtField",
+    "CurrencyField",
     "EnumColumn",
     "IdField",
+    "MoneyField",
     "SQLModel",
     "TimestampColumn",
     "UpdatedAtField",

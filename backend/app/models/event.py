@@ -1,4 +1,4 @@
-"""Events hosted by a venue. Passes, bookings and check-in attach here later."""
+"""Events hosted by a venue; what they sell is in `app.models.booking`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ class Event(SQLModel, table=True):
         enum_check("status", EventStatus),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("min_age IS NULL OR min_age BETWEEN 0 AND 99", name="min_age_range"),
+        sa.CheckConstraint("refund_percent BETWEEN 0 AND 100", name="refund_percent_range"),
+        sa.CheckConstraint(
+            "cancel_cutoff_minutes BETWEEN 0 AND 525600", name="cancel_cutoff_range"
+        ),
         sa.Index("ix_event_venue_id_starts_at", "venue_id", "starts_at"),
         sa.Index("ix_event_status_ends_at", "status", "ends_at"),
     )
@@ -49,6 +53,10 @@ class Event(SQLModel, table=True):
         sa_column=EnumColumn(EventStatus, server_default=EventStatus.SCHEDULED.value),
     )
     cancelled_at: datetime | None = Field(default=None, sa_column=TimestampColumn(nullable=True))
+    # Refund policy: a consumer who cancels at least `cancel_cutoff_minutes` before
+    # the start gets `refund_percent` of what they paid (100 full, 0 none).
+    refund_percent: int = Field(default=100, sa_column_kwargs={"server_default": "100"})
+    cancel_cutoff_minutes: int = Field(default=1440, sa_column_kwargs={"server_default": "1440"})
     created_at: datetime = CreatedAtField()
     updated_at: datetime = UpdatedAtField()
 
