@@ -1,9 +1,11 @@
 """Selling an event: offerings (pass types), capacity pools, bookings, tickets, door scans.
 
-Capacity is counted in guests. An offering draws from one or more of its event's
-pools; what is left of a pool is its size minus the guests of every booking line
-that holds it: confirmed bookings, and held ones whose hold has not expired yet
-(an expired hold stops counting at once, whether or not a job has marked it).
+An offering draws from one or more of its event's pools, each pass taking a set
+number of places of each (a couple pass: 2 of the 300 guests; a table package: 6
+guests and 1 of the 12 tables). What is left of a pool is its size minus the
+places of every booking line that draws from it: confirmed bookings, and held
+ones whose hold has not expired yet (an expired hold stops counting at once,
+whether or not a job has marked it).
 Places are taken under row locks on the event's pools, always in id order.
 """
 
@@ -85,7 +87,8 @@ class Offering(SQLModel, table=True):
 
 
 class CapacityPool(SQLModel, table=True):
-    """A number of guests an event can take, shared by the offerings that draw from it."""
+    """Places an event can sell, shared by the offerings that draw from it: guests
+    (a 300-guest night) or things (12 tables)."""
 
     __tablename__ = "capacity_pool"
     __table_args__ = (
@@ -103,14 +106,19 @@ class CapacityPool(SQLModel, table=True):
 
 
 class OfferingPool(SQLModel, table=True):
-    """An offering draws from this pool: each pass sold takes its guests from it."""
+    """An offering draws from this pool: each pass sold takes `places_per_pass` of it
+    (its guests, for a guest pool; 1 for a pool of tables)."""
 
     __tablename__ = "offering_pool"
+    __table_args__ = (
+        sa.CheckConstraint("places_per_pass BETWEEN 1 AND 100", name="places_per_pass_range"),
+    )
 
     offering_id: uuid.UUID = Field(foreign_key="offering.id", ondelete="CASCADE", primary_key=True)
     pool_id: uuid.UUID = Field(
         foreign_key="capacity_pool.id", ondelete="RESTRICT", primary_key=True, index=True
     )
+    places_per_pass: int = Field(default=1)
 
 
 class BookingStatus(StrEnum):

@@ -226,6 +226,11 @@ def upgrade() -> None:
         "offering_pool",
         sa.Column("offering_id", sa.Uuid(), nullable=False),
         sa.Column("pool_id", sa.Uuid(), nullable=False),
+        sa.Column("places_per_pass", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "places_per_pass BETWEEN 1 AND 100",
+            name=op.f("ck_offering_pool_places_per_pass_range"),
+        ),
         sa.ForeignKeyConstraint(
             ["offering_id"],
             ["offering.id"],

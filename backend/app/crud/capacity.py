@@ -1,0 +1,119 @@
+"""What is left of an event's capacity pools, and taking places under their locks.
+
+A pool's places are taken by every booking line whose offering draws from it
+(quantity x the places one pass takes of that pool), for bookings that are
+confirmed or held with a hold that has not expired at `now` (an expired hold
+stops counting at once, before any job marks it expired). Writers lock the
+pools they draw from with `lock_pools`, always in id order, so two bookings
+never deadlock and never both take the last place.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.models.booking import (
+    Booking,
+    BookingItem,
+    BookingStatus,
+    CapacityPool,
+    Offering,
+    OfferingPool,
+)
+
+
+def takes_places(now: datetime) -> sa.ColumnElement[bool]:
+    """The bookings that count against capacity at `now`."""
+    return sa.or_(
+        col(Booking.status) == BookingStatus.CONFIRMED,
+        sa.and_(col(Booking.status) == BookingStatus.HELD, col(Booking.hold_expires_at) > now),
+    )
+
+
+def used_places(
+    session: Session,
+    *,
+    pool_ids: Collection[uuid.UUID],
+    now: datetime,
+    exclude_booking_id: uuid.UUID | None = None,
+) -> dict[uuid.UUID, int]:
+    """Places taken from each pool at `now` (0 for a pool nobody holds)."""
+    if not pool_ids:
+        return {}
+    statement = (
+        select(
+            OfferingPool.pool_id,
+            sa.func.sum(col(BookingItem.quantity) * col(OfferingPool.places_per_pass)),
+        )
+        .join(BookingItem, col(BookingItem.offering_id) == col(OfferingPool.offering_id))
+        .join(Booking, col(Booking.id) == col(BookingItem.booking_id))
+        .where(col(OfferingPool.pool_id).in_(list(pool_ids)), takes_places(now))
+        .group_by(col(OfferingPool.pool_id))
+    )
+    if exclude_booking_id is not None:
+        statement = statement.where(col(Booking.id) != exclude_booking_id)
+    used = dict.fromkeys(pool_ids, 0)
+    for pool_id, places in session.exec(statement):
+        used[pool_id] = int(places or 0)
+    return used
+
+
+def lock_pools(session: Session, *, pool_ids: Collection[uuid.UUID]) -> list[CapacityPool]:
+    """Lock these pools for the rest of the transaction, in id order (never deadlocks)."""
+    if not pool_ids:
+        return []
+    statement = (
+        select(CapacityPool)
+        .where(col(CapacityPool.id).in_(sorted(pool_ids)))
+        .order_by(col(CapacityPool.id))
+        .with_for_update()
+    )
+    return list(session.exec(statement))
+
+
+Draws = dict[uuid.UUID, int]  # pool id -> places one pass takes from it
+
+
+def draws_of_offerings(
+    session: Session, *, offering_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Draws]:
+    """The pools each offering draws from, with the places one pass takes of each."""
+    draws: dict[uuid.UUID, Draws] = {offering_id: {} for offering_id in offering_ids}
+    if not offering_ids:
+        return draws
+    rows = session.exec(
+        select(OfferingPool).where(col(OfferingPool.offering_id).in_(list(offering_ids)))
+    )
+    for link in rows:
+        draws[link.offering_id][link.pool_id] = link.places_per_pass
+    return draws
+
+
+def places_left(
+    session: Session,
+    *,
+    event_id: uuid.UUID,
+    now: datetime,
+    exclude_booking_id: uuid.UUID | None = None,
+) -> tuple[dict[uuid.UUID, int], dict[uuid.UUID, Draws]]:
+    """Places left in each of the event's pools, and what each of its offerings draws."""
+    pools = list(session.exec(select(CapacityPool).where(CapacityPool.event_id == event_id)))
+    used = used_places(
+        session, pool_ids=[p.id for p in pools], now=now, exclude_booking_id=exclude_booking_id
+    )
+    left = {pool.id: max(pool.size - used[pool.id], 0) for pool in pools}
+    offering_ids = list(session.exec(select(Offering.id).where(Offering.event_id == event_id)))
+    return left, draws_of_offerings(session, offering_ids=offering_ids)
+
+
+def passes_left(*, draws: Draws, left: dict[uuid.UUID, int]) -> int:
+    """How many more passes of an offering can be sold: the least its pools have room
+    for. An offering that draws from no pool sells nothing."""
+    if not draws:
+        return 0
+    return min(left.get(pool_id, 0) // per_pass for pool_id, per_pass in draws.items())
