@@ -7,10 +7,11 @@ Parts run in order because later ones use earlier ones (venues need owners).
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from app.seed import people, places, posters, venues
+from app.seed import passes, people, places, posters, venues
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,9 @@ logger = logging.getLogger(__name__)
 def seed_all(session: Session) -> None:
     people.seed(session)
     venues.seed(session)
-    places.seed(session)
+    now = datetime.now(UTC)
+    places.seed(session, now=now)
+    passes.seed(session, now=now)
     posters.seed(session)
     session.flush()
     logger.info("demo data in place")
