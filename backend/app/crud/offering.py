@@ -369,30 +369,31 @@ def _set_draws(
     if new == old:
         return
     grown = [pool_id for pool_id, per_pass in new.items() if per_pass > old.get(pool_id, 0)]
-    locked = {}
+    locked: dict[uuid.UUID, CapacityPool] = {}
     if check_taken and grown:
         locked = {p.id: p for p in capacity.lock_pools(session, pool_ids={*old, *new})}
-    session.execute(sa.delete(OfferingPool).where(col(OfferingPool.offering_id) == offering.id))
-    session.add_all(
-        OfferingPool(offering_id=offering.id, pool_id=pool_id, places_per_pass=per_pass)
-        for pool_id, per_pass in new.items()
-    )
-    session.flush()
-    if not locked:
-        return
-    taken = capacity.used_places(session, pool_ids=grown, now=_now())
-    over = [pool_id for pool_id in grown if taken[pool_id] > locked[pool_id].size]
-    if over:
-        pool = locked[over[0]]
-        raise PoolBelowTaken(
-            {
-                "message": f"The passes already booked would take {taken[pool.id]} places "
-                f"of the pool {pool.name!r}, which has {pool.size}",
-                "pool_id": str(pool.id),
-                "size": pool.size,
-                "taken": taken[pool.id],
-            }
+    # Written in a savepoint: when the bookings would overfill a pool, nothing stays.
+    with session.begin_nested():
+        session.execute(sa.delete(OfferingPool).where(col(OfferingPool.offering_id) == offering.id))
+        session.add_all(
+            OfferingPool(offering_id=offering.id, pool_id=pool_id, places_per_pass=per_pass)
+            for pool_id, per_pass in new.items()
         )
+        session.flush()
+        if locked:
+            taken = capacity.used_places(session, pool_ids=grown, now=_now())
+            over = [pool_id for pool_id in grown if taken[pool_id] > locked[pool_id].size]
+            if over:
+                pool = locked[over[0]]
+                raise PoolBelowTaken(
+                    {
+                        "message": f"The passes already booked would take {taken[pool.id]} "
+                        f"places of the pool {pool.name!r}, which has {pool.size}",
+                        "pool_id": str(pool.id),
+                        "size": pool.size,
+                        "taken": taken[pool.id],
+                    }
+                )
 
 
 def create_offering(session: Session, *, event: Event, data: OfferingCreate) -> Offering:
@@ -446,18 +447,17 @@ def update_offering(
             raise InvalidSaleWindow(str(exc)) from exc
     if data.pools is not None:
         _check_pools(session, event=event, draws=data.pools)
-    for key, value in changes.items():
-        setattr(offering, key, value)
-    session.add(offering)
-    session.flush()
-    if data.pools is not None:
         _set_draws(
             session,
             offering=offering,
             draws=data.pools,
-            guests_per_pass=offering.guests_per_pass,
+            guests_per_pass=changes.get("guests_per_pass", offering.guests_per_pass),
             check_taken=_has_sales(session, offering_id=offering.id),
         )
+    for key, value in changes.items():
+        setattr(offering, key, value)
+    session.add(offering)
+    session.flush()
     return offering
 
 
