@@ -511,9 +511,8 @@ CONSTRAINT_ERRORS: dict[str, type[AppError]] = {
     "uq_venue_table_venue_id_label": TableLabelTaken,
     "ck_menu_item_abv_ibu_only_alcoholic": NotAlcoholic,
     "uq_capacity_pool_event_id_name": PoolNameTaken,
-    # A booking or a link written while the offering or the pool was being deleted.
+    # A booking line written for an offering being deleted.
     "fk_booking_item_offering_id_offering": OfferingHasSales,
-    "fk_offering_pool_pool_id_capacity_pool": PoolInUse,
 }
 
 

@@ -552,6 +552,20 @@ def test_a_pool_drawn_from_cannot_be_deleted(
     assert session.get(CapacityPool, pool.id) is None
 
 
+def test_a_draft_venue_with_offerings_and_pools_can_be_deleted(
+    session: Session, client: TestClient
+) -> None:
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner, kind=VenueKind.NIGHTCLUB, verified=False)
+    event = make_event(session, venue=venue)
+    pool = make_pool(session, event=event)
+    make_offering(session, event=event, pools=[pool])
+    resp = client.delete(f"/api/v1/venues/{venue.id}", headers=auth_headers(owner))
+    assert resp.status_code == 204, resp.text
+    session.expunge_all()
+    assert session.get(CapacityPool, pool.id) is None
+
+
 def test_an_event_has_a_bounded_number_of_pools(
     session: Session, client: TestClient, night: Night
 ) -> None:
