@@ -253,7 +253,13 @@ def _team_views(
     draws = capacity.draws_of_offerings(session, offering_ids=[o.id for o in offerings])
     views = []
     for offering in offerings:
+        # Only the event's own pools (the API never links another's; `passes_left`
+        # counts any other as empty).
         drawn = draws[offering.id]
+        shown = sorted(
+            ((pool_id, n) for pool_id, n in drawn.items() if pool_id in pools),
+            key=lambda d: (pools[d[0]].name, d[0]),
+        )
         views.append(
             OfferingRead(
                 **_fields(
@@ -273,9 +279,7 @@ def _team_views(
                         taken=used[pool_id],
                         left=left[pool_id],
                     )
-                    for pool_id, per_pass in sorted(
-                        drawn.items(), key=lambda d: (pools[d[0]].name, d[0])
-                    )
+                    for pool_id, per_pass in shown
                 ],
                 created_at=offering.created_at,
                 updated_at=offering.updated_at,
