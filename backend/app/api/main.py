@@ -7,6 +7,7 @@ from app.api.routes import (
     auth,
     events,
     menus,
+    offerings,
     posters,
     staff,
     tables,
@@ -25,4 +26,5 @@ api_router.include_router(staff.router)
 api_router.include_router(menus.router)
 api_router.include_router(tables.router)
 api_router.include_router(events.router)
+api_router.include_router(offerings.router)
 api_router.include_router(posters.router)

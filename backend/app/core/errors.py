@@ -442,6 +442,56 @@ class DateRangeTooLong(Unprocessable):
     loc = ("query",)
 
 
+# --- Offerings and pools ----------------------------------------------------------------
+
+
+class OfferingHasSales(Conflict):
+    code = "offering_has_sales"
+    message = "This offering has been booked and cannot be deleted; retire it instead"
+
+
+class OfferingRetired(Conflict):
+    code = "offering_retired"
+    message = "This offering is retired; a retired offering cannot change or come back"
+
+
+class OfferingLimit(Conflict):
+    code = "offering_limit"
+    message = "This event has as many offerings as it may have"
+
+
+class PoolNameTaken(Conflict):
+    code = "pool_name_taken"
+    message = "This event already has a capacity pool with this name"
+
+
+class PoolInUse(Conflict):
+    code = "pool_in_use"
+    message = "Offerings draw from this pool; take it off them first"
+
+
+class PoolBelowTaken(Conflict):
+    code = "pool_below_taken"
+    message = "A pool cannot be smaller than the places already taken from it"
+
+
+class PoolLimit(Conflict):
+    code = "pool_limit"
+    message = "This event has as many capacity pools as it may have"
+
+
+class PoolNotOfEvent(Unprocessable):
+    code = "pool_not_of_event"
+    message = "Every pool an offering draws from must be a pool of the same event"
+    loc = ("body", "pools")
+
+
+class InvalidSaleWindow(Unprocessable):
+    code = "invalid_sale_window"
+    message = "`sale_ends_at` must be after `sale_starts_at`"
+    loc = ("body", "sale_ends_at")
+
+
 # --- the job queue ------------------------------------------------------------------------
 
 
@@ -460,6 +510,9 @@ CONSTRAINT_ERRORS: dict[str, type[AppError]] = {
     "uq_venue_membership_venue_id_user_id": AlreadyMember,
     "uq_venue_table_venue_id_label": TableLabelTaken,
     "ck_menu_item_abv_ibu_only_alcoholic": NotAlcoholic,
+    "uq_capacity_pool_event_id_name": PoolNameTaken,
+    # A booking line written for an offering being deleted.
+    "fk_booking_item_offering_id_offering": OfferingHasSales,
 }
 
 

@@ -115,8 +115,12 @@ class OfferingPool(SQLModel, table=True):
     )
 
     offering_id: uuid.UUID = Field(foreign_key="offering.id", ondelete="CASCADE", primary_key=True)
+    # CASCADE so that deleting an event (or a draft venue) deletes its pools and links
+    # in one statement (RESTRICT, even NO ACTION, refuses that: the pools' cascade runs
+    # before the offerings'). A pool in use is refused by `crud.offering.delete_pool`,
+    # under the event lock every change of the event's offerings and pools takes.
     pool_id: uuid.UUID = Field(
-        foreign_key="capacity_pool.id", ondelete="RESTRICT", primary_key=True, index=True
+        foreign_key="capacity_pool.id", ondelete="CASCADE", primary_key=True, index=True
     )
     places_per_pass: int = Field(default=1)
 

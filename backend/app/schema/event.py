@@ -40,6 +40,20 @@ Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length
 ImageUrl = HttpsUrl
 MinAge = Annotated[StrictInteger, Field(ge=0, le=99)]
 DressCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# Refund policy: a consumer who cancels at least `cancel_cutoff_minutes` before the
+# start gets `refund_percent` of what they paid back (100 full, 0 nothing).
+MAX_CANCEL_CUTOFF_MINUTES = 365 * 24 * 60
+RefundPercent = Annotated[
+    StrictInteger, Field(ge=0, le=100, description="Share of the price refunded, %")
+]
+CancelCutoffMinutes = Annotated[
+    StrictInteger,
+    Field(
+        ge=0,
+        le=MAX_CANCEL_CUTOFF_MINUTES,
+        description="Consumers may cancel until this many minutes before the start",
+    ),
+]
 
 
 def check_times(starts_at: datetime, ends_at: datetime, *, now: datetime | None = None) -> None:
@@ -65,6 +79,8 @@ class EventCreate(RequestModel):
     image_url: ImageUrl | None = None
     min_age: MinAge | None = None
     dress_code: DressCode | None = None
+    refund_percent: RefundPercent = 100
+    cancel_cutoff_minutes: CancelCutoffMinutes = 1440
 
     @model_validator(mode="after")
     def _times(self) -> Self:
@@ -72,11 +88,15 @@ class EventCreate(RequestModel):
         return self
 
 
+_EVENT_NOT_NULL = ("title", "starts_at", "ends_at", "refund_percent", "cancel_cutoff_minutes")
+
+
 class EventUpdate(RequestModel):
     """Partial update; start and end are checked together with the stored values."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra=drop_null("title", "starts_at", "ends_at")
+        extra="forbid",
+        json_schema_extra=drop_null(*_EVENT_NOT_NULL),
     )
 
     title: Title | None = None
@@ -86,10 +106,12 @@ class EventUpdate(RequestModel):
     image_url: ImageUrl | None = None
     min_age: MinAge | None = None
     dress_code: DressCode | None = None
+    refund_percent: RefundPercent | None = None
+    cancel_cutoff_minutes: CancelCutoffMinutes | None = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> Self:
-        refuse_nulls(self, ("title", "starts_at", "ends_at"))
+        refuse_nulls(self, _EVENT_NOT_NULL)
         if self.starts_at is not None and self.ends_at is not None:
             check_times(self.starts_at, self.ends_at)
         return self
@@ -111,6 +133,10 @@ class _EventFields(BaseModel):
     min_age: int | None
     dress_code: str | None
     status: EventStatus
+    refund_percent: int = Field(description="Share of the price refunded on cancelling, %")
+    cancel_cutoff_minutes: int = Field(
+        description="Consumers may cancel until this many minutes before the start"
+    )
 
 
 class EventRead(_EventFields):

@@ -49,7 +49,29 @@ def test_create_event(session: Session, client: TestClient) -> None:
     assert body["image_url"] == "https://cdn.example.com/techno.jpg"
     assert (body["min_age"], body["dress_code"]) == (21, "Smart casual")
     assert datetime.fromisoformat(body["starts_at"]) == datetime.fromisoformat(payload["starts_at"])
+    # The default refund policy: in full, until a day before the start.
+    assert (body["refund_percent"], body["cancel_cutoff_minutes"]) == (100, 1440)
     assert session.get(Event, body["id"]) is not None
+
+
+def test_create_event_with_a_refund_policy(session: Session, client: TestClient) -> None:
+    owner, venue = _owner_venue(session)
+    url = f"/api/v1/venues/{venue.id}/events"
+    headers = auth_headers(owner)
+    for percent, cutoff in ((50, 180), (0, 0), (100, 525_600)):
+        resp = client.post(
+            url,
+            json=_payload(refund_percent=percent, cancel_cutoff_minutes=cutoff),
+            headers=headers,
+        )
+        assert resp.status_code == 201, resp.text
+        body = resp.json()
+        assert (body["refund_percent"], body["cancel_cutoff_minutes"]) == (percent, cutoff)
+        event = session.get(Event, body["id"])
+        assert event is not None
+        assert (event.refund_percent, event.cancel_cutoff_minutes) == (percent, cutoff)
+        public = client.get(f"/api/v1/events/{body['id']}").json()
+        assert (public["refund_percent"], public["cancel_cutoff_minutes"]) == (percent, cutoff)
 
 
 def test_create_keeps_offsets_as_instants(session: Session, client: TestClient) -> None:
@@ -89,6 +111,17 @@ def test_create_rejects_bad_payloads(session: Session, client: TestClient) -> No
         _payload(title="x" * 201),
         _payload(dress_code=""),
         _payload(status="cancelled"),
+        _payload(refund_percent=101),
+        _payload(refund_percent=-1),
+        _payload(refund_percent=50.5),
+        _payload(refund_percent="50"),
+        _payload(refund_percent=True),
+        _payload(refund_percent=None),
+        _payload(refund_percent=10**30),
+        _payload(cancel_cutoff_minutes=-1),
+        _payload(cancel_cutoff_minutes=525_601),
+        _payload(cancel_cutoff_minutes=60.0),
+        _payload(cancel_cutoff_minutes="60"),
         {"title": "No times"},
     ]
     for payload in bad:
@@ -162,9 +195,21 @@ def test_update_event(session: Session, client: TestClient) -> None:
     before_start = (event.starts_at - timedelta(hours=1)).isoformat()
     body = assert_error(client.patch(url, json={"ends_at": before_start}, headers=headers), 422)
     assert "after starts_at" in str(body["detail"])
+    resp = client.patch(
+        url, json={"refund_percent": 25, "cancel_cutoff_minutes": 120}, headers=headers
+    )
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["refund_percent"], resp.json()["cancel_cutoff_minutes"]) == (25, 120)
+    assert resp.json()["title"] == "Renamed"
     for payload in (
         {"title": None},
         {"starts_at": None},
+        {"refund_percent": None},
+        {"refund_percent": 101},
+        {"refund_percent": "25"},
+        {"cancel_cutoff_minutes": None},
+        {"cancel_cutoff_minutes": -5},
+        {"cancel_cutoff_minutes": 10**12},
         {"starts_at": "2099-01-01T10:00:00"},
         {"image_url": "http://a.example/b.png"},
         {"venue_id": str(venue.id)},
@@ -172,6 +217,7 @@ def test_update_event(session: Session, client: TestClient) -> None:
         assert_error(client.patch(url, json=payload, headers=headers), 422, "invalid")
     session.refresh(event)
     assert event.title == "Renamed"
+    assert (event.refund_percent, event.cancel_cutoff_minutes) == (25, 120)
 
 
 def test_cancel_event(session: Session, client: TestClient) -> None:

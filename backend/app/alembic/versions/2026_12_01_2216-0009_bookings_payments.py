@@ -241,7 +241,7 @@ def upgrade() -> None:
             ["pool_id"],
             ["capacity_pool.id"],
             name=op.f("fk_offering_pool_pool_id_capacity_pool"),
-            ondelete="RESTRICT",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("offering_id", "pool_id", name=op.f("pk_offering_pool")),
     )
