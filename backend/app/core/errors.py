@@ -450,6 +450,42 @@ class JobNotFailed(Conflict):
     message = "Only a failed job can be retried"
 
 
+# --- Idempotency (the `Idempotency-Key` header of money-moving writes) ------------------
+# See app/api/idempotency.py.
+
+
+class IdempotencyKeyRequired(BadRequest):
+    code = "idempotency_key_required"
+    message = (
+        "This request moves money: send an Idempotency-Key header (a new unique value, "
+        "such as a UUID, for each distinct request; the same value when retrying it)"
+    )
+
+
+class InvalidIdempotencyKey(Unprocessable):
+    code = "idempotency_key_invalid"
+    message = "Idempotency-Key must be 1 to 255 printable ASCII characters"
+    loc = ("header", "Idempotency-Key")
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code = "idempotency_key_reused"
+    message = (
+        "This Idempotency-Key was already used for a different request; use a new key "
+        "for a new request"
+    )
+    loc = ("header", "Idempotency-Key")
+
+
+class IdempotencyKeyInUse(Conflict):
+    code = "idempotency_key_in_use"
+    message = (
+        "A request with this Idempotency-Key is still being processed; retry shortly to "
+        "get its answer"
+    )
+    headers = {"Retry-After": "1"}
+
+
 # --- database constraints --------------------------------------------------------------
 
 #: A unique or exclusion constraint of the schema, by name, and the error it means.
@@ -460,6 +496,8 @@ CONSTRAINT_ERRORS: dict[str, type[AppError]] = {
     "uq_venue_membership_venue_id_user_id": AlreadyMember,
     "uq_venue_table_venue_id_label": TableLabelTaken,
     "ck_menu_item_abv_ibu_only_alcoholic": NotAlcoholic,
+    # Only if two requests with one key ever got past the advisory lock together.
+    "pk_idempotency_key": IdempotencyKeyInUse,
 }
 
 
@@ -599,13 +637,18 @@ _HTTP_CODES = {
 }
 
 
-def _app_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AppError)
+def render_error(exc: AppError) -> JSONResponse:
+    """The answer an `AppError` renders as (what the exception handler sends)."""
     return JSONResponse(
         error_body(exc.code, jsonable_encoder(exc.render_detail())),
         status_code=exc.status_code,
         headers=exc.headers,
     )
+
+
+def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return render_error(exc)
 
 
 # What FastAPI says when it cannot even decode a body (see fastapi.routing).
