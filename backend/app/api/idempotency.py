@@ -113,7 +113,11 @@ MAX_KEY_LENGTH = 255
 #: Answer headers kept with a stored answer and replayed (lower case).
 STORED_HEADERS = ("content-type", "location", "etag", "cache-control", "retry-after")
 
+#: A bare key, for generated clients (a quoted Structured Field string is accepted too).
+KEY_PATTERN = "^[!-~]([ -~]{0,253}[!-~])?$"
+
 _ROUTE_MARK = "socia.idempotent_route"
+_LOCKED_IN = "socia.idempotency_locked_in"
 _RESPONSE = "socia.idempotent_response"
 
 
@@ -231,10 +235,15 @@ def idempotency_key(
         Header(
             alias=HEADER,
             description="A unique value (a UUID) for this request, sent again unchanged "
-            "when retrying it: a retry within 24 hours gets the first answer and moves no "
-            "money twice. 1 to 255 printable ASCII characters, bare or as a quoted "
+            "when retrying it: a retry within "
+            f"{settings.IDEMPOTENCY_KEY_TTL_HOURS} hours gets the first answer and moves "
+            "no money twice. 1 to 255 printable ASCII characters, bare or as a quoted "
             "Structured Field string.",
-            json_schema_extra={"minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            json_schema_extra={
+                "minLength": 1,
+                "maxLength": MAX_KEY_LENGTH,
+                "pattern": KEY_PATTERN,
+            },
         ),
     ] = None,
 ) -> Iterator[IdempotentRequest]:
@@ -258,6 +267,7 @@ def idempotency_key(
             raise IdempotencyKeyReused()
         raise _Replay(replay_response(stored))
 
+    session.info[_LOCKED_IN] = session.get_transaction()  # the one holding the lock
     try:
         yield current
     except AppError as exc:
@@ -281,6 +291,12 @@ def ttl() -> timedelta:
 
 def _settle(session: Session, current: IdempotentRequest, response: Response) -> None:
     """Store the answer when the request's changes will commit (see the module doc)."""
+    if session.info.pop(_LOCKED_IN, None) is not session.get_transaction():
+        # The lock went with that commit, and the changes before it have no answer.
+        raise RuntimeError(
+            f"{current.operation} committed in the middle of the request: a route taking "
+            "an Idempotency-Key must only call commit(session)"
+        )
     if not commit_requested(session):
         return
     if response.status_code >= 500:

@@ -7,6 +7,7 @@ run) whose routes create venue tables and take `IdempotencyKeyDep`.
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -115,6 +116,17 @@ def write_then_fail(
     if data.label == "unavailable":
         raise ServiceUnavailable()
     raise RuntimeError("a bug after commit()")
+
+
+@router.post("/venues/{venue_id}/midway", status_code=201, response_model=TableRead)
+def commit_midway(
+    venue_id: uuid.UUID, data: TableCreate, session: SessionDep, _key: IdempotencyKeyDep
+) -> VenueTable:
+    """Wrong: a real commit in the middle ends the transaction that holds the key."""
+    table = table_crud.create(session, venue_id=venue_id, data=data)
+    session.commit()
+    commit(session)
+    return table
 
 
 def build_app() -> FastAPI:
@@ -383,6 +395,14 @@ def test_an_invalid_body_stores_nothing(
     assert client.post(tables_url(venue), json=BODY, headers=headers(user)).status_code == 201
 
 
+def test_a_route_that_commits_in_the_middle_fails_loudly(
+    session: Session, client: TestClient, venue: Venue, user: User
+) -> None:
+    answer = client.post(tables_url(venue, "midway"), json=BODY, headers=headers(user))
+    assert_error(answer, 500, "internal_error")
+    assert stored_keys(session) == []
+
+
 # --- the header --------------------------------------------------------------------------
 
 
@@ -481,6 +501,8 @@ def test_the_header_is_documented_as_required_with_its_errors(idem_app: FastAPI)
     assert header["required"] is True
     assert header["schema"]["type"] == "string"
     assert header["schema"]["maxLength"] == 255
+    assert re.fullmatch(header["schema"]["pattern"], "8e03978e-40d5-43e8-bc93-6894a57f9324")
+    assert not re.fullmatch(header["schema"]["pattern"], " padded ")
     responses = operation["responses"]
     assert set(responses["201"]["headers"]) == {"Location", "Idempotent-Replayed"}
     examples = {
