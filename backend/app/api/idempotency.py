@@ -70,9 +70,12 @@ How it works
    the business change and the stored answer together, and the lock goes with the
    commit.
 
-A route using this must not call `session.commit()` itself in the middle (that would
-end the transaction, release the lock and commit changes without their answer);
-`commit(session)`, which only asks for the commit at the end, is the way.
+A route using this must not call `session.commit()` (or `rollback()`) itself in the
+middle: that ends the transaction, releases the lock and commits changes without
+their answer. It is caught (a 500 that names the route); `commit(session)`, which
+only asks for the commit at the end, is the way. So a call to an outside service
+(the payment gateway) happens inside the request's transaction, holding the key.
+Bodies are JSON (or empty); answers are ordinary (not streamed) responses.
 """
 
 from __future__ import annotations
@@ -302,6 +305,9 @@ def _settle(session: Session, current: IdempotentRequest, response: Response) ->
     if response.status_code >= 500:
         discard_commit(session)
         return
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes | memoryview):
+        raise RuntimeError(f"{current.operation}: a streamed answer cannot be stored")
     idempotency_crud.store(
         session,
         scope=current.scope,
@@ -309,7 +315,7 @@ def _settle(session: Session, current: IdempotentRequest, response: Response) ->
         key=current.key,
         request_hash=current.fingerprint,
         status=response.status_code,
-        body=bytes(response.body),
+        body=bytes(body),
         headers={
             name: value
             for name, value in response.headers.items()
