@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
+from app.api.idempotency import check_routes
 from app.api.main import api_router
 from app.api.openapi import install_openapi, operation_id
 from app.core.config import Settings, settings
@@ -69,6 +70,7 @@ def create_app(cfg: Settings = settings) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     app.include_router(api_router, prefix=cfg.API_V1_STR)
     app.include_router(web_router)
+    check_routes(app)  # every route taking an Idempotency-Key can store its answers
     docs.install(app)
     install_openapi(app)
     return app

@@ -17,6 +17,7 @@ get. Use it like this:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -134,7 +135,10 @@ def check(client: TestClient, world: World, case: Case, actor: Actor) -> None:
         case.setup(world)
     body = case.body(world) if callable(case.body) else case.body
     url = case.path.format(**world.ids)
-    response = client.request(case.method, url, json=body, headers=world.headers(actor))
+    # Money-moving routes need an Idempotency-Key (the others ignore it): a new one for
+    # every call, so the matrix sees each route's own answer, never a replay.
+    headers = {**world.headers(actor), "Idempotency-Key": str(uuid.uuid4())}
+    response = client.request(case.method, url, json=body, headers=headers)
     expected = case.expected[actor]
     assert response.status_code == expected, (
         f"{case} as {actor}: expected {expected}, got {response.status_code}: {response.text}"

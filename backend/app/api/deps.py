@@ -75,6 +75,16 @@ def commit(session: Session) -> None:
     session.info[_COMMIT_REQUESTED] = True
 
 
+def commit_requested(session: Session) -> bool:
+    """Whether the request's changes will be committed (`commit()` was called)."""
+    return bool(session.info.get(_COMMIT_REQUESTED, False))
+
+
+def discard_commit(session: Session) -> None:
+    """Undo `commit()`: the request's changes are rolled back when it ends."""
+    session.info.pop(_COMMIT_REQUESTED, None)
+
+
 def request_transaction(session: Annotated[Session, Depends(get_session)]) -> Iterator[Session]:
     """The request's session; commits what `commit()` asked for after rendering.
 

@@ -10,6 +10,11 @@ is built, so a new route documents them without anyone remembering to:
 - any parameter or body: 422, as the list of field errors;
 - the database session: 503.
 
+A dependency can also add to the operations that use it (`documents(...)`): header
+parameters it reads as optional but that the operation requires (to answer their
+absence with an error of its own, e.g. `Idempotency-Key`), and headers of the
+success answers.
+
 Route-specific domain errors are declared on the route with
 `responses=errors(TableLabelTaken, ...)` (see `app.core.errors.errors`).
 """
@@ -18,8 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -41,6 +46,8 @@ from app.core.errors import (
     document_error_shape,
     error_response,
 )
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 ERROR_STATUSES = (400, 401, 403, 404, 409, 422, 429, 503)
 _GENERIC: tuple[type[AppError], ...] = (
@@ -71,17 +78,18 @@ def operation_id(route: APIRoute) -> str:
 # --- errors derived from the dependency tree ----------------------------------------------
 
 
-def _walk(dependant: Dependant) -> Iterator[Dependant]:
+def walk_dependants(dependant: Dependant) -> Iterator[Dependant]:
+    """The dependant and all its sub-dependencies, depth first."""
     yield dependant
     for sub in dependant.dependencies:
-        yield from _walk(sub)
+        yield from walk_dependants(sub)
 
 
 def derived_errors(dependants: Iterable[Dependant]) -> list[type[AppError]]:
     """The errors every route with these dependency trees can answer."""
     found: list[type[AppError]] = []
     has_params = False
-    for dependant in (d for root in dependants for d in _walk(root)):
+    for dependant in (d for root in dependants for d in walk_dependants(root)):
         call = dependant.call
         found.extend(getattr(call, "__raises__", ()))
         if isinstance(call, SecurityBase):
@@ -204,6 +212,59 @@ def _document_optional_auth(app: FastAPI, document: dict[str, Any]) -> None:
                 operation["security"] = [{}, *operation["security"]]
 
 
+# --- what a dependency adds to its operations ---------------------------------------------
+
+
+def documents(
+    *, required_headers: Iterable[str] = (), success_headers: dict[str, Any] | None = None
+) -> Callable[[F], F]:
+    """Mark a dependency with what every operation using it documents beyond its own
+    parameters: `required_headers`, header parameters it declares optional (so that it
+    can answer their absence itself) but which the operation requires; and
+    `success_headers`, OpenAPI header objects of the operation's 2xx answers."""
+
+    def mark(fn: F) -> F:
+        fn.__required_headers__ = tuple(required_headers)  # type: ignore[attr-defined]
+        fn.__success_headers__ = dict(success_headers or {})  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`anyOf: [X, null]` (how an optional parameter is described) as just `X`."""
+    branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+    if len(branches) != 1:
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    return {**branches[0], **rest}
+
+
+def _document_dependency_extras(app: FastAPI, document: dict[str, Any]) -> None:
+    paths = document.get("paths", {})
+    for path, route, extra in api_routes(app.routes):
+        roots = [route.dependant]
+        roots += [get_dependant(path=route.path_format, call=dep.dependency) for dep in extra]
+        required: set[str] = set()
+        success: dict[str, Any] = {}
+        for dependant in (d for root in roots for d in walk_dependants(root)):
+            required.update(getattr(dependant.call, "__required_headers__", ()))
+            success.update(getattr(dependant.call, "__success_headers__", {}))
+        if not required and not success:
+            continue
+        for method in route.methods or ():
+            operation = paths.get(path, {}).get(method.lower())
+            if operation is None:
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name") in required:
+                    parameter["required"] = True
+                    parameter["schema"] = _not_null(parameter.get("schema", {}))
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith("2"):
+                    response.setdefault("headers", {}).update(success)
+
+
 # --- the finished document ----------------------------------------------------------------
 
 _PAGE = re.compile(r"^Page_(?P<item>\w+?)_$")
@@ -274,6 +335,7 @@ def install_openapi(app: FastAPI) -> None:
             document = build()
             _document_errors(app, document)
             _document_optional_auth(app, document)
+            _document_dependency_extras(app, document)
             document = document_error_shape(document)
             _finish_operations(document)
             app.openapi_schema = _rename_schemas(document)

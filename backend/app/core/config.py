@@ -185,6 +185,10 @@ class Settings(BaseSettings):
     JOB_WORKER_CONCURRENCY: int = Field(default=2, ge=1, le=32)
     DEV_RUNS_WORKER: bool = True
 
+    # Money-moving writes (`Idempotency-Key`): how long a key's first answer is kept
+    # and replayed; after that the key may be used again (the hourly job deletes it).
+    IDEMPOTENCY_KEY_TTL_HOURS: int = Field(default=24, ge=1, le=24 * 30)
+
     # --- Request size (bad input) ---
     # A request body above this many bytes gets a 413 before it is parsed.
     MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)

@@ -500,6 +500,42 @@ class JobNotFailed(Conflict):
     message = "Only a failed job can be retried"
 
 
+# --- Idempotency (the `Idempotency-Key` header of money-moving writes) ------------------
+# See app/api/idempotency.py.
+
+
+class IdempotencyKeyRequired(BadRequest):
+    code = "idempotency_key_required"
+    message = (
+        "This request moves money: send an Idempotency-Key header (a new unique value, "
+        "such as a UUID, for each distinct request; the same value when retrying it)"
+    )
+
+
+class InvalidIdempotencyKey(Unprocessable):
+    code = "idempotency_key_invalid"
+    message = "Idempotency-Key must be 1 to 255 printable ASCII characters"
+    loc = ("header", "Idempotency-Key")
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code = "idempotency_key_reused"
+    message = (
+        "This Idempotency-Key was already used for a different request; use a new key "
+        "for a new request"
+    )
+    loc = ("header", "Idempotency-Key")
+
+
+class IdempotencyKeyInUse(Conflict):
+    code = "idempotency_key_in_use"
+    message = (
+        "A request with this Idempotency-Key is still being processed; retry shortly to "
+        "get its answer"
+    )
+    headers = {"Retry-After": "1"}
+
+
 # --- database constraints --------------------------------------------------------------
 
 #: A unique or exclusion constraint of the schema, by name, and the error it means.
@@ -513,6 +549,8 @@ CONSTRAINT_ERRORS: dict[str, type[AppError]] = {
     "uq_capacity_pool_event_id_name": PoolNameTaken,
     # A booking line written for an offering being deleted.
     "fk_booking_item_offering_id_offering": OfferingHasSales,
+    # Only if two requests with one key ever got past the advisory lock together.
+    "pk_idempotency_key": IdempotencyKeyInUse,
 }
 
 
@@ -652,13 +690,18 @@ _HTTP_CODES = {
 }
 
 
-def _app_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AppError)
+def render_error(exc: AppError) -> JSONResponse:
+    """The answer an `AppError` renders as (what the exception handler sends)."""
     return JSONResponse(
         error_body(exc.code, jsonable_encoder(exc.render_detail())),
         status_code=exc.status_code,
         headers=exc.headers,
     )
+
+
+def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return render_error(exc)
 
 
 # What FastAPI says when it cannot even decode a body (see fastapi.routing).

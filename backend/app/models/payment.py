@@ -168,24 +168,25 @@ class Refund(SQLModel, table=True):
 class IdempotencyKey(SQLModel, table=True):
     """The first answer to a money-moving request, replayed for the same key.
 
-    Keys are scoped to the caller (`scope`: the user id) and the operation. The row
-    is written in the same transaction as the change the request made, so a request
-    that rolled back leaves no key behind and can be retried."""
+    Keys are scoped to the caller (`scope`: the user id) and the operation (method and
+    route template): one key may be used once per operation. The row is written in the
+    same transaction as the change the request made, so a request that rolled back
+    leaves no key behind and can be retried. See `app.api.idempotency`."""
 
     __tablename__ = "idempotency_key"
     __table_args__ = (
-        sa.PrimaryKeyConstraint("scope", "key", name="pk_idempotency_key"),
+        sa.PrimaryKeyConstraint("scope", "operation", "key", name="pk_idempotency_key"),
         sa.Index("ix_idempotency_key_created_at", "created_at"),
     )
 
     scope: str = Field(max_length=100)
     key: str = Field(max_length=255)
     operation: str = Field(max_length=200)  # method and route template
-    request_hash: str = Field(max_length=64)
+    request_hash: str = Field(max_length=64)  # sha256 of the path, query and JSON body
     response_status: int
     response_body: bytes = Field(sa_column=sa.Column(sa.LargeBinary(), nullable=False))
     response_headers: dict[str, str] = Field(
         default_factory=dict,
         sa_column=sa.Column(postgresql.JSONB(), nullable=False, server_default="{}"),
-    )
+    )  # the few that matter to a replay (Location, Content-Type, ETag)
     created_at: datetime = CreatedAtField()

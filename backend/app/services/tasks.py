@@ -6,6 +6,8 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
   job stays failed. Deferred by `queue_email`, in the transaction that made the link.
 - `prune_posters`: every hour, `socia prune`'s work (poster receipts too old to dedupe
   anything, geo cells of long-expired posters).
+- `prune_idempotency_keys`: every hour, deletes the stored answers of money-moving
+  requests older than `IDEMPOTENCY_KEY_TTL_HOURS` (they are no longer replayed anyway).
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from procrastinate import JobContext, RetryStrategy
 from sqlmodel import Session
 
 from app.core import jobs
+from app.core.config import settings
 from app.core.errors import AppError, ServiceUnavailable
+from app.crud import idempotency as idempotency_crud
 from app.crud import job as job_crud
+from app.models.base import utcnow
 from app.providers import email as email_provider
 from app.services import poster_stats
 
@@ -56,6 +61,16 @@ def prune_posters(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastin
         pruned.cells,
         pruned.posters,
     )
+
+
+@jobs.queue.periodic(cron="41 * * * *")
+@jobs.queue.task(name="prune_idempotency_keys", queueing_lock="prune_idempotency_keys")
+def prune_idempotency_keys(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Hourly: forget the Idempotency-Key answers older than the TTL."""
+    before = utcnow() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    with jobs.task_session() as session:
+        deleted = idempotency_crud.delete_expired(session, before=before)
+    logger.info("deleted %d expired idempotency keys", deleted)
 
 
 # --- failures ---------------------------------------------------------------------------

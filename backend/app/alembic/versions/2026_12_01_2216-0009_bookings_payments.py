@@ -40,7 +40,7 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
-        sa.PrimaryKeyConstraint("scope", "key", name="pk_idempotency_key"),
+        sa.PrimaryKeyConstraint("scope", "operation", "key", name="pk_idempotency_key"),
     )
     op.create_index(
         "ix_idempotency_key_created_at", "idempotency_key", ["created_at"], unique=False
