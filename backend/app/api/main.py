@@ -10,6 +10,7 @@ from app.api.routes import (
     posters,
     staff,
     tables,
+    tickets,
     users,
     utils,
     venues,
@@ -26,3 +27,4 @@ api_router.include_router(menus.router)
 api_router.include_router(tables.router)
 api_router.include_router(events.router)
 api_router.include_router(posters.router)
+api_router.include_router(tickets.router)

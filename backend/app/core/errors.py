@@ -442,6 +442,14 @@ class DateRangeTooLong(Unprocessable):
     loc = ("query",)
 
 
+# --- Tickets and the door --------------------------------------------------------------
+
+
+class TicketVoid(Conflict):
+    code = "ticket_void"
+    message = "This ticket is void: its booking was cancelled or refunded"
+
+
 # --- the job queue ------------------------------------------------------------------------
 
 
