@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.models import Event, User, Venue, VenueRole
-from app.models.booking import Booking, Ticket, TicketScan
+from app.models.booking import Booking, ScanDirection, Ticket, TicketScan
 from app.schema.ticket import ScanIn, ScanResult
 from app.services import door as door_service
 from tests.factories import add_member, make_consumer, make_user, make_venue
@@ -62,10 +62,11 @@ def _race(engine: Engine, night: Night, nonces: list[str]) -> list[ScanResult]:
         with Session(engine, expire_on_commit=False) as session:
             event = session.get(Event, night.event.id)
             staff = session.get(User, night.staff[index].id)
-            assert event is not None and staff is not None
+            assert event is not None
+            assert staff is not None
             scan = ScanIn(
                 token=night.token,
-                direction="entry",
+                direction=ScanDirection.ENTRY,
                 client_nonce=nonces[index],
                 scanned_at=datetime.now(UTC),
             )
@@ -81,7 +82,8 @@ def _race(engine: Engine, night: Night, nonces: list[str]) -> list[ScanResult]:
 def _check(engine: Engine, night: Night, expect: Callable[[list[TicketScan]], None]) -> None:
     with Session(engine) as check:
         ticket = check.get(Ticket, night.ticket.id)
-        assert ticket is not None and ticket.inside is True
+        assert ticket is not None
+        assert ticket.inside is True
         rows = list(check.exec(select(TicketScan).where(TicketScan.event_id == night.event.id)))
         expect(rows)
 

@@ -43,7 +43,8 @@ def test_one_ticket_per_pass_each_admitting_the_offerings_guests(session: Sessio
         assert ticket.event_id == event.id
         assert ticket.status == TicketStatus.VALID
         assert ticket.token_version == 1
-        assert not ticket.inside and ticket.entered_at is None
+        assert not ticket.inside
+        assert ticket.entered_at is None
     assert len({t.id for t in tickets}) == 4
     assert _count(session, booking.id) == 4
 
@@ -125,7 +126,8 @@ def test_voiding_leaves_other_bookings_alone(session: Session) -> None:
     kept = issue_tickets(session, booking=other)
     void_tickets(session, booking=mine)
     session.refresh(kept[0])
-    assert kept[0].status == TicketStatus.VALID and kept[0].token_version == 1
+    assert kept[0].status == TicketStatus.VALID
+    assert kept[0].token_version == 1
 
 
 def test_a_booking_without_items_gets_no_tickets(session: Session) -> None:
