@@ -11,9 +11,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.core import ticket_token
@@ -92,14 +94,18 @@ def items_of_booking(session: Session, *, booking_id: uuid.UUID) -> Sequence[Boo
 
 
 def for_booking(session: Session, *, booking_id: uuid.UUID, lock: bool = False) -> Sequence[Ticket]:
-    statement = (
-        select(Ticket)
-        .where(col(Ticket.booking_id) == booking_id)
-        .order_by(col(Ticket.created_at), col(Ticket.id))
+    """The booking's tickets in the order issued; with `lock`, locked and re-read (whatever
+    the session loaded before) in id order, the order the door locks them in, so voiding
+    and scanning never deadlock."""
+    statement = select(Ticket).where(col(Ticket.booking_id) == booking_id)
+    if not lock:
+        return session.exec(statement.order_by(col(Ticket.created_at), col(Ticket.id))).all()
+    locked = (
+        statement.order_by(col(Ticket.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    if lock:  # re-read under the lock, whatever the session loaded before
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    return session.exec(statement).all()
+    return session.exec(locked).all()
 
 
 # --- codes -------------------------------------------------------------------------------
@@ -167,6 +173,22 @@ def lock_tickets(session: Session, *, ticket_ids: Collection[uuid.UUID]) -> dict
         .execution_options(populate_existing=True)
     ).all()
     return {ticket.id: ticket for ticket in rows}
+
+
+def save_door_state(session: Session, *, tickets: Collection[Ticket], now: datetime) -> None:
+    """Write the door state (`inside`, `entered_at`) of these tickets, in one
+    statement for them all (executemany)."""
+    if not tickets:
+        return
+    session.execute(
+        sa.update(Ticket),
+        [
+            {"id": t.id, "inside": t.inside, "entered_at": t.entered_at, "updated_at": now}
+            for t in tickets
+        ],
+    )
+    for ticket in tickets:
+        set_committed_value(ticket, "updated_at", now)
 
 
 def offerings(

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from app.core.config import settings
@@ -92,12 +93,11 @@ def _outcome(
 
 
 def _apply(ticket: Ticket, direction: ScanDirection, at: datetime) -> None:
-    if direction == ScanDirection.ENTRY:
-        ticket.inside = True
-        if ticket.entered_at is None:
-            ticket.entered_at = at
-    else:
-        ticket.inside = False
+    """Change the pass's state in memory only; `save_door_state` writes every changed
+    ticket of the batch at the end, in one statement."""
+    set_committed_value(ticket, "inside", direction == ScanDirection.ENTRY)
+    if direction == ScanDirection.ENTRY and ticket.entered_at is None:
+        set_committed_value(ticket, "entered_at", at)
 
 
 def record_scans(
@@ -125,6 +125,7 @@ def record_scans(
         session, event_id=event.id, nonces={scan.client_nonce for scan in scans}
     )
     results: dict[int, ScanResult] = {}
+    changed: dict[uuid.UUID, Ticket] = {}
     order = sorted(range(len(scans)), key=lambda i: (min(scans[i].scanned_at, now), i))
     for i in order:
         scan, name = scans[i], named[i]
@@ -155,7 +156,7 @@ def record_scans(
             if ticket_crud.record_scan(session, scan=row):
                 if outcome == ScanOutcome.OK and ticket is not None:
                     _apply(ticket, scan.direction, at)
-                    session.add(ticket)
+                    changed[ticket.id] = ticket
                 recorded[scan.client_nonce] = row
                 results[i] = _result(event, row, ticket, offering, replayed=False)
                 continue
@@ -167,7 +168,7 @@ def record_scans(
         ticket = tickets.get(previous.ticket_id) if previous.ticket_id is not None else None
         offering = offerings.get(ticket.offering_id) if ticket is not None else None
         results[i] = _result(event, previous, ticket, offering, replayed=True)
-    session.flush()
+    ticket_crud.save_door_state(session, tickets=changed.values(), now=now)
     return [results[i] for i in range(len(scans))]
 
 

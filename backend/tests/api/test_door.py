@@ -21,7 +21,7 @@ from tests.factories import add_member, auth_headers, make_user, make_venue
 from tests.factories.bookings import make_offering
 from tests.factories.places import make_event
 from tests.factories.tickets import make_ticket, make_tickets, token_of
-from tests.utils import assert_error
+from tests.utils import QueryCounter, assert_error
 
 _nonces = itertools.count(1)
 
@@ -426,3 +426,21 @@ def test_attendance(door: Door) -> None:
     }
     assert booking.id != refunded.id
     assert gone.status == "void"
+
+
+def test_a_batch_reads_its_tickets_in_a_bounded_number_of_queries(
+    door: Door, queries: QueryCounter
+) -> None:
+    """Besides one insert per scan and the tickets' updates, the same few queries
+    whatever the size of the batch."""
+    counts = []
+    for size in (2, 40):
+        tokens = [
+            token_of(t) for t in make_tickets(door.session, event=door.event, quantity=size)[1]
+        ]
+        with queries.count() as counted:
+            assert door.post([scan(t) for t in tokens]).status_code == 200
+        inserts = [s for s in counted.statements if s.lstrip().upper().startswith("INSERT")]
+        assert len(inserts) == size
+        counts.append(counted.total - len(inserts))
+    assert counts[0] == counts[1]

@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.core import ticket_token
+from app.core.config import settings
+from app.main import create_app
 from app.models import Event, User
 from app.models.booking import BookingStatus, OfferingKind
 from app.services import qr
@@ -16,7 +18,7 @@ from tests.factories import auth_headers, make_consumer, make_user, make_venue
 from tests.factories.bookings import make_booking, make_offering
 from tests.factories.places import make_event
 from tests.factories.tickets import make_tickets
-from tests.utils import assert_error
+from tests.utils import QueryCounter, assert_error
 
 
 def _event(session: Session) -> Event:
@@ -154,3 +156,30 @@ def test_the_image_scale_is_bounded(client: TestClient, session: Session) -> Non
             f"/api/v1/tickets/{ticket_id}/qr.png?scale={scale}", headers=auth_headers(consumer)
         )
         assert_error(response, 422, "invalid")
+
+
+def test_the_list_takes_the_same_queries_for_one_ticket_or_many(
+    client: TestClient, session: Session, queries: QueryCounter
+) -> None:
+    event = _event(session)
+    consumer = make_consumer(session)
+    headers = auth_headers(consumer)
+    one, _ = make_tickets(session, event=event, consumer=consumer, quantity=1)
+    many, _ = make_tickets(session, event=event, consumer=consumer, quantity=20)
+    counts = []
+    for booking in (one, many):
+        with queries.count() as counted:
+            assert client.get(_tickets_url(booking.id), headers=headers).status_code == 200
+        counts.append(counted.total)
+    assert counts[0] == counts[1]
+
+
+def test_the_openapi_document_describes_the_images_and_their_errors() -> None:
+    document = create_app().openapi()
+    one_ticket = f"{settings.API_V1_STR}/tickets/{{ticket_id}}"
+    for suffix, media_type in (("/qr.png", "image/png"), ("/qr.svg", "image/svg+xml")):
+        responses = document["paths"][one_ticket + suffix]["get"]["responses"]
+        assert responses["200"]["content"] == {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+        }
+        assert set(responses["409"]["content"]["application/json"]["examples"]) == {"ticket_void"}
