@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from app.core import ticket_token
 from app.models.booking import ScanDirection, ScanOutcome, Ticket, TicketStatus
 from app.schema.common import IsoDatetime, NoNul, RequestModel
 
 MAX_SCANS_PER_BATCH = 200
+EARLIEST_SCAN = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class TicketRead(BaseModel):
@@ -76,8 +77,15 @@ class ScanIn(RequestModel):
         "(a device back online) is answered from the record, not applied twice"
     )
     scanned_at: IsoDatetime = Field(
-        description="When the device scanned it (a time in the future counts as now)"
+        description="When the device scanned it (a time in the future is taken as now)"
     )
+
+    @field_validator("scanned_at")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        if value < EARLIEST_SCAN:
+            raise ValueError("A scan time after 2000; the device's clock is wrong")
+        return value
 
 
 class ScanBatch(RequestModel):

@@ -150,7 +150,7 @@ def record_scans(
                 gate=scan.gate,
                 direction=scan.direction,
                 outcome=outcome,
-                scanned_at=scan.scanned_at,
+                scanned_at=at,
                 recorded_at=now,
             )
             if ticket_crud.record_scan(session, scan=row):
