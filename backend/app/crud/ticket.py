@@ -1,9 +1,9 @@
 """Tickets and door scans: the queries (the workflows are `services.tickets` and
 `services.door`).
 
-A ticket's code names the ticket and its `token_version`; `resolve_token` tells a
-forged code (no ticket) from a real one, and a real one from a stale one (a code of
-a ticket voided since: its version was bumped).
+A ticket's code names the ticket and its `token_version`: a code that is not ours
+names nothing (`ticket_id_of` is None), and a code whose version is not the
+ticket's is stale (issued before the ticket was voided: voiding bumps the version).
 """
 
 from __future__ import annotations
