@@ -30,9 +30,11 @@ from app.crud import auth as auth_crud
 from app.crud import event as event_crud
 from app.crud import poster as poster_crud
 from app.crud import table as table_crud
+from app.crud import ticket as ticket_crud
 from app.crud import venue as venue_crud
 from app.crud.common import get_or_404
 from app.models import Event, User, Venue, VenueRole
+from app.models.booking import Booking, Ticket
 from app.models.poster import Poster
 from app.models.table import VenueTable
 
@@ -295,6 +297,23 @@ def get_managed_poster(poster_id: uuid.UUID, venue: ManagedVenue, session: Sessi
 
 
 ManagedPoster = Annotated[Poster, Depends(get_managed_poster)]
+
+
+# --- a consumer's own bookings and tickets: 404 for anyone else (admins too) --------------
+
+
+def get_own_booking(booking_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Booking:
+    """A booking of the caller's own."""
+    return ticket_crud.get_own_booking(session, booking_id=booking_id, user=user)
+
+
+def get_own_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Ticket:
+    """A ticket of one of the caller's own bookings."""
+    return ticket_crud.get_own_ticket(session, ticket_id=ticket_id, user=user)
+
+
+OwnBooking = Annotated[Booking, Depends(get_own_booking)]
+OwnTicket = Annotated[Ticket, Depends(get_own_ticket)]
 
 
 # --- platform admins ---------------------------------------------------------------------

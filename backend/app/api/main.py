@@ -11,6 +11,7 @@ from app.api.routes import (
     posters,
     staff,
     tables,
+    tickets,
     users,
     utils,
     venues,
@@ -28,3 +29,4 @@ api_router.include_router(tables.router)
 api_router.include_router(events.router)
 api_router.include_router(offerings.router)
 api_router.include_router(posters.router)
+api_router.include_router(tickets.router)

@@ -176,6 +176,10 @@ class Settings(BaseSettings):
     PLAY_STORE_URL: HttpUrl = HttpUrl("https://play.google.com/store/apps/details?id=app.socia")
     WEB_MENU_BASE_URL: HttpUrl = HttpUrl("https://socia.app/menu")
 
+    # The door: tickets are let in from this many minutes before an event starts
+    # until it ends (exits are recorded at any time).
+    DOOR_OPENS_MINUTES_BEFORE: int = Field(default=60, ge=0, le=24 * 60)
+
     # Error reporting.
     SENTRY_DSN: AnyUrl | None = None
 

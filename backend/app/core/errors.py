@@ -492,6 +492,14 @@ class InvalidSaleWindow(Unprocessable):
     loc = ("body", "sale_ends_at")
 
 
+# --- Tickets and the door --------------------------------------------------------------
+
+
+class TicketVoid(Conflict):
+    code = "ticket_void"
+    message = "This ticket is void: its booking was cancelled or refunded"
+
+
 # --- the job queue ------------------------------------------------------------------------
 
 

@@ -49,6 +49,7 @@ class TokenType(StrEnum):
     VENUE_INVITE = "venue_invite"
     TABLE_QR = "table_qr"
     TABLE_SHEET = "table_sheet"  # a short-lived link to a venue's printable QR sheet
+    TICKET_QR = "ticket_qr"  # the key of a ticket's QR code (app.core.ticket_token)
 
 
 class InvalidToken(Exception):

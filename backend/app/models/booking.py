@@ -241,8 +241,10 @@ class ScanOutcome(StrEnum):
     NO_REENTRY = "no_reentry"  # left once; this pass does not allow coming back
     VOID = "void"  # refunded or cancelled
     WRONG_EVENT = "wrong_event"
-    NOT_OPEN_YET = "not_open_yet"
-    EVENT_OVER = "event_over"
+    NOT_OPEN_YET = "not_open_yet"  # an entry before the door opens
+    EVENT_OVER = "event_over"  # an entry after the event ended
+    EVENT_CANCELLED = "event_cancelled"
+    UNKNOWN = "unknown"  # not a ticket code of ours (forged, garbled): no ticket recorded
 
 
 class TicketScan(SQLModel, table=True):

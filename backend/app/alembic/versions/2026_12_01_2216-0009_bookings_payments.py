@@ -464,7 +464,7 @@ def upgrade() -> None:
             "direction IN ('entry', 'exit')", name=op.f("ck_ticket_scan_direction_valid")
         ),
         sa.CheckConstraint(
-            "outcome IN ('ok', 'already_inside', 'not_inside', 'no_reentry', 'void', 'wrong_event', 'not_open_yet', 'event_over')",
+            "outcome IN ('ok', 'already_inside', 'not_inside', 'no_reentry', 'void', 'wrong_event', 'not_open_yet', 'event_over', 'event_cancelled', 'unknown')",
             name=op.f("ck_ticket_scan_outcome_valid"),
         ),
         sa.ForeignKeyConstraint(
