@@ -185,6 +185,21 @@ class Settings(BaseSettings):
     JOB_WORKER_CONCURRENCY: int = Field(default=2, ge=1, le=32)
     DEV_RUNS_WORKER: bool = True
 
+    # --- Payments and bookings ---
+    # "test": a built-in gateway with its own checkout page (refused in production);
+    # "razorpay": the Razorpay Orders API with RAZORPAY_KEY_ID, _KEY_SECRET, _WEBHOOK_SECRET.
+    PAYMENT_PROVIDER: Literal["test", "razorpay"] = "test"
+    RAZORPAY_KEY_ID: str | None = None
+    RAZORPAY_KEY_SECRET: SecretStr | None = None
+    RAZORPAY_WEBHOOK_SECRET: SecretStr | None = None
+    RAZORPAY_API_BASE_URL: HttpUrl = HttpUrl("https://api.razorpay.com/v1")
+    PAYMENT_GATEWAY_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=60)
+    # A payment still created or authorized this long after it was made is looked up
+    # at the gateway by the reconcile job (a lost webhook, a closed browser).
+    PAYMENT_RECONCILE_AFTER_SECONDS: int = Field(default=300, ge=10, le=24 * 3600)
+    # Places of a new booking are held this long while the consumer pays.
+    BOOKING_HOLD_MINUTES: int = Field(default=10, ge=1, le=120)
+
     # --- Request size (bad input) ---
     # A request body above this many bytes gets a 413 before it is parsed.
     MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
@@ -280,6 +295,23 @@ class Settings(BaseSettings):
             raise ValueError(
                 "REDIS_URL must be set in production, so that every worker process shares "
                 "the same rate limits"
+            )
+        if self.PAYMENT_PROVIDER == "test":
+            raise ValueError(
+                "PAYMENT_PROVIDER=test takes no money (its checkout page has a Pay button); "
+                "set PAYMENT_PROVIDER=razorpay with RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and "
+                "RAZORPAY_WEBHOOK_SECRET in production"
+            )
+        if (
+            not self.RAZORPAY_KEY_ID
+            or not self.RAZORPAY_KEY_SECRET
+            or not self.RAZORPAY_KEY_SECRET.get_secret_value()
+            or not self.RAZORPAY_WEBHOOK_SECRET
+            or not self.RAZORPAY_WEBHOOK_SECRET.get_secret_value()
+        ):
+            raise ValueError(
+                "RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and RAZORPAY_WEBHOOK_SECRET must be set "
+                "in production"
             )
         return self
 
