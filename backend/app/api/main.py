@@ -5,8 +5,10 @@ from fastapi import APIRouter
 from app.api.routes import (
     admin,
     auth,
+    bookings,
     events,
     menus,
+    payments,
     posters,
     staff,
     tables,
@@ -26,3 +28,5 @@ api_router.include_router(menus.router)
 api_router.include_router(tables.router)
 api_router.include_router(events.router)
 api_router.include_router(posters.router)
+api_router.include_router(bookings.router)
+api_router.include_router(payments.router)
