@@ -43,7 +43,7 @@ def post_booking(
 
 
 def checkout_path(resp: Any) -> str:
-    url = resp.json()["checkout"]["checkout_url"]
+    url: str = resp.json()["checkout"]["checkout_url"]
     return "/" + url.split("/", 3)[3]
 
 
@@ -51,11 +51,13 @@ def pay(client: TestClient, session: Session, resp: Any, *, outcome: str = "pay"
     path = checkout_path(resp)
     page = client.get(path)
     assert page.status_code == 200
-    assert "Pay" in page.text and "Fail" in page.text
+    assert "Pay" in page.text
+    assert "Fail" in page.text
     done = client.post(f"{path}/{outcome}")
     assert done.status_code == 200, done.text
     run_jobs(session)
-    return done.text
+    text: str = done.text
+    return text
 
 
 def booking_of(session: Session, resp: Any) -> Booking:

@@ -60,7 +60,8 @@ def test_a_booking_makes_a_gateway_order_and_records_it(
     session: Session, gateway: FakeRazorpay, night: Night
 ) -> None:
     made = book(session, night=night, quantity=2)
-    assert made.payment is not None and made.order is not None
+    assert made.payment is not None
+    assert made.order is not None
     assert made.payment.status is PaymentStatus.CREATED
     assert made.payment.amount_minor == 300_000
     assert gateway.orders[made.order.order_id]["receipt"] == made.payment.id.hex
@@ -76,10 +77,10 @@ def test_the_state_machine_never_goes_backwards(session: Session, night: Night) 
     captured = gateway_payment(payment, GatewayPaymentStatus.CAPTURED, "pay_b")
     authorized = gateway_payment(payment, GatewayPaymentStatus.AUTHORIZED, "pay_b")
     assert payments.apply_gateway_payment(session, payment=payment, seen=failed)
-    assert payment.status is PaymentStatus.FAILED
+    assert payments.lock(session, payment_id=payment.id).status is PaymentStatus.FAILED
     # A later successful attempt still captures after a failed one.
     assert payments.apply_gateway_payment(session, payment=payment, seen=captured)
-    assert payment.status is PaymentStatus.CAPTURED
+    assert payments.lock(session, payment_id=payment.id).status is PaymentStatus.CAPTURED
     assert payment.provider_payment_id == "pay_b"
     # Nothing leaves captured.
     assert not payments.apply_gateway_payment(session, payment=payment, seen=authorized)
@@ -88,7 +89,8 @@ def test_the_state_machine_never_goes_backwards(session: Session, night: Night) 
     assert kinds(session, payment) == ["order_created", "failed", "captured"]
     # The failure released the booking; the later capture confirmed it, places remaining.
     booking = session.get(Booking, payment.booking_id)
-    assert booking is not None and booking.status is BookingStatus.CONFIRMED
+    assert booking is not None
+    assert booking.status is BookingStatus.CONFIRMED
 
 
 def test_a_wrong_amount_is_never_applied(
@@ -112,7 +114,8 @@ def test_a_captured_webhook_confirms_the_booking_and_issues_its_tickets(
     session: Session, client: TestClient, gateway: FakeRazorpay, night: Night
 ) -> None:
     made = book(session, night=night, quantity=3)
-    assert made.payment is not None and made.order is not None
+    assert made.payment is not None
+    assert made.order is not None
     paid = gateway.pay(made.order.order_id)
     body, headers = gateway.webhook("payment.captured", payment=paid)
     resp = client.post(WEBHOOK, content=body, headers=headers)
@@ -122,7 +125,8 @@ def test_a_captured_webhook_confirms_the_booking_and_issues_its_tickets(
     assert payment.provider_payment_id == paid["id"]
     assert kinds(session, payment) == ["order_created", "webhook", "captured"]
     booking = session.get(Booking, made.booking.id)
-    assert booking is not None and booking.status is BookingStatus.CONFIRMED
+    assert booking is not None
+    assert booking.status is BookingStatus.CONFIRMED
     assert len(session.exec(select(Ticket).where(Ticket.booking_id == booking.id)).all()) == 3
 
 
@@ -130,7 +134,8 @@ def test_a_duplicate_webhook_is_recorded_once(
     session: Session, client: TestClient, gateway: FakeRazorpay, night: Night
 ) -> None:
     made = book(session, night=night)
-    assert made.payment is not None and made.order is not None
+    assert made.payment is not None
+    assert made.order is not None
     paid = gateway.pay(made.order.order_id)
     body, headers = gateway.webhook("payment.captured", payment=paid, event_id="evt_same")
     first = client.post(WEBHOOK, content=body, headers=headers)
@@ -144,7 +149,8 @@ def test_webhooks_out_of_order_change_nothing_backwards(
     session: Session, client: TestClient, gateway: FakeRazorpay, night: Night
 ) -> None:
     made = book(session, night=night)
-    assert made.payment is not None and made.order is not None
+    assert made.payment is not None
+    assert made.order is not None
     paid = gateway.pay(made.order.order_id)
     captured = gateway.webhook("payment.captured", payment=paid)
     authorized = gateway.webhook("payment.authorized", payment={**paid, "status": "authorized"})
@@ -177,7 +183,8 @@ def test_a_forged_webhook_is_a_400_with_nothing_recorded(
     session: Session, client: TestClient, gateway: FakeRazorpay, night: Night, how: str
 ) -> None:
     made = book(session, night=night)
-    assert made.payment is not None and made.order is not None
+    assert made.payment is not None
+    assert made.order is not None
     paid = gateway.pay(made.order.order_id)
     body, headers = gateway.webhook(
         "payment.captured", payment=paid, secret="wrong" if how == "other-secret" else None
@@ -204,7 +211,8 @@ def test_the_client_callback_confirms_with_a_valid_signature_only(
 ) -> None:
     consumer = make_consumer(session)
     made = book(session, night=night, consumer=consumer)
-    assert made.payment is not None and made.order is not None
+    assert made.payment is not None
+    assert made.order is not None
     consumer_headers = auth_headers(consumer)
     paid = gateway.pay(made.order.order_id)
     url = f"/api/v1/payments/{made.payment.id}/verify"
@@ -237,7 +245,8 @@ def test_reconcile_asks_the_gateway_about_pending_payments(
     session: Session, gateway: FakeRazorpay, night: Night
 ) -> None:
     made = book(session, night=night)
-    assert made.payment is not None and made.order is not None
+    assert made.payment is not None
+    assert made.order is not None
     gateway.pay(made.order.order_id, capture=False)  # authorized; the webhook was lost
     later = datetime.now(UTC) + timedelta(seconds=3600)
     assert payments.due_for_reconcile(session, now=later) == [made.payment.id]
@@ -268,7 +277,8 @@ def test_reconcile_survives_a_gateway_outage(
 
 def test_the_test_gateway_pays_through_its_own_webhook(session: Session, night: Night) -> None:
     made = book(session, night=night)
-    assert made.payment is not None and made.order is not None
+    assert made.payment is not None
+    assert made.order is not None
     assert made.payment.provider == "test"
     payments.complete_test_checkout(session, order_id=made.order.order_id, succeed=True)
     assert [j.task_name for j in queued_jobs(session, task_name="deliver_test_webhook")] == [

@@ -40,7 +40,8 @@ def night(session: Session) -> Night:
 
 def captured(session: Session, gateway: FakeRazorpay, night: Night) -> Payment:
     made = book(session, night=night)
-    assert made.payment is not None and made.order is not None
+    assert made.payment is not None
+    assert made.order is not None
     paid = gateway.pay(made.order.order_id)
     body, headers = gateway.webhook("payment.captured", payment=paid)
     payments.handle_webhook(session, provider_name="razorpay", body=body, headers=headers)
