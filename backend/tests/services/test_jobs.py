@@ -63,8 +63,12 @@ def test_a_failing_send_is_retried_with_growing_waits_then_stays_failed(
 
 
 def test_prune_posters_runs_hourly_and_prunes(session: Session) -> None:
-    [periodic] = list(jobs.queue.periodic_registry.periodic_tasks.values())
-    assert (periodic.task.name, periodic.cron) == ("prune_posters", "17 * * * *")
+    schedule = {p.task.name: p.cron for p in jobs.queue.periodic_registry.periodic_tasks.values()}
+    assert schedule == {
+        "prune_posters": "17 * * * *",
+        "reconcile_payments": "* * * * *",
+        "expire_holds": "* * * * *",
+    }
     venue = make_venue(session, owner=make_user(session))
     poster = make_poster(
         session,

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from app.core import jobs
 from app.models.booking import Booking, BookingStatus, Ticket
 from app.models.payment import Payment, PaymentEvent, PaymentEventKind, PaymentStatus
 from app.providers.payments.base import GatewayPayment, GatewayPaymentStatus
-from app.services import payments
+from app.services import payments, tasks
 from tests.factories import auth_headers, make_consumer
 from tests.factories.jobs import queued_jobs, run_jobs
 from tests.factories.payments import Night, book, make_night
@@ -295,3 +296,41 @@ def test_the_test_gateway_pays_through_its_own_webhook(session: Session, night: 
     ).all()
     assert events[0].provider_event_id is not None
     assert events[0].provider_event_id.startswith("test:evt_test_")
+
+
+def test_the_reconcile_job_confirms_a_payment_whose_webhook_was_lost(
+    session: Session, night: Night
+) -> None:
+    made = book(session, night=night)
+    assert made.payment is not None
+    assert made.order is not None
+    payments.test_gateway().complete_checkout(made.order.order_id, succeed=True)  # no webhook
+    made.payment.created_at = datetime.now(UTC) - timedelta(hours=1)
+    session.add(made.payment)
+    session.flush()
+    jobs.defer(session, tasks.reconcile_payments, timestamp=int(datetime.now(UTC).timestamp()))
+    run_jobs(session)
+    payment = reload(session, made.payment)
+    assert payment.status is PaymentStatus.CAPTURED
+    assert kinds(session, payment) == ["order_created", "reconciled", "captured"]
+    booking = session.get(Booking, made.booking.id)
+    assert booking is not None
+    assert booking.status is BookingStatus.CONFIRMED
+
+
+def test_the_expiry_job_marks_lapsed_holds(session: Session, night: Night) -> None:
+    made = book(session, night=night)
+    kept = book(session, night=night)
+    made.booking.hold_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    session.add(made.booking)
+    session.flush()
+    jobs.defer(session, tasks.expire_holds, timestamp=int(datetime.now(UTC).timestamp()))
+    run_jobs(session)
+    session.expire_all()
+    statuses = {
+        b.id: b.status
+        for b in session.exec(
+            select(Booking).where(col(Booking.id).in_([made.booking.id, kept.booking.id]))
+        )
+    }
+    assert statuses == {made.booking.id: BookingStatus.EXPIRED, kept.booking.id: BookingStatus.HELD}
