@@ -10,10 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.core.errors import RefundExceedsPaid, SoldOut
+from app.main import app as fastapi_app
 from app.models import Event, User, Venue
 from app.models.booking import (
     Booking,
@@ -35,7 +37,7 @@ from app.models.payment import (
 from app.schema.booking import BookingItemCreate
 from app.services import bookings as bookings_service
 from app.services import payments
-from tests.factories import make_consumer
+from tests.factories import auth_headers, make_consumer
 from tests.factories.payments import Night, make_night
 
 
@@ -124,6 +126,25 @@ def test_200_attempts_on_50_places_take_exactly_50(engine: Engine, committed: li
             )
         ).one()
         assert taken == 50
+
+
+def test_200_requests_on_50_places_over_http_get_201_or_409_only(
+    engine: Engine, committed: list[Night]
+) -> None:
+    """The same through the API (real request sessions, committing): no 5xx."""
+    night = _night(engine, committed, size=50)
+    headers = [auth_headers(u) for u in _consumers(engine, 20)]
+    body = {"items": [{"offering_id": str(night.offering.id), "quantity": 1}]}
+    url = f"/api/v1/events/{night.event.id}/bookings"
+    with TestClient(fastapi_app, raise_server_exceptions=False) as client:
+
+        def attempt(i: int) -> int:
+            return client.post(url, json=body, headers=headers[i % len(headers)]).status_code
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            statuses = list(pool.map(attempt, range(200)))
+    assert statuses.count(201) == 50
+    assert statuses.count(409) == 150
 
 
 def _held_booking(engine: Engine, night: Night, consumer: User, quantity: int) -> Payment:
