@@ -469,3 +469,48 @@ def test_a_second_offering_draws_from_the_same_pool(
     )
     assert resp.status_code == 201
     assert resp.json()["booking"]["guests"] == 8
+
+
+def test_offerings_in_two_currencies_cannot_share_a_booking(
+    session: Session, client: TestClient, night: Night, consumer: User
+) -> None:
+    dollars = make_offering(session, event=night.event, pools=[night.pool], currency="USD")
+    resp = post_booking(
+        client,
+        night,
+        consumer,
+        [
+            {"offering_id": str(night.offering.id), "quantity": 1},
+            {"offering_id": str(dollars.id), "quantity": 1},
+        ],
+    )
+    assert (resp.status_code, resp.json()["error"]) == (409, "mixed_currencies")
+
+
+def test_a_gateway_outage_books_nothing(
+    session: Session, client: TestClient, night: Night, consumer: User
+) -> None:
+    from app.services import payments
+    from tests.fakes.razorpay import FakeRazorpay
+
+    with FakeRazorpay() as gateway, payments.use_provider(gateway.provider()):
+        gateway.mode = "crash"
+        resp = post_booking(client, night, consumer)
+        assert (resp.status_code, resp.json()["error"]) == (503, "payment_unavailable")
+        gateway.mode = "ok"
+        ok = post_booking(client, night, consumer)
+        assert ok.status_code == 201
+        checkout = ok.json()["checkout"]
+        assert checkout["provider"] == "razorpay"
+        assert checkout["key_id"] == FakeRazorpay.KEY_ID
+        assert checkout["checkout_url"] is None
+    assert len(session.exec(select(Booking).where(Booking.event_id == night.event.id)).all()) == 1
+
+
+def test_the_checkout_page_of_an_unknown_order_is_a_friendly_404(client: TestClient) -> None:
+    for path in ("/checkout/test/order_test_nope", "/checkout/test/<script>"):
+        resp = client.get(path)
+        assert resp.status_code == 404
+        assert "No such order" in resp.text
+    assert client.post("/checkout/test/order_test_nope/pay").status_code == 404
+    assert client.post("/checkout/test/order_test_nope/steal").status_code == 404
