@@ -139,7 +139,8 @@ def test_200_requests_on_50_places_over_http_get_201_or_409_only(
     with TestClient(fastapi_app, raise_server_exceptions=False) as client:
 
         def attempt(i: int) -> int:
-            return client.post(url, json=body, headers=headers[i % len(headers)]).status_code
+            status: int = client.post(url, json=body, headers=headers[i % len(headers)]).status_code
+            return status
 
         with ThreadPoolExecutor(max_workers=12) as pool:
             statuses = list(pool.map(attempt, range(200)))
