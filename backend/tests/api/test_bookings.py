@@ -20,6 +20,7 @@ from tests.factories import add_member, auth_headers, make_consumer, make_user
 from tests.factories.bookings import make_booking, make_offering
 from tests.factories.jobs import queued_jobs, run_jobs
 from tests.factories.payments import Night, make_night
+from tests.utils import QueryCounter
 
 
 @pytest.fixture
@@ -514,3 +515,24 @@ def test_the_checkout_page_of_an_unknown_order_is_a_friendly_404(client: TestCli
         assert "No such order" in resp.text
     assert client.post("/checkout/test/order_test_nope/pay").status_code == 404
     assert client.post("/checkout/test/order_test_nope/steal").status_code == 404
+
+
+def test_lists_load_in_a_fixed_number_of_queries(
+    session: Session, client: TestClient, night: Night, queries: QueryCounter
+) -> None:
+    consumer = make_consumer(session)
+    staff = auth_headers(night.owner)
+    url = f"/api/v1/venues/{night.venue.id}/events/{night.event.id}/bookings"
+
+    def counts() -> tuple[int, int]:
+        with queries.count() as mine:
+            assert client.get("/api/v1/bookings", headers=auth_headers(consumer)).status_code == 200
+        with queries.count() as theirs:
+            assert client.get(url, headers=staff).status_code == 200
+        return mine.total, theirs.total
+
+    make_booking(session, consumer=consumer, items=[(night.offering, 1)])
+    one = counts()
+    for _ in range(4):
+        make_booking(session, consumer=consumer, items=[(night.offering, 2)])
+    assert counts() == one
