@@ -161,6 +161,26 @@ def test_production_settings_refuse_the_default_secret_key() -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_production_refuses_the_test_payment_provider() -> None:
+    result = socia(
+        "serve",
+        SECRET_KEY=STRONG_SECRET,
+        ENVIRONMENT="production",
+        DATABASE_URL=UNREACHABLE_DB,
+        BACKEND_CORS_ORIGINS="https://staff.socia.app",
+        SMS_PROVIDER="msg91",
+        SMS_GATEWAY_AUTH_KEY="gateway-key",
+        EMAIL_BACKEND="smtp",
+        SMTP_HOST="smtp.example.com",
+        REDIS_URL="redis://127.0.0.1:1/0",
+        PAYMENT_PROVIDER="test",
+    )
+    assert result.returncode == 2
+    assert "bad settings" in result.stderr
+    assert "PAYMENT_PROVIDER=test" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_serve_refuses_pools_over_the_connection_budget(unused_port: int) -> None:
     result = socia(
         "serve",

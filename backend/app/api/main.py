@@ -5,9 +5,11 @@ from fastapi import APIRouter
 from app.api.routes import (
     admin,
     auth,
+    bookings,
     events,
     menus,
     offerings,
+    payments,
     posters,
     staff,
     tables,
@@ -30,3 +32,5 @@ api_router.include_router(events.router)
 api_router.include_router(offerings.router)
 api_router.include_router(posters.router)
 api_router.include_router(tickets.router)
+api_router.include_router(bookings.router)
+api_router.include_router(payments.router)

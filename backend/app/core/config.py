@@ -192,6 +192,20 @@ class Settings(BaseSettings):
     # Money-moving writes (`Idempotency-Key`): how long a key's first answer is kept
     # and replayed; after that the key may be used again (the hourly job deletes it).
     IDEMPOTENCY_KEY_TTL_HOURS: int = Field(default=24, ge=1, le=24 * 30)
+    # --- Payments and bookings ---
+    # "test": a built-in gateway with its own checkout page (refused in production);
+    # "razorpay": the Razorpay Orders API with RAZORPAY_KEY_ID, _KEY_SECRET, _WEBHOOK_SECRET.
+    PAYMENT_PROVIDER: Literal["test", "razorpay"] = "test"
+    RAZORPAY_KEY_ID: str | None = None
+    RAZORPAY_KEY_SECRET: SecretStr | None = None
+    RAZORPAY_WEBHOOK_SECRET: SecretStr | None = None
+    RAZORPAY_API_BASE_URL: HttpUrl = HttpUrl("https://api.razorpay.com/v1")
+    PAYMENT_GATEWAY_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=60)
+    # A payment still created or authorized this long after it was made is looked up
+    # at the gateway by the reconcile job (a lost webhook, a closed browser).
+    PAYMENT_RECONCILE_AFTER_SECONDS: int = Field(default=300, ge=10, le=24 * 3600)
+    # Places of a new booking are held this long while the consumer pays.
+    BOOKING_HOLD_MINUTES: int = Field(default=10, ge=1, le=120)
 
     # --- Request size (bad input) ---
     # A request body above this many bytes gets a 413 before it is parsed.
@@ -288,6 +302,23 @@ class Settings(BaseSettings):
             raise ValueError(
                 "REDIS_URL must be set in production, so that every worker process shares "
                 "the same rate limits"
+            )
+        if self.PAYMENT_PROVIDER == "test":
+            raise ValueError(
+                "PAYMENT_PROVIDER=test takes no money (its checkout page has a Pay button); "
+                "set PAYMENT_PROVIDER=razorpay with RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and "
+                "RAZORPAY_WEBHOOK_SECRET in production"
+            )
+        if (
+            not self.RAZORPAY_KEY_ID
+            or not self.RAZORPAY_KEY_SECRET
+            or not self.RAZORPAY_KEY_SECRET.get_secret_value()
+            or not self.RAZORPAY_WEBHOOK_SECRET
+            or not self.RAZORPAY_WEBHOOK_SECRET.get_secret_value()
+        ):
+            raise ValueError(
+                "RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET and RAZORPAY_WEBHOOK_SECRET must be set "
+                "in production"
             )
         return self
 

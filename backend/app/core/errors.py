@@ -500,6 +500,111 @@ class TicketVoid(Conflict):
     message = "This ticket is void: its booking was cancelled or refunded"
 
 
+# --- Bookings and payments -------------------------------------------------------------
+
+
+class EventNotBookable(Conflict):
+    code = "event_not_bookable"
+    message = "This event is not on sale: it is cancelled, over, or not public"
+
+
+class VenueNotVerified(Conflict):
+    code = "venue_not_verified"
+    message = "The venue is not verified yet, so it cannot sell passes"
+
+
+class UnknownOffering(Unprocessable):
+    code = "unknown_offering"
+    message = "No such offering at this event"
+    loc = ("body", "items")
+
+
+class DuplicateOffering(Unprocessable):
+    code = "duplicate_offering"
+    message = "Each offering may appear only once in a booking"
+    loc = ("body", "items")
+
+
+class OfferingNotOnSale(Conflict):
+    code = "offering_not_on_sale"
+    message = "This offering is not on sale"
+
+
+class SaleNotOpen(Conflict):
+    code = "sale_not_open"
+    message = "The sale of this offering has not started yet"
+
+
+class SaleClosed(Conflict):
+    code = "sale_closed"
+    message = "The sale of this offering has ended"
+
+
+class OverBookingLimit(Conflict):
+    code = "over_booking_limit"
+    message = "More passes of this offering than one booking may hold"
+
+
+class MixedCurrencies(Conflict):
+    code = "mixed_currencies"
+    message = "One booking cannot mix offerings priced in different currencies"
+
+
+class DateOfBirthRequired(Conflict):
+    code = "date_of_birth_required"
+    message = "This event has a minimum age: add your date of birth to your profile first"
+
+
+class UnderAge(Conflict):
+    code = "under_age"
+    message = "You are under this event's minimum age"
+
+
+class SoldOut(Conflict):
+    code = "sold_out"
+    message = "Not enough places are left for this offering"
+
+
+class PaymentUnavailable(ServiceUnavailable):
+    code = "payment_unavailable"
+    message = "The payment gateway is unavailable; nothing was booked, try again shortly"
+
+
+class InvalidCheckoutSignature(BadRequest):
+    code = "invalid_checkout_signature"
+    message = "The checkout signature does not match this payment"
+
+
+class InvalidWebhookSignature(BadRequest):
+    code = "invalid_webhook_signature"
+    message = "The webhook signature is missing or does not match"
+
+
+class CancelCutoffPassed(Conflict):
+    code = "cancel_cutoff_passed"
+    message = "It is too late to cancel this booking"
+
+
+class BookingNotCancellable(Conflict):
+    code = "booking_not_cancellable"
+    message = "Only a confirmed booking can be cancelled"
+
+
+class BookingNotPaid(Conflict):
+    code = "booking_not_paid"
+    message = "This booking has no captured payment to refund"
+
+
+class RefundExceedsPaid(Conflict):
+    code = "refund_exceeds_paid"
+    message = "The refund is more than is left of what was paid"
+
+
+class CheckoutNotAvailable(Conflict):
+    code = "checkout_not_available"
+    message = "This order cannot be paid (already paid, or unknown)"
+
+
 # --- the job queue ------------------------------------------------------------------------
 
 

@@ -36,7 +36,8 @@ class PaymentPurpose(StrEnum):
 
 class PaymentStatus(StrEnum):
     """created -> authorized -> captured, or -> failed. Refunds do not change it:
-    `refunded_minor` says how much of a captured payment went back."""
+    `refunded_minor` says how much of a captured payment is going or went back (every
+    refund not failed)."""
 
     CREATED = "created"
     AUTHORIZED = "authorized"
@@ -95,7 +96,8 @@ class PaymentEventKind(StrEnum):
 
 class PaymentEvent(SQLModel, table=True):
     """One thing that happened to a payment: a request to or answer from the
-    provider, a webhook, a refund. `provider_event_id` deduplicates webhooks."""
+    provider, a webhook, a refund. `provider_event_id` (`{provider}:{event id}`)
+    deduplicates webhooks."""
 
     __tablename__ = "payment_event"
     __table_args__ = (
@@ -107,7 +109,10 @@ class PaymentEvent(SQLModel, table=True):
     id: int | None = Field(
         default=None, sa_column=sa.Column(sa.BigInteger(), sa.Identity(), primary_key=True)
     )
-    payment_id: uuid.UUID = Field(foreign_key="payment.id", ondelete="RESTRICT")
+    # None for a verified webhook about a payment we do not know (recorded, never acted on).
+    payment_id: uuid.UUID | None = Field(
+        default=None, foreign_key="payment.id", ondelete="RESTRICT"
+    )
     kind: PaymentEventKind = Field(sa_column=EnumColumn(PaymentEventKind))
     amount_minor: int | None = Field(
         default=None, sa_column=sa.Column(sa.BigInteger(), nullable=True)
@@ -136,7 +141,9 @@ class RefundReason(StrEnum):
 
 class Refund(SQLModel, table=True):
     """Money going back on a captured payment. The sum of a payment's refunds that
-    are not failed never exceeds what was paid (checked under the payment's row lock)."""
+    are not failed never exceeds what was paid: it is the payment's `refunded_minor`,
+    raised under the payment's row lock when a refund is asked for (and lowered again
+    if the gateway refuses it for good), so the CHECK on `payment` backs the rule."""
 
     __tablename__ = "refund"
     __table_args__ = (

@@ -8,16 +8,23 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
   anything, geo cells of long-expired posters).
 - `prune_idempotency_keys`: every hour, deletes the stored answers of money-moving
   requests older than `IDEMPOTENCY_KEY_TTL_HOURS` (they are no longer replayed anyway).
+- `send_refund`: one pending refund to the gateway; transient failures retried.
+- `deliver_test_webhook`: the test gateway's signed webhook, to our webhook handler.
+- `reconcile_payments`, `expire_holds`: every minute (pending payments asked at the
+  gateway; holds past their time marked expired).
+- `refund_cancelled_event`: a cancelled event's confirmed bookings refunded in full.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from procrastinate import JobContext, RetryStrategy
+from sqlalchemy import exc as sa_exc
 from sqlmodel import Session
 
 from app.core import jobs
@@ -27,7 +34,7 @@ from app.crud import idempotency as idempotency_crud
 from app.crud import job as job_crud
 from app.models.base import utcnow
 from app.providers import email as email_provider
-from app.services import poster_stats
+from app.services import bookings, payments, poster_stats
 
 logger = logging.getLogger(__name__)
 
@@ -118,3 +125,66 @@ def record_failures(call_next: Callable[[], Any], context: JobContext, _worker: 
 
 #: Middlewares every worker runs its tasks through.
 TASK_MIDDLEWARE: list[Any] = [record_failures]
+
+
+# --- payments and bookings --------------------------------------------------------------
+
+#: A refund the gateway did not answer: again after about 5 s, 25 s, 2 min, 10 min,
+#: 52 min, 4 h (the job then stays failed; `socia jobs retry` sends it again, looking
+#: it up at the gateway first).
+REFUND_RETRY = RetryStrategy(
+    max_attempts=7, exponential_wait=5, retry_exceptions={payments.RefundNotSent}
+)
+#: A webhook delivery of the test gateway that our handler could not take (the
+#: database was busy): delivered again, as a real gateway does.
+WEBHOOK_RETRY = RetryStrategy(
+    max_attempts=5, exponential_wait=2, retry_exceptions={sa_exc.OperationalError}
+)
+
+
+@jobs.queue.task(name="send_refund", retry=REFUND_RETRY)
+def send_refund(*, refund_id: str) -> None:
+    """Send one pending refund to the gateway (looked up there first: never twice)."""
+    payments.send_refund(jobs.task_session, refund_id=uuid.UUID(refund_id))
+
+
+@jobs.queue.task(name="deliver_test_webhook", retry=WEBHOOK_RETRY)
+def deliver_test_webhook(*, body: str, headers: dict[str, str]) -> None:
+    """The test gateway's webhook, handed to the same function the webhook route calls."""
+    with jobs.task_session() as session:
+        payments.handle_webhook(session, provider_name="test", body=body.encode(), headers=headers)
+
+
+@jobs.queue.periodic(cron="* * * * *")
+@jobs.queue.task(name="reconcile_payments", queueing_lock="reconcile_payments")
+def reconcile_payments(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Every minute: ask the gateway about payments still pending after the delay."""
+    with jobs.task_session() as session:
+        due = payments.due_for_reconcile(session)
+    for payment_id in due:
+        try:
+            with jobs.task_session() as session:
+                payments.reconcile(session, payment_id=payment_id)
+        except Exception:
+            logger.exception("could not reconcile payment %s", payment_id)
+
+
+@jobs.queue.periodic(cron="* * * * *")
+@jobs.queue.task(name="expire_holds", queueing_lock="expire_holds")
+def expire_holds(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Every minute: held bookings past their hold become expired (capacity already
+    ignores them)."""
+    with jobs.task_session() as session:
+        expired = bookings.expire_holds(session)
+    if expired:
+        logger.info("%d booking holds expired", expired)
+
+
+@jobs.queue.task(
+    name="refund_cancelled_event", retry=RetryStrategy(max_attempts=5, exponential_wait=5)
+)
+def refund_cancelled_event(*, event_id: str) -> None:
+    """Cancel and refund in full every confirmed booking of a cancelled event, one
+    booking per transaction: run again (or resumed after a crash), it skips the done ones."""
+    done = bookings.refund_cancelled_event(jobs.task_session, event_id=uuid.UUID(event_id))
+    logger.info("event %s: %d bookings cancelled and refunded", event_id, done)

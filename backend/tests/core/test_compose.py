@@ -392,7 +392,13 @@ def test_backend_environment_is_made_of_settings(
 
 
 # What an operator adds to `.env` for production: the real SMS gateway and mail server.
-PRODUCTION_DOTENV = {"SMS_GATEWAY_AUTH_KEY": "gateway-key", "SMTP_HOST": "smtp.example.com"}
+PRODUCTION_DOTENV = {
+    "SMS_GATEWAY_AUTH_KEY": "gateway-key",
+    "SMTP_HOST": "smtp.example.com",
+    "RAZORPAY_KEY_ID": "rzp_live_key",
+    "RAZORPAY_KEY_SECRET": "razorpay-key-secret",
+    "RAZORPAY_WEBHOOK_SECRET": "razorpay-webhook-secret",
+}
 
 
 def test_production_refuses_to_start_without_real_sms_and_email(base: dict[str, Any]) -> None:

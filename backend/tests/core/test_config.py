@@ -29,6 +29,10 @@ def production(**overrides: Any) -> Settings:
         "EMAIL_BACKEND": "smtp",
         "SMTP_HOST": "smtp.example.com",
         "REDIS_URL": "redis://cache:6379/0",
+        "PAYMENT_PROVIDER": "razorpay",
+        "RAZORPAY_KEY_ID": "rzp_live_key",
+        "RAZORPAY_KEY_SECRET": "razorpay-key-secret",
+        "RAZORPAY_WEBHOOK_SECRET": "razorpay-webhook-secret",
     }
     values.update(overrides)
     return make(**values)
@@ -74,6 +78,9 @@ def test_production_refuses_default_superuser_password(password: str) -> None:
         ({"EMAIL_BACKEND": "console"}, "EMAIL_BACKEND=console"),
         ({"SMTP_HOST": None}, "SMTP_HOST"),
         ({"REDIS_URL": None}, "REDIS_URL"),
+        ({"PAYMENT_PROVIDER": "test"}, "PAYMENT_PROVIDER=test"),
+        ({"RAZORPAY_KEY_ID": None}, "RAZORPAY_KEY_ID"),
+        ({"RAZORPAY_WEBHOOK_SECRET": ""}, "RAZORPAY_WEBHOOK_SECRET"),
     ],
 )
 def test_production_refuses_log_only_providers_and_per_process_limits(

@@ -24,6 +24,10 @@ PRODUCTION: dict[str, Any] = {
     "EMAIL_BACKEND": "smtp",
     "SMTP_HOST": "smtp.example.com",
     "REDIS_URL": "redis://cache:6379/0",
+    "PAYMENT_PROVIDER": "razorpay",
+    "RAZORPAY_KEY_ID": "rzp_live_key",
+    "RAZORPAY_KEY_SECRET": "razorpay-key-secret",
+    "RAZORPAY_WEBHOOK_SECRET": "razorpay-webhook-secret",
 }
 
 

@@ -407,7 +407,7 @@ def upgrade() -> None:
     op.create_table(
         "payment_event",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("payment_id", sa.Uuid(), nullable=False),
+        sa.Column("payment_id", sa.Uuid(), nullable=True),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("amount_minor", sa.BigInteger(), nullable=True),
         sa.Column("provider_event_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),

@@ -35,6 +35,7 @@ from app.schema.event import (
     EventRead,
     EventUpdate,
 )
+from app.services import bookings as bookings_service
 
 router = APIRouter(tags=["events"])
 
@@ -120,7 +121,9 @@ def update_event(event: ManagedEvent, data: EventUpdate, session: SessionDep) ->
 @router.post(ONE_EVENT + "/cancel", response_model=EventRead)
 @raises(EventCancelled, EventOver)
 def cancel_event(event: ManagedEvent, session: SessionDep) -> Event:
-    """Cancel a scheduled event that is not over; it leaves every public listing."""
-    event = event_crud.cancel(session, event=event)
+    """Cancel a scheduled event that is not over; it leaves every public listing, and
+    a job cancels and refunds in full every confirmed booking."""
+    # money route: Idempotency-Key wired by the lead
+    event = bookings_service.cancel_event(session, event=event)
     commit(session)
     return event

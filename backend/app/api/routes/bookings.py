@@ -1,0 +1,172 @@
+"""Routes: bookings.
+
+A signed-in consumer books passes of an event (places held while they pay), lists
+and reads their own bookings (anyone else's is a 404) and cancels one before the
+event's cutoff. The venue's staff list an event's bookings with guest names;
+managers refund a booking in full or in part.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.api.deps import CurrentUser, ManagedEvent, SessionDep, StaffedEvent, commit
+from app.api.location import set_location
+from app.core.config import settings
+from app.core.errors import (
+    BookingNotCancellable,
+    BookingNotPaid,
+    CancelCutoffPassed,
+    DateOfBirthRequired,
+    DuplicateOffering,
+    EventNotBookable,
+    MixedCurrencies,
+    NotFound,
+    OfferingNotOnSale,
+    OverBookingLimit,
+    PaymentUnavailable,
+    RefundExceedsPaid,
+    SaleClosed,
+    SaleNotOpen,
+    SoldOut,
+    UnderAge,
+    UnknownOffering,
+    VenueNotVerified,
+    raises,
+)
+from app.crud import booking as booking_crud
+from app.models.booking import BookingStatus
+from app.schema.booking import (
+    BookingCreate,
+    BookingCreated,
+    BookingRead,
+    Checkout,
+    RefundCreate,
+    RefundRead,
+    StaffBookingRead,
+)
+from app.schema.common import Page, PageParams, page_params
+from app.services import bookings as bookings_service
+
+router = APIRouter(tags=["bookings"])
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+EVENT_BOOKINGS = "/venues/{venue_id}/events/{event_id}/bookings"
+
+
+@router.post(
+    "/events/{event_id}/bookings",
+    response_model=BookingCreated,
+    status_code=status.HTTP_201_CREATED,
+)
+@raises(
+    NotFound,
+    EventNotBookable,
+    VenueNotVerified,
+    UnknownOffering,
+    DuplicateOffering,
+    OfferingNotOnSale,
+    SaleNotOpen,
+    SaleClosed,
+    OverBookingLimit,
+    MixedCurrencies,
+    DateOfBirthRequired,
+    UnderAge,
+    SoldOut,
+    PaymentUnavailable,
+)
+def create_booking(
+    event_id: uuid.UUID,
+    data: BookingCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    response: Response,
+) -> BookingCreated:
+    """Hold places for these passes for `BOOKING_HOLD_MINUTES` and make the payment;
+    the answer says how to pay. Capture confirms the booking and issues its tickets."""
+    # money route: Idempotency-Key wired by the lead
+    made = bookings_service.create_booking(
+        session, event_id=event_id, consumer=user, items=data.items
+    )
+    commit(session)
+    set_location(response, f"/bookings/{made.booking.id}")
+    checkout = None
+    if made.payment is not None and made.order is not None:
+        checkout = Checkout(
+            provider=made.payment.provider,
+            payment_id=made.payment.id,
+            order_id=made.order.order_id,
+            amount_minor=made.payment.amount_minor,
+            currency=made.payment.currency,
+            key_id=made.order.checkout.get("key_id"),
+            checkout_url=made.order.checkout.get("checkout_url"),
+            verify_url=f"{settings.API_V1_STR}/payments/{made.payment.id}/verify",
+        )
+    return BookingCreated(
+        booking=booking_crud.read(session, booking=made.booking), checkout=checkout
+    )
+
+
+@router.get("/bookings", response_model=Page[BookingRead])
+def list_my_bookings(user: CurrentUser, session: SessionDep, page: PageDep) -> Page[BookingRead]:
+    """The caller's own bookings, newest first."""
+    return booking_crud.list_for_consumer(session, consumer=user, page=page)
+
+
+@router.get("/bookings/{booking_id}", response_model=BookingRead)
+@raises(NotFound)
+def read_my_booking(booking_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> BookingRead:
+    booking = booking_crud.get_for_consumer(session, booking_id=booking_id, consumer=user)
+    return booking_crud.read(session, booking=booking)
+
+
+@router.post("/bookings/{booking_id}/cancel", response_model=BookingRead)
+@raises(NotFound, BookingNotCancellable, CancelCutoffPassed)
+def cancel_my_booking(booking_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> BookingRead:
+    """Cancel a confirmed booking before the event's cutoff: its tickets stop working
+    and the event's refund policy gives back its share of what was paid."""
+    # money route: Idempotency-Key wired by the lead
+    booking = booking_crud.get_for_consumer(session, booking_id=booking_id, consumer=user)
+    bookings_service.cancel_booking(session, booking=booking)
+    commit(session)
+    return booking_crud.read(session, booking=booking)
+
+
+@router.get(EVENT_BOOKINGS, response_model=Page[StaffBookingRead])
+def list_event_bookings(
+    event: StaffedEvent,
+    session: SessionDep,
+    page: PageDep,
+    booking_status: Annotated[BookingStatus | None, Query(alias="status")] = None,
+) -> Page[StaffBookingRead]:
+    """The event's bookings with who booked, newest first (staff of the venue)."""
+    return booking_crud.list_for_event(session, event_id=event.id, status=booking_status, page=page)
+
+
+@router.post(
+    EVENT_BOOKINGS + "/{booking_id}/refund",
+    response_model=RefundRead,
+    status_code=status.HTTP_201_CREATED,
+)
+@raises(NotFound, BookingNotPaid, RefundExceedsPaid)
+def refund_booking(
+    booking_id: uuid.UUID,
+    event: ManagedEvent,
+    data: RefundCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    response: Response,
+) -> RefundRead:
+    """Refund `amount_minor` of what was paid (or all that is left; then the booking
+    is cancelled). The gateway is asked by a job; the refund starts `pending`."""
+    # money route: Idempotency-Key wired by the lead
+    booking = booking_crud.get_for_event(session, booking_id=booking_id, event_id=event.id)
+    refund = bookings_service.refund_booking(
+        session, booking=booking, amount=data.amount_minor, manager=user
+    )
+    commit(session)
+    set_location(response, f"/bookings/{booking.id}")
+    return RefundRead.model_validate(refund)

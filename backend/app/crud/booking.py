@@ -1,0 +1,198 @@
+"""Bookings: a consumer's own, an event's for its staff, and the rows around them.
+
+Lists load what they show in a fixed number of queries: the page, then the items,
+payments and ticket counts of the page's bookings.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.core.errors import NotFound
+from app.crud.common import paginate
+from app.models import User
+from app.models.booking import Booking, BookingItem, BookingStatus, Ticket
+from app.models.payment import Payment
+from app.schema.booking import BookingItemRead, BookingRead, PaymentRead, StaffBookingRead
+from app.schema.common import Page, PageParams
+
+
+def get_for_consumer(session: Session, *, booking_id: uuid.UUID, consumer: User) -> Booking:
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.consumer_id != consumer.id:
+        raise NotFound("booking")
+    return booking
+
+
+def get_for_event(session: Session, *, booking_id: uuid.UUID, event_id: uuid.UUID) -> Booking:
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.event_id != event_id:
+        raise NotFound("booking")
+    return booking
+
+
+def lock(session: Session, *, booking_id: uuid.UUID) -> Booking:
+    booking = session.exec(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if booking is None:
+        raise NotFound("booking")
+    return booking
+
+
+def items_of(session: Session, *, booking_id: uuid.UUID) -> list[BookingItem]:
+    return list(
+        session.exec(
+            select(BookingItem)
+            .where(BookingItem.booking_id == booking_id)
+            .order_by(col(BookingItem.id))
+        )
+    )
+
+
+def payment_of(session: Session, *, booking_id: uuid.UUID) -> Payment | None:
+    """The booking's payment (one per booking)."""
+    return session.exec(
+        select(Payment)
+        .where(Payment.booking_id == booking_id)
+        .order_by(col(Payment.created_at).desc())
+    ).first()
+
+
+def expire_holds(session: Session, *, now: datetime) -> int:
+    """Held bookings past their hold become expired; returns how many."""
+    result = session.execute(
+        sa.update(Booking)
+        .where(col(Booking.status) == BookingStatus.HELD, col(Booking.hold_expires_at) <= now)
+        .values(status=BookingStatus.EXPIRED, updated_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def confirmed_ids(session: Session, *, event_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
+    return list(
+        session.exec(
+            select(Booking.id)
+            .where(Booking.event_id == event_id, Booking.status == BookingStatus.CONFIRMED)
+            .order_by(col(Booking.id))
+            .limit(limit)
+        )
+    )
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def _details(
+    session: Session, bookings: Sequence[Booking]
+) -> tuple[dict[uuid.UUID, list[BookingItem]], dict[uuid.UUID, Payment], dict[uuid.UUID, int]]:
+    ids = [b.id for b in bookings]
+    items: dict[uuid.UUID, list[BookingItem]] = {i: [] for i in ids}
+    payments: dict[uuid.UUID, Payment] = {}
+    tickets: dict[uuid.UUID, int] = dict.fromkeys(ids, 0)
+    if not ids:
+        return items, payments, tickets
+    for item in session.exec(
+        select(BookingItem)
+        .where(col(BookingItem.booking_id).in_(ids))
+        .order_by(col(BookingItem.id))
+    ):
+        items[item.booking_id].append(item)
+    for payment in session.exec(
+        select(Payment).where(col(Payment.booking_id).in_(ids)).order_by(col(Payment.created_at))
+    ):
+        assert payment.booking_id is not None
+        payments[payment.booking_id] = payment
+    counted = session.exec(
+        select(Ticket.booking_id, sa.func.count())
+        .where(col(Ticket.booking_id).in_(ids))
+        .group_by(col(Ticket.booking_id))
+    )
+    for booking_id, count in counted:
+        tickets[booking_id] = int(count)
+    return items, payments, tickets
+
+
+def _read(
+    booking: Booking,
+    items: list[BookingItem],
+    payment: Payment | None,
+    tickets: int,
+) -> dict[str, object]:
+    return {
+        **booking.model_dump(),
+        "items": [BookingItemRead.model_validate(i) for i in items],
+        "payment": PaymentRead.model_validate(payment) if payment is not None else None,
+        "tickets": tickets,
+    }
+
+
+def read(session: Session, *, booking: Booking) -> BookingRead:
+    items, payments, tickets = _details(session, [booking])
+    return BookingRead.model_validate(
+        _read(booking, items[booking.id], payments.get(booking.id), tickets[booking.id])
+    )
+
+
+def list_for_consumer(session: Session, *, consumer: User, page: PageParams) -> Page[BookingRead]:
+    statement = (
+        select(Booking)
+        .where(Booking.consumer_id == consumer.id)
+        .order_by(col(Booking.created_at).desc(), col(Booking.id))
+    )
+    found: Page[Booking] = paginate(session, statement, page=page)
+    items, payments, tickets = _details(session, list(found.items))
+    return Page(
+        items=[
+            BookingRead.model_validate(_read(b, items[b.id], payments.get(b.id), tickets[b.id]))
+            for b in found.items
+        ],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
+    )
+
+
+def list_for_event(
+    session: Session,
+    *,
+    event_id: uuid.UUID,
+    status: BookingStatus | None,
+    page: PageParams,
+) -> Page[StaffBookingRead]:
+    """An event's bookings with who booked, newest first."""
+    statement = (
+        select(Booking, User.full_name)
+        .join(User, col(User.id) == col(Booking.consumer_id))
+        .where(Booking.event_id == event_id)
+        .order_by(col(Booking.created_at).desc(), col(Booking.id))
+    )
+    if status is not None:
+        statement = statement.where(Booking.status == status)
+    found: Page[tuple[Booking, str | None]] = paginate(
+        session, statement, page=page, item=lambda row: (row[0], row[1])
+    )
+    bookings = [b for b, _ in found.items]
+    items, payments, tickets = _details(session, bookings)
+    return Page(
+        items=[
+            StaffBookingRead.model_validate(
+                {
+                    **_read(b, items[b.id], payments.get(b.id), tickets[b.id]),
+                    "guest_name": name,
+                }
+            )
+            for b, name in found.items
+        ],
+        total=found.total,
+        limit=found.limit,
+        offset=found.offset,
+    )

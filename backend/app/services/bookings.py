@@ -1,0 +1,436 @@
+"""Booking passes of an event: hold places, pay, confirm; cancel and refund.
+
+`create_booking` checks the event, the venue and each offering, makes the payment's
+gateway order (before any lock: a slow gateway holds no pool), then takes the places
+under the row locks of the pools the offerings draw from, always in id order
+(`capacity.lock_pools`), so no interleaving oversells and none deadlocks. The
+booking is held until `hold_expires_at`; capacity stops counting an expired hold
+at once (the `expire_holds` job only marks it).
+
+The payment service tells a booking what became of its payment:
+`on_payment_captured` confirms it and issues its tickets (a hold that expired
+confirms only if places remain, under the pool locks; otherwise, or for a cancelled
+event, the payment is refunded in full); `on_payment_failed` releases it.
+
+Locks are always taken payment first, then booking, then pools.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from app.core import jobs
+from app.core.config import settings
+from app.core.errors import (
+    BookingNotCancellable,
+    BookingNotPaid,
+    CancelCutoffPassed,
+    DateOfBirthRequired,
+    DuplicateOffering,
+    EventNotBookable,
+    MixedCurrencies,
+    NotFound,
+    OfferingNotOnSale,
+    OverBookingLimit,
+    SaleClosed,
+    SaleNotOpen,
+    SoldOut,
+    UnderAge,
+    UnknownOffering,
+    VenueNotVerified,
+)
+from app.crud import booking as booking_crud
+from app.crud import capacity
+from app.crud import event as event_crud
+from app.models import Event, EventStatus, User, Venue, VenueStatus
+from app.models.booking import (
+    Booking,
+    BookingItem,
+    BookingStatus,
+    Offering,
+    OfferingStatus,
+)
+from app.models.payment import Payment, PaymentPurpose, PaymentStatus, Refund, RefundReason
+from app.providers.payments.base import GatewayOrder
+from app.schema.booking import BookingItemCreate
+from app.services import payments, tickets
+
+SessionOpener = Callable[[], AbstractContextManager[Session]]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class BookingCheckout:
+    booking: Booking
+    payment: Payment | None
+    order: GatewayOrder | None
+
+
+# --- the checks, in order --------------------------------------------------------------
+
+
+def _bookable_event(session: Session, *, event_id: uuid.UUID, now: datetime) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound("event")
+    venue = session.get(Venue, event.venue_id)
+    assert venue is not None
+    if (
+        not venue.is_active  # a venue taken offline: none of its events are public
+        or event.status is not EventStatus.SCHEDULED
+        or event_crud.is_over(event, now)
+    ):
+        raise EventNotBookable()
+    if venue.status is not VenueStatus.VERIFIED:
+        raise VenueNotVerified()
+    return event
+
+
+def _offerings(
+    session: Session, *, event: Event, items: list[BookingItemCreate], now: datetime
+) -> list[tuple[Offering, int]]:
+    ids = [item.offering_id for item in items]
+    if len(set(ids)) != len(ids):
+        raise DuplicateOffering()
+    found = {
+        o.id: o
+        for o in session.exec(
+            select(Offering).where(col(Offering.id).in_(ids), Offering.event_id == event.id)
+        )
+    }
+    chosen: list[tuple[Offering, int]] = []
+    for index, item in enumerate(items):
+        offering = found.get(item.offering_id)
+        if offering is None:
+            raise UnknownOffering(loc=("body", "items", index, "offering_id"))
+        facts = {"offering_id": str(offering.id)}
+        if offering.status is not OfferingStatus.ACTIVE:
+            raise OfferingNotOnSale({"message": OfferingNotOnSale.message, **facts})
+        if offering.sale_starts_at is not None and now < offering.sale_starts_at:
+            raise SaleNotOpen(
+                {
+                    "message": SaleNotOpen.message,
+                    **facts,
+                    "sale_starts_at": offering.sale_starts_at.isoformat(),
+                }
+            )
+        if offering.sale_ends_at is not None and now >= offering.sale_ends_at:
+            raise SaleClosed({"message": SaleClosed.message, **facts})
+        if item.quantity > offering.max_per_booking:
+            raise OverBookingLimit(
+                {
+                    "message": OverBookingLimit.message,
+                    **facts,
+                    "max_per_booking": offering.max_per_booking,
+                }
+            )
+        chosen.append((offering, item.quantity))
+    if len({o.currency for o, _ in chosen}) > 1:
+        raise MixedCurrencies()
+    return chosen
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _check_age(session: Session, *, event: Event, consumer: User) -> None:
+    if not event.min_age:
+        return
+    if consumer.date_of_birth is None:
+        raise DateOfBirthRequired(
+            {"message": DateOfBirthRequired.message, "min_age": event.min_age}
+        )
+    venue = session.get(Venue, event.venue_id)
+    assert venue is not None
+    try:
+        zone = ZoneInfo(venue.timezone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    day = event.starts_at.astimezone(zone).date()
+    if age_on(consumer.date_of_birth, day) < event.min_age:
+        raise UnderAge({"message": UnderAge.message, "min_age": event.min_age})
+
+
+# --- booking -----------------------------------------------------------------------------
+
+
+def create_booking(
+    session: Session, *, event_id: uuid.UUID, consumer: User, items: list[BookingItemCreate]
+) -> BookingCheckout:
+    """Hold the places of these passes and make the payment (see the module's doc)."""
+    now = _now()
+    event = _bookable_event(session, event_id=event_id, now=now)
+    chosen = _offerings(session, event=event, items=items, now=now)
+    _check_age(session, event=event, consumer=consumer)
+    total = sum(o.price_minor * q for o, q in chosen)
+    currency = chosen[0][0].currency
+    booking_id, payment_id = uuid.uuid4(), uuid.uuid4()
+
+    # The gateway first, holding no lock (an order nobody pays costs nothing).
+    provider = payments.current_provider() if total > 0 else None
+    order = (
+        payments.open_order(
+            provider,
+            payment_id=payment_id,
+            amount=total,
+            currency=currency,
+            notes={"booking": str(booking_id), "event": str(event.id)},
+        )
+        if provider is not None
+        else None
+    )
+
+    draws = capacity.draws_of_offerings(session, offering_ids=[o.id for o, _ in chosen])
+    pool_ids = {pool_id for d in draws.values() for pool_id in d}
+    pools = capacity.lock_pools(session, pool_ids=pool_ids)
+    now = _now()  # after waiting for the locks
+    used = capacity.used_places(session, pool_ids=pool_ids, now=now)
+    left = {pool.id: max(pool.size - used[pool.id], 0) for pool in pools}
+    _take(chosen=chosen, draws=draws, left=left)
+
+    booking = Booking(
+        id=booking_id,
+        event_id=event.id,
+        consumer_id=consumer.id,
+        status=BookingStatus.HELD if total > 0 else BookingStatus.CONFIRMED,
+        guests=sum(o.guests_per_pass * q for o, q in chosen),
+        total_minor=total,
+        currency=currency,
+        hold_expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
+        confirmed_at=None if total > 0 else now,
+    )
+    session.add(booking)
+    session.flush()
+    for offering, quantity in chosen:
+        session.add(
+            BookingItem(
+                booking_id=booking.id,
+                offering_id=offering.id,
+                quantity=quantity,
+                guests=offering.guests_per_pass * quantity,
+                unit_price_minor=offering.price_minor,
+                cover_credit_minor=offering.cover_credit_minor,
+            )
+        )
+    session.flush()
+    if provider is None or order is None:  # nothing to pay: confirmed at once
+        tickets.issue_tickets(session, booking=booking)
+        return BookingCheckout(booking=booking, payment=None, order=None)
+    payment = payments.record_payment(
+        session,
+        payment_id=payment_id,
+        purpose=PaymentPurpose.BOOKING,
+        payer=consumer,
+        provider=provider,
+        order=order,
+        booking_id=booking.id,
+    )
+    return BookingCheckout(booking=booking, payment=payment, order=order)
+
+
+def _take(
+    *,
+    chosen: list[tuple[Offering, int]],
+    draws: dict[uuid.UUID, capacity.Draws],
+    left: dict[uuid.UUID, int],
+) -> None:
+    """Take the passes' places from `left`, or refuse with the first that does not fit."""
+    for offering, quantity in chosen:
+        offering_draws = draws.get(offering.id, {})
+        available = capacity.passes_left(draws=offering_draws, left=left)
+        if available < quantity:
+            raise SoldOut(
+                {
+                    "message": SoldOut.message,
+                    "offering_id": str(offering.id),
+                    "passes_left": available,
+                }
+            )
+        for pool_id, per_pass in offering_draws.items():
+            left[pool_id] -= per_pass * quantity
+
+
+# --- what the payment says -----------------------------------------------------------------
+
+
+def _fits_now(session: Session, *, booking: Booking) -> bool:
+    """Under the pool locks: do the booking's passes fit in what others leave?"""
+    items = booking_crud.items_of(session, booking_id=booking.id)
+    draws = capacity.draws_of_offerings(session, offering_ids=[i.offering_id for i in items])
+    pool_ids = {pool_id for d in draws.values() for pool_id in d}
+    pools = capacity.lock_pools(session, pool_ids=pool_ids)
+    used = capacity.used_places(
+        session, pool_ids=pool_ids, now=_now(), exclude_booking_id=booking.id
+    )
+    left = {pool.id: max(pool.size - used[pool.id], 0) for pool in pools}
+    for item in items:
+        if capacity.passes_left(draws=draws.get(item.offering_id, {}), left=left) < item.quantity:
+            return False
+        for pool_id, per_pass in draws[item.offering_id].items():
+            left[pool_id] -= per_pass * item.quantity
+    return True
+
+
+def _confirm(session: Session, *, booking: Booking) -> None:
+    booking.status = BookingStatus.CONFIRMED
+    booking.confirmed_at = _now()
+    session.add(booking)
+    session.flush()
+    tickets.issue_tickets(session, booking=booking)
+
+
+def on_payment_captured(session: Session, *, payment: Payment) -> None:
+    """The booking's payment (locked) was captured: confirm, or refund in full."""
+    assert payment.booking_id is not None
+    booking = booking_crud.lock(session, booking_id=payment.booking_id)
+    if booking.status is BookingStatus.CONFIRMED:
+        return
+    event = session.get(Event, booking.event_id)
+    assert event is not None
+    if event.status is EventStatus.CANCELLED:
+        reason = RefundReason.EVENT_CANCELLED
+    elif booking.status is BookingStatus.HELD and booking.hold_expires_at > _now():
+        _confirm(session, booking=booking)
+        return
+    elif booking.status is not BookingStatus.CANCELLED and _fits_now(session, booking=booking):
+        _confirm(session, booking=booking)  # paid late, and places remain
+        return
+    else:
+        reason = RefundReason.CAPTURED_TOO_LATE
+    if booking.status is BookingStatus.HELD:
+        booking.status = BookingStatus.EXPIRED
+        session.add(booking)
+        session.flush()
+    payments.request_refund(session, payment=payment, amount=None, reason=reason)
+
+
+def on_payment_failed(session: Session, *, payment: Payment) -> None:
+    """The booking's payment (locked) failed: its places go back."""
+    assert payment.booking_id is not None
+    booking = booking_crud.lock(session, booking_id=payment.booking_id)
+    if booking.status is BookingStatus.HELD:
+        booking.status = BookingStatus.FAILED
+        session.add(booking)
+        session.flush()
+
+
+def expire_holds(session: Session) -> int:
+    return booking_crud.expire_holds(session, now=_now())
+
+
+# --- cancelling and refunding ----------------------------------------------------------------
+
+
+def _locked(session: Session, *, booking: Booking) -> tuple[Payment | None, Booking]:
+    """The booking's payment and the booking, locked in that order."""
+    payment = booking_crud.payment_of(session, booking_id=booking.id)
+    if payment is not None:
+        payment = payments.lock(session, payment_id=payment.id)
+    return payment, booking_crud.lock(session, booking_id=booking.id)
+
+
+def cancel_deadline(event: Event) -> datetime:
+    return event.starts_at - timedelta(minutes=event.cancel_cutoff_minutes)
+
+
+def policy_refund(event: Event, *, paid: int) -> int:
+    """What the event's policy gives back of `paid`, rounded down to the paisa."""
+    return math.floor(paid * event.refund_percent / 100)
+
+
+def _cancel(session: Session, *, booking: Booking) -> None:
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = _now()
+    session.add(booking)
+    session.flush()
+    tickets.void_tickets(session, booking=booking)
+
+
+def cancel_booking(session: Session, *, booking: Booking) -> Refund | None:
+    """The consumer cancels a confirmed booking before the event's cutoff and gets the
+    policy's share of what was paid (never more than is left to refund)."""
+    payment, booking = _locked(session, booking=booking)
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise BookingNotCancellable()
+    event = session.get(Event, booking.event_id)
+    assert event is not None
+    deadline = cancel_deadline(event)
+    if _now() >= deadline:
+        raise CancelCutoffPassed(
+            {"message": CancelCutoffPassed.message, "cancel_before": deadline.isoformat()}
+        )
+    _cancel(session, booking=booking)
+    if payment is None:
+        return None
+    amount = min(policy_refund(event, paid=payment.amount_minor), payments.refundable(payment))
+    if amount <= 0:
+        return None
+    return payments.request_refund(
+        session, payment=payment, amount=amount, reason=RefundReason.CONSUMER_CANCELLED
+    )
+
+
+def refund_booking(
+    session: Session, *, booking: Booking, amount: int | None, manager: User
+) -> Refund:
+    """A manager refunds part or all of what is left; refunding the rest cancels the
+    booking (its tickets stop working)."""
+    payment, booking = _locked(session, booking=booking)
+    if payment is None or payment.status is not PaymentStatus.CAPTURED:
+        raise BookingNotPaid()
+    refund = payments.request_refund(
+        session, payment=payment, amount=amount, reason=RefundReason.MANAGER, requested_by=manager
+    )
+    if payments.refundable(payment) == 0 and booking.status is BookingStatus.CONFIRMED:
+        _cancel(session, booking=booking)
+    return refund
+
+
+def cancel_event(session: Session, *, event: Event) -> Event:
+    """Cancel the event; a job then cancels and refunds every confirmed booking."""
+    from app.services import tasks  # the tasks run this module's work
+
+    event = event_crud.cancel(session, event=event)
+    jobs.defer(session, tasks.refund_cancelled_event, event_id=str(event.id))
+    return event
+
+
+def _cancel_for_event(session: Session, *, booking_id: uuid.UUID) -> None:
+    booking = session.get(Booking, booking_id)
+    if booking is None:
+        return
+    payment, booking = _locked(session, booking=booking)
+    if booking.status is not BookingStatus.CONFIRMED:
+        return  # done by an earlier run
+    _cancel(session, booking=booking)
+    if payment is not None and payments.refundable(payment) > 0:
+        payments.request_refund(
+            session, payment=payment, amount=None, reason=RefundReason.EVENT_CANCELLED
+        )
+
+
+def refund_cancelled_event(open_session: SessionOpener, *, event_id: uuid.UUID) -> int:
+    """Cancel and refund in full each confirmed booking, one per transaction; safe to
+    run again (what is done is skipped). Returns how many it did."""
+    done = 0
+    while True:
+        with open_session() as session:
+            ids = booking_crud.confirmed_ids(session, event_id=event_id, limit=50)
+        if not ids:
+            return done
+        for booking_id in ids:
+            with open_session() as session:
+                _cancel_for_event(session, booking_id=booking_id)
+            done += 1

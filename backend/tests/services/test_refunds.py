@@ -1,0 +1,198 @@
+"""Refunds through the gateway: partial then full and never more, transient failures
+retried, permanent ones failed (the amount can be refunded again), and an answer lost
+on the way back never refunded twice. Against a fake Razorpay on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from app.core.errors import BookingNotPaid, RefundExceedsPaid
+from app.models.payment import (
+    Payment,
+    PaymentEventKind,
+    PaymentStatus,
+    Refund,
+    RefundReason,
+    RefundStatus,
+)
+from app.providers.payments.base import GatewayError, GatewayRefund
+from app.providers.payments.razorpay import RazorpayProvider
+from app.services import payments
+from tests.factories.jobs import make_due, queued_jobs, run_jobs
+from tests.factories.payments import Night, book, make_night
+from tests.fakes.razorpay import FakeRazorpay
+
+
+@pytest.fixture
+def gateway() -> Iterator[FakeRazorpay]:
+    with FakeRazorpay() as fake, payments.use_provider(fake.provider()):
+        yield fake
+
+
+@pytest.fixture
+def night(session: Session) -> Night:
+    return make_night(session, size=50, price_minor=100_000)
+
+
+def captured(session: Session, gateway: FakeRazorpay, night: Night) -> Payment:
+    made = book(session, night=night)
+    assert made.payment is not None
+    assert made.order is not None
+    paid = gateway.pay(made.order.order_id)
+    body, headers = gateway.webhook("payment.captured", payment=paid)
+    payments.handle_webhook(session, provider_name="razorpay", body=body, headers=headers)
+    payment = payments.lock(session, payment_id=made.payment.id)
+    assert payment.status is PaymentStatus.CAPTURED
+    return payment
+
+
+def refunds_of(session: Session, payment: Payment) -> list[Refund]:
+    session.expire_all()
+    return list(
+        session.exec(
+            select(Refund).where(Refund.payment_id == payment.id).order_by(Refund.created_at)  # type: ignore[arg-type]
+        )
+    )
+
+
+def test_partial_then_full_and_never_more(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    payment = captured(session, gateway, night)
+    payments.request_refund(session, payment=payment, amount=30_000, reason=RefundReason.MANAGER)
+    with pytest.raises(RefundExceedsPaid):
+        payments.request_refund(
+            session, payment=payment, amount=70_001, reason=RefundReason.MANAGER
+        )
+    payments.request_refund(session, payment=payment, amount=None, reason=RefundReason.MANAGER)
+    with pytest.raises(RefundExceedsPaid):
+        payments.request_refund(session, payment=payment, amount=1, reason=RefundReason.MANAGER)
+    assert len(queued_jobs(session, task_name="send_refund")) == 2
+    run_jobs(session)
+    refunds = refunds_of(session, payment)
+    assert [(r.amount_minor, r.status) for r in refunds] == [
+        (30_000, RefundStatus.PROCESSED),
+        (70_000, RefundStatus.PROCESSED),
+    ]
+    assert sorted(r["amount"] for r in gateway.refunds.values()) == [30_000, 70_000]
+    assert all(r["receipt"] in {x.id.hex for x in refunds} for r in gateway.refunds.values())
+    session.refresh(payment)
+    assert payment.refunded_minor == 100_000
+    events = [e.kind for e in payments.events_of(session, payment_id=payment.id)]
+    assert events.count(PaymentEventKind.REFUND_REQUESTED) == 2
+    assert events.count(PaymentEventKind.REFUND_PROCESSED) == 2
+
+
+def test_an_unpaid_payment_cannot_be_refunded(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    made = book(session, night=night)
+    assert made.payment is not None
+    with pytest.raises(BookingNotPaid):
+        payments.request_refund(
+            session, payment=made.payment, amount=None, reason=RefundReason.MANAGER
+        )
+
+
+def test_a_transient_failure_is_retried(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    payment = captured(session, gateway, night)
+    payments.request_refund(session, payment=payment, amount=None, reason=RefundReason.MANAGER)
+    gateway.mode = "crash"
+    run_jobs(session)
+    [job] = queued_jobs(session, task_name="send_refund")
+    assert (job.status, job.attempts) == ("todo", 1)  # waiting for its retry
+    assert refunds_of(session, payment)[0].status is RefundStatus.PENDING
+    gateway.mode = "timeout"
+    make_due(session)
+    run_jobs(session)
+    assert queued_jobs(session, task_name="send_refund")[0].attempts == 2
+    gateway.mode = "ok"
+    make_due(session)
+    run_jobs(session)
+    assert queued_jobs(session, task_name="send_refund") == []  # succeeded
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PROCESSED
+    assert len(gateway.refunds) == 1
+
+
+def test_a_permanent_refusal_fails_the_refund_and_frees_its_amount(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    payment = captured(session, gateway, night)
+    payments.request_refund(session, payment=payment, amount=40_000, reason=RefundReason.MANAGER)
+    gateway.mode = "refuse"
+    run_jobs(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.FAILED
+    assert refund.last_error == "The request was refused"
+    session.refresh(payment)
+    assert payment.refunded_minor == 0
+    assert PaymentEventKind.REFUND_FAILED in [
+        e.kind for e in payments.events_of(session, payment_id=payment.id)
+    ]
+    gateway.mode = "ok"
+    payments.request_refund(session, payment=payment, amount=None, reason=RefundReason.MANAGER)
+    run_jobs(session)
+    assert sum(r["amount"] for r in gateway.refunds.values()) == 100_000
+
+
+class LosesAnswers(RazorpayProvider):
+    """The gateway makes the refund, but its answer never comes back."""
+
+    def refund(self, **kwargs: Any) -> GatewayRefund:
+        super().refund(**kwargs)
+        raise GatewayError("the payment gateway timed out", transient=True)
+
+
+def test_a_lost_answer_is_never_refunded_twice(session: Session, night: Night) -> None:
+    with FakeRazorpay() as gateway:
+        with payments.use_provider(gateway.provider()):
+            payment = captured(session, gateway, night)
+            payments.request_refund(
+                session, payment=payment, amount=None, reason=RefundReason.MANAGER
+            )
+        losing = LosesAnswers(
+            key_id=gateway.KEY_ID,
+            key_secret=gateway.KEY_SECRET,
+            webhook_secret=gateway.WEBHOOK_SECRET,
+            base_url=gateway.url,
+            timeout=gateway.TIMEOUT,
+        )
+        with payments.use_provider(losing):
+            run_jobs(session)  # refunded at the gateway; we do not know it
+            assert len(gateway.refunds) == 1
+            assert refunds_of(session, payment)[0].status is RefundStatus.PENDING
+            make_due(session)
+            run_jobs(session)  # looked up first: found by its reference, not sent again
+        assert len(gateway.refunds) == 1
+        [refund] = refunds_of(session, payment)
+        assert refund.status is RefundStatus.PROCESSED
+        assert refund.provider_refund_id == next(iter(gateway.refunds))
+
+
+def test_a_refund_webhook_settles_a_pending_refund(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    payment = captured(session, gateway, night)
+    refund = payments.request_refund(
+        session, payment=payment, amount=10_000, reason=RefundReason.MANAGER
+    )
+    made = gateway.provider().refund(
+        payment_id=payment.provider_payment_id or "",
+        amount=10_000,
+        reference=refund.id.hex,
+        notes={},
+    )
+    body, headers = gateway.webhook("refund.processed", refund=made.raw)
+    outcome = payments.handle_webhook(session, provider_name="razorpay", body=body, headers=headers)
+    assert outcome.changed
+    session.refresh(refund)
+    assert refund.status is RefundStatus.PROCESSED
+    run_jobs(session)  # the job finds it done: nothing sent
+    assert len(gateway.refunds) == 1
