@@ -166,9 +166,10 @@ def _wrk_once(
     threads: int,
     headers: dict[str, str] | None,
     timeout_s: int,
+    lua: str = "",
 ) -> WrkResult:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_WRK_LUA)
+        script.write(lua + "\n" + _WRK_LUA)
     try:
         cmd = [
             _wrk_binary(),
@@ -208,10 +209,16 @@ def run_wrk(
     threads: int = 2,
     headers: dict[str, str] | None = None,
     timeout_s: int = 5,
+    lua: str = "",
+    drain_url: str | None = None,
 ) -> WrkResult:
-    """Warm up, wait for the server to drain, measure for `duration_s`, drain again."""
+    """Warm up, wait for the server to drain, measure for `duration_s`, drain again.
+
+    `lua` is prepended to wrk's script (e.g. a `request` function that POSTs);
+    `drain_url` is probed for draining instead of `url` (a GET must answer there)."""
+    probe = drain_url or url
     _wrk_binary()
-    wait_drained(url, headers=headers)
+    wait_drained(probe, headers=headers)
     if warmup_s > 0:
         _wrk_once(
             url,
@@ -220,8 +227,9 @@ def run_wrk(
             threads=threads,
             headers=headers,
             timeout_s=timeout_s,
+            lua=lua,
         )
-        wait_drained(url, headers=headers)
+        wait_drained(probe, headers=headers)
     result = _wrk_once(
         url,
         connections=connections,
@@ -229,8 +237,9 @@ def run_wrk(
         threads=threads,
         headers=headers,
         timeout_s=timeout_s,
+        lua=lua,
     )
-    wait_drained(url, headers=headers)
+    wait_drained(probe, headers=headers)
     return result
 
 

@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -181,9 +182,26 @@ def app(session: Session) -> Iterator[FastAPI]:
     fastapi_app.dependency_overrides.clear()
 
 
+class KeyedTestClient(TestClient):
+    """A TestClient that behaves like a well-made app: every POST, PUT, PATCH and DELETE
+    carries a fresh `Idempotency-Key` unless the test sends its own (money-moving
+    routes require one; the others ignore it). Retrying with the same key is a test's
+    own business: it passes the header. A test of a missing key uses a plain TestClient."""
+
+    __test__ = False
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> Any:
+        if method.upper() in {"POST", "PUT", "PATCH", "DELETE"}:
+            headers = dict(kwargs.pop("headers", None) or {})
+            if not any(name.lower() == "idempotency-key" for name in headers):
+                headers["Idempotency-Key"] = str(uuid.uuid4())
+            kwargs["headers"] = headers
+        return super().request(method, url, **kwargs)
+
+
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with KeyedTestClient(app, raise_server_exceptions=False) as client:
         yield client
 
 

@@ -27,6 +27,7 @@ from app.core.errors import (
 )
 from app.core.security import InvalidToken, TokenType, decode_token
 from app.crud import auth as auth_crud
+from app.crud import booking as booking_crud
 from app.crud import event as event_crud
 from app.crud import poster as poster_crud
 from app.crud import table as table_crud
@@ -304,7 +305,7 @@ ManagedPoster = Annotated[Poster, Depends(get_managed_poster)]
 
 def get_own_booking(booking_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Booking:
     """A booking of the caller's own."""
-    return ticket_crud.get_own_booking(session, booking_id=booking_id, user=user)
+    return booking_crud.get_for_consumer(session, booking_id=booking_id, consumer=user)
 
 
 def get_own_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Ticket:

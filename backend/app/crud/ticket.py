@@ -37,14 +37,6 @@ from app.schema.ticket import Attendance, TicketRead
 # --- a consumer's own bookings and tickets --------------------------------------------
 
 
-def get_own_booking(session: Session, *, booking_id: uuid.UUID, user: User) -> Booking:
-    """A booking of `user`'s own; anyone else's (or none) is not found."""
-    booking = session.get(Booking, booking_id)
-    if booking is None or booking.consumer_id != user.id:
-        raise NotFound("booking")
-    return booking
-
-
 def get_own_ticket(session: Session, *, ticket_id: uuid.UUID, user: User) -> Ticket:
     """A ticket of one of `user`'s bookings; anyone else's (or none) is not found."""
     row = session.exec(

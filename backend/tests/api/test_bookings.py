@@ -536,3 +536,30 @@ def test_lists_load_in_a_fixed_number_of_queries(
     for _ in range(4):
         make_booking(session, consumer=consumer, items=[(night.offering, 2)])
     assert counts() == one
+
+
+def test_a_retried_booking_request_books_once_and_a_missing_key_books_nothing(
+    session: Session, app: Any, client: TestClient, night: Night, consumer: User
+) -> None:
+    url = f"/api/v1/events/{night.event.id}/bookings"
+    body = {"items": [{"offering_id": str(night.offering.id), "quantity": 1}]}
+    headers = {**auth_headers(consumer), "Idempotency-Key": "retry-me-1"}
+
+    first = client.post(url, json=body, headers=headers)
+    again = client.post(url, json=body, headers=headers)  # a phone retrying after a timeout
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["location"] == first.headers["location"]
+    other = client.post(url, json={"items": [{**body["items"][0], "quantity": 2}]}, headers=headers)
+    assert other.status_code == 422
+    assert other.json()["error"] == "idempotency_key_reused"
+
+    with TestClient(app, raise_server_exceptions=False) as plain:  # sends no key of its own
+        missing = plain.post(url, json=body, headers=auth_headers(consumer))
+    assert missing.status_code == 400
+    assert missing.json()["error"] == "idempotency_key_required"
+
+    mine = session.exec(select(Booking).where(Booking.consumer_id == consumer.id)).all()
+    assert len(mine) == 1
+    assert len(session.exec(select(Payment).where(Payment.payer_id == consumer.id)).all()) == 1

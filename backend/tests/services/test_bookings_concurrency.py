@@ -5,6 +5,7 @@ was paid. Everything made is deleted afterwards."""
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -139,7 +140,9 @@ def test_200_requests_on_50_places_over_http_get_201_or_409_only(
     with TestClient(fastapi_app, raise_server_exceptions=False) as client:
 
         def attempt(i: int) -> int:
-            status: int = client.post(url, json=body, headers=headers[i % len(headers)]).status_code
+            key = {"Idempotency-Key": str(uuid.uuid4())}
+            response = client.post(url, json=body, headers={**headers[i % len(headers)], **key})
+            status: int = response.status_code
             return status
 
         with ThreadPoolExecutor(max_workers=12) as pool:

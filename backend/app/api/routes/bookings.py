@@ -13,7 +13,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.api.deps import CurrentUser, ManagedEvent, SessionDep, StaffedEvent, commit
+from app.api.deps import (
+    CurrentUser,
+    ManagedEvent,
+    OwnBooking,
+    SessionDep,
+    StaffedEvent,
+    commit,
+)
+from app.api.idempotency import IdempotencyKeyDep, IdempotentRoute
 from app.api.location import set_location
 from app.core.config import settings
 from app.core.errors import (
@@ -51,7 +59,7 @@ from app.schema.booking import (
 from app.schema.common import Page, PageParams, page_params
 from app.services import bookings as bookings_service
 
-router = APIRouter(tags=["bookings"])
+router = APIRouter(tags=["bookings"], route_class=IdempotentRoute)
 
 PageDep = Annotated[PageParams, Depends(page_params)]
 EVENT_BOOKINGS = "/venues/{venue_id}/events/{event_id}/bookings"
@@ -84,10 +92,10 @@ def create_booking(
     user: CurrentUser,
     session: SessionDep,
     response: Response,
+    _key: IdempotencyKeyDep,
 ) -> BookingCreated:
     """Hold places for these passes for `BOOKING_HOLD_MINUTES` and make the payment;
     the answer says how to pay. Capture confirms the booking and issues its tickets."""
-    # money route: Idempotency-Key wired by the lead
     made = bookings_service.create_booking(
         session, event_id=event_id, consumer=user, items=data.items
     )
@@ -118,18 +126,17 @@ def list_my_bookings(user: CurrentUser, session: SessionDep, page: PageDep) -> P
 
 @router.get("/bookings/{booking_id}", response_model=BookingRead)
 @raises(NotFound)
-def read_my_booking(booking_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> BookingRead:
-    booking = booking_crud.get_for_consumer(session, booking_id=booking_id, consumer=user)
+def read_my_booking(booking: OwnBooking, session: SessionDep) -> BookingRead:
     return booking_crud.read(session, booking=booking)
 
 
 @router.post("/bookings/{booking_id}/cancel", response_model=BookingRead)
 @raises(NotFound, BookingNotCancellable, CancelCutoffPassed)
-def cancel_my_booking(booking_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> BookingRead:
+def cancel_my_booking(
+    booking: OwnBooking, session: SessionDep, _key: IdempotencyKeyDep
+) -> BookingRead:
     """Cancel a confirmed booking before the event's cutoff: its tickets stop working
     and the event's refund policy gives back its share of what was paid."""
-    # money route: Idempotency-Key wired by the lead
-    booking = booking_crud.get_for_consumer(session, booking_id=booking_id, consumer=user)
     bookings_service.cancel_booking(session, booking=booking)
     commit(session)
     return booking_crud.read(session, booking=booking)
@@ -159,10 +166,10 @@ def refund_booking(
     user: CurrentUser,
     session: SessionDep,
     response: Response,
+    _key: IdempotencyKeyDep,
 ) -> RefundRead:
     """Refund `amount_minor` of what was paid (or all that is left; then the booking
     is cancelled). The gateway is asked by a job; the refund starts `pending`."""
-    # money route: Idempotency-Key wired by the lead
     booking = booking_crud.get_for_event(session, booking_id=booking_id, event_id=event.id)
     refund = bookings_service.refund_booking(
         session, booking=booking, amount=data.amount_minor, manager=user

@@ -21,6 +21,7 @@ from app.api.deps import (
     StaffedVenue,
     commit,
 )
+from app.api.idempotency import IdempotencyKeyDep, IdempotentRoute
 from app.api.location import set_location
 from app.core.errors import EventCancelled, EventOver, InvalidEventTimes, NotFound, raises
 from app.crud import event as event_crud
@@ -37,7 +38,7 @@ from app.schema.event import (
 )
 from app.services import bookings as bookings_service
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], route_class=IdempotentRoute)
 
 VENUE_EVENTS = "/venues/{venue_id}/events"
 ONE_EVENT = VENUE_EVENTS + "/{event_id}"
@@ -120,10 +121,9 @@ def update_event(event: ManagedEvent, data: EventUpdate, session: SessionDep) ->
 
 @router.post(ONE_EVENT + "/cancel", response_model=EventRead)
 @raises(EventCancelled, EventOver)
-def cancel_event(event: ManagedEvent, session: SessionDep) -> Event:
+def cancel_event(event: ManagedEvent, session: SessionDep, _key: IdempotencyKeyDep) -> Event:
     """Cancel a scheduled event that is not over; it leaves every public listing, and
     a job cancels and refunds in full every confirmed booking."""
-    # money route: Idempotency-Key wired by the lead
     event = bookings_service.cancel_event(session, event=event)
     commit(session)
     return event

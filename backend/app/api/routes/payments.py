@@ -19,12 +19,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from app.api.deps import CurrentUser, SessionDep, commit
+from app.api.idempotency import IdempotencyKeyDep, IdempotentRoute
 from app.core.errors import InvalidCheckoutSignature, InvalidWebhookSignature, NotFound, raises
 from app.schema.booking import PaymentRead, VerifyPayment
 from app.schema.common import Message
 from app.services import payments as payments_service
 
-router = APIRouter(tags=["payments"])
+router = APIRouter(tags=["payments"], route_class=IdempotentRoute)
 
 
 async def raw_body(request: Request) -> bytes:
@@ -57,11 +58,14 @@ def payment_webhook(
 @router.post("/payments/{payment_id}/verify", response_model=PaymentRead)
 @raises(NotFound, InvalidCheckoutSignature)
 def verify_payment(
-    payment_id: uuid.UUID, data: VerifyPayment, user: CurrentUser, session: SessionDep
+    payment_id: uuid.UUID,
+    data: VerifyPayment,
+    user: CurrentUser,
+    session: SessionDep,
+    _key: IdempotencyKeyDep,
 ) -> PaymentRead:
     """The checkout callback (`razorpay_payment_id`, `razorpay_signature`, or the test
     gateway's page's fields): checked, then the payment's state is asked at the gateway."""
-    # money route: Idempotency-Key wired by the lead
     payment = payments_service.get_for_payer(session, payment_id=payment_id, payer=user)
     payment = payments_service.verify_checkout(
         session,
