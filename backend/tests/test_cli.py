@@ -414,6 +414,10 @@ def test_serve_runs_production_workers(scratch_url: str, unused_port: int) -> No
             "EMAIL_BACKEND": "smtp",
             "SMTP_HOST": "127.0.0.1",
             "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "PAYMENT_PROVIDER": "razorpay",
+            "RAZORPAY_KEY_ID": "rzp_live_key",
+            "RAZORPAY_KEY_SECRET": "razorpay-key-secret",
+            "RAZORPAY_WEBHOOK_SECRET": "razorpay-webhook-secret",
         },
     )
     try:

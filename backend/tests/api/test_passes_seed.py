@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from app.crud import capacity
+from app.crud import user as user_crud
 from app.models import EventStatus, VenueKind
 from app.models.booking import CapacityPool, Offering, OfferingKind
 from app.seed import passes
+from app.seed.people import CONSUMERS
 from tests.factories import make_venue
 from tests.factories.places import make_event
 
@@ -55,3 +57,24 @@ def test_club_nights_sell_entries_from_one_pool_and_tables_from_twelve(session: 
             session.exec(select(CapacityPool).where(CapacityPool.event_id == event.id)).first()
             is None
         )
+
+
+def test_the_demo_has_paid_bookings_with_tickets_once(session: Session) -> None:
+    from app.models.booking import Booking, BookingStatus, Ticket
+    from app.models.payment import Payment, PaymentStatus
+    from app.seed import seed_all
+
+    seed_all(session)
+    seed_all(session)  # idempotent
+
+    demo = [user_crud.get_by_phone(session, phone=p.phone) for p in CONSUMERS[:3]]
+    ids = [u.id for u in demo if u is not None]
+    booked = list(session.exec(select(Booking).where(col(Booking.consumer_id).in_(ids))))
+    assert len(booked) == 3
+    assert {b.status for b in booked} == {BookingStatus.CONFIRMED}
+    for booking in booked:
+        payment = session.exec(select(Payment).where(Payment.booking_id == booking.id)).one()
+        assert payment.status == PaymentStatus.CAPTURED
+        assert payment.amount_minor == booking.total_minor > 0
+        tickets = session.exec(select(Ticket).where(Ticket.booking_id == booking.id)).all()
+        assert sum(t.guests for t in tickets) == booking.guests
