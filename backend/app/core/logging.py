@@ -51,3 +51,8 @@ def configure_logging(cfg: Settings) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    # The job queue says at INFO every job it defers, starts and ends, with all its
+    # arguments (a webhook's body, say): only its warnings and errors, unless DEBUG.
+    # Failed attempts are kept with their error anyway (`socia jobs failed`).
+    debugging = logging.getLevelName(cfg.LOG_LEVEL.upper()) == logging.DEBUG
+    logging.getLogger("procrastinate").setLevel(logging.NOTSET if debugging else logging.WARNING)

@@ -38,6 +38,11 @@ class OfferingPlan:
     description: str | None = None
 
 
+def _hundreds(paise: int) -> int:
+    """Down to whole hundreds of rupees, as prices are written on a club's board."""
+    return paise // 10_000 * 10_000
+
+
 def _club_offerings(cover_minor: int) -> list[OfferingPlan]:
     return [
         OfferingPlan(
@@ -45,16 +50,16 @@ def _club_offerings(cover_minor: int) -> list[OfferingPlan]:
             OfferingKind.STAG,
             cover_minor,
             1,
-            cover_minor * 2 // 3,
+            _hundreds(cover_minor * 2 // 3),
             6,
             description="One guest. Most of the entry comes back as bar credit tonight.",
         ),
         OfferingPlan(
             "Couple entry",
             OfferingKind.COUPLE,
-            cover_minor * 5 // 3,
+            _hundreds(cover_minor * 5 // 3),
             2,
-            cover_minor * 4 // 3,
+            _hundreds(cover_minor * 4 // 3),
             3,
             description="Two guests on one pass.",
         ),

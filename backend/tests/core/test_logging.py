@@ -102,3 +102,19 @@ def test_lines_outside_a_request_have_a_placeholder_id(capsys: pytest.CaptureFix
     (line,) = _json_lines(capsys.readouterr().err)
     assert line["request_id"] == "-"
     assert line["message"] == "startup"
+
+
+@pytest.mark.usefixtures("restore_logging")
+@pytest.mark.parametrize(("level", "info_shown"), [("INFO", False), ("DEBUG", True)])
+def test_the_job_queue_says_only_what_goes_wrong_unless_debugging(
+    capsys: pytest.CaptureFixture[str], level: str, info_shown: bool
+) -> None:
+    configure_logging(Settings(_env_file=None, ENVIRONMENT=Environment.LOCAL, LOG_LEVEL=level))
+    queue = logging.getLogger("procrastinate.worker")
+    queue.info("Job deliver_test_webhook[1](body=...) ended with status: Success")
+    queue.warning("Job send_refund[2] failed, retrying")
+    logging.getLogger("app.seed").info("demo data in place")
+    err = capsys.readouterr().err
+    assert ("ended with status" in err) is info_shown
+    assert "failed, retrying" in err
+    assert "demo data in place" in err
