@@ -37,7 +37,7 @@ ALL_CHECKS: list[Callable[..., Any]] = [c for c in CHECKS.get_all() if not is_ch
 # number plan), password rules (a letter and a digit), URLs that may not be empty, email
 # domains that are special-use (`.test`), lat/lng sent together. Until each is in the
 # schema, `positive_data_acceptance` fails on them.
-PENDING = {"positive_data_acceptance"}
+PENDING: set[str] = set()
 ALL_CHECKS = [c for c in ALL_CHECKS if c.__name__ not in PENDING]
 
 # Bounded so the whole run stays at a few minutes as the API grows. Anonymous calls to

@@ -27,6 +27,7 @@ from pydantic import (
 from app.core.phone import PhoneNumber
 from app.models.venue import VenueKind, VenueRole, VenueStatus
 from app.schema.common import (
+    EMAIL_SCHEMA,
     FiniteNumber,
     Flag,
     HttpLink,
@@ -102,7 +103,9 @@ def _check_email(value: str) -> str:
     return value
 
 
-Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_check_email)]
+Email = Annotated[
+    EmailStr, Field(max_length=320, json_schema_extra=EMAIL_SCHEMA), AfterValidator(_check_email)
+]
 
 TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_check_time_zone)]
 
