@@ -92,7 +92,16 @@ OtpCodeStr = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4,10}$"),
     Field(description="The code received by SMS", examples=["123456"]),
 ]
-LinkToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2048)]
+LinkToken = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=10, max_length=2048),
+    Field(
+        description="The token of an emailed link, as the link carries it",
+        # The characters of the tokens the server issues (signed, URL-safe); any other
+        # text is simply not a token it issued (400 `invalid_link`).
+        json_schema_extra={"pattern": r"^[A-Za-z0-9_.~=-]+$"},
+    ),
+]
 
 
 def _lower(value: str) -> str:

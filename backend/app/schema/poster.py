@@ -212,7 +212,12 @@ class PosterEventIn(RequestModel):
 class PosterEventBatch(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    events: list[PosterEventIn] = Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)
+    events: list[PosterEventIn] = Field(
+        min_length=1,
+        max_length=MAX_EVENTS_PER_BATCH,
+        description="Each event id at most once in a batch",
+        json_schema_extra={"uniqueItems": True},
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:
