@@ -32,12 +32,60 @@ schema = schemathesis.openapi.from_asgi(f"{app_settings.API_V1_STR}/openapi.json
 load_all_checks()
 # Every built-in check, as `--checks all` on the command line.
 ALL_CHECKS: list[Callable[..., Any]] = [c for c in CHECKS.get_all() if not is_check_class(c)]
-# PENDING (this branch, not done in time): the schema does not yet say everything the
-# server checks, so some schema-valid requests get a 422: phone numbers (E.164 and a real
-# number plan), password rules (a letter and a digit), URLs that may not be empty, email
-# domains that are special-use (`.test`), lat/lng sent together. Until each is in the
-# schema, `positive_data_acceptance` fails on them.
-PENDING = {"positive_data_acceptance"}
+
+# A schema says what a well-formed request is, not which secrets the server issued: a
+# schema-valid one-time code, emailed-link token or current password that is simply wrong
+# gets its documented 400. Schemathesis itself allows this for the schema's OAuth2
+# `tokenUrl` only; here it is allowed for these operations and these error codes only,
+# every other answer still goes through `positive_data_acceptance`.
+SECRET_REJECTIONS: dict[str, frozenset[str]] = {
+    "POST /api/v1/auth/otp/verify": frozenset({"code_expired", "invalid_code", "otp_try_limit"}),
+    "POST /api/v1/users/me/phone": frozenset({"code_expired", "invalid_code", "otp_try_limit"}),
+    "POST /api/v1/auth/email/verify": frozenset({"invalid_link"}),
+    "POST /api/v1/auth/password/reset": frozenset({"invalid_link"}),
+    "POST /api/v1/auth/password/change": frozenset({"wrong_password"}),
+    "GET /api/v1/venues/{venue_id}/tables/qr-sheet/open": frozenset({"invalid_link"}),
+}
+
+
+def _rejects_a_secret(response: Any, case: Any) -> bool:
+    codes = SECRET_REJECTIONS.get(case.operation.label)
+    if not codes or response.status_code != 400:
+        return False
+    try:
+        return response.json().get("error") in codes
+    except ValueError:
+        return False
+
+
+# Operations whose schema does not say everything the server checks yet (this branch ran
+# out of time), so `positive_data_acceptance` skips them only:
+# - GET /venues: `lat` and `lng` are sent together or not at all, and OpenAPI has no way
+#   to tie two query parameters (an exploded object parameter would);
+# - POST /venues, PATCH /venues/{venue_id}: `StrictInteger` refuses `3409.0`, which JSON
+#   Schema counts as an integer; a PATCH's kind-specific fields depend on the stored kind
+#   (the POST publishes them with if/else).
+POSITIVE_DATA_PENDING = frozenset(
+    {"GET /api/v1/venues", "POST /api/v1/venues", "PATCH /api/v1/venues/{venue_id}"}
+)
+
+
+def _with_secret_rejections(check: Callable[..., Any]) -> Callable[..., Any]:
+    def positive_data_acceptance(ctx: Any, response: Any, case: Any) -> bool | None:
+        if case.operation.label in POSITIVE_DATA_PENDING or _rejects_a_secret(response, case):
+            return None
+        result: bool | None = check(ctx, response, case)
+        return result
+
+    return positive_data_acceptance
+
+
+ALL_CHECKS = [
+    _with_secret_rejections(c) if c.__name__ == "positive_data_acceptance" else c
+    for c in ALL_CHECKS
+]
+# PENDING: checks not run yet (none).
+PENDING: set[str] = set()
 ALL_CHECKS = [c for c in ALL_CHECKS if c.__name__ not in PENDING]
 
 # Bounded so the whole run stays at a few minutes as the API grows. Anonymous calls to
@@ -65,6 +113,7 @@ def test_every_check_runs() -> None:
         "allow_header_conformance",
         "unsupported_method",
         "ignored_auth",
+        "positive_data_acceptance",
     } <= names
 
 

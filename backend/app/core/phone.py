@@ -6,6 +6,7 @@ class Venue(BaseModel): phone: PhoneNumber
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import phonenumbers
@@ -13,6 +14,14 @@ from pydantic import AfterValidator, Field
 
 DEFAULT_REGION = "IN"
 MAX_INPUT_LENGTH = 32
+# What a typed number may hold: an optional leading +, digits and the usual separators.
+# phonenumbers itself skips other text around a number ("+919876543210*" would pass).
+_PHONE_TEXT = re.compile(r"\+?[0-9][0-9 ().\-]*")
+INDIAN_E164 = r"^\+91[6-9][0-9]{9}$"
+"""The published form: an Indian ten-digit number starting 6-9 (mobile numbers and the
+landlines of most cities, e.g. Bengaluru's 80), in E.164. JSON Schema cannot hold a
+number plan; every number of this form is valid in it (tests/core/test_phone.py), so a
+client that sends this form is never refused."""
 
 
 def normalise_phone(value: str, *, region: str = DEFAULT_REGION) -> str:
@@ -22,6 +31,11 @@ def normalise_phone(value: str, *, region: str = DEFAULT_REGION) -> str:
         raise ValueError("A phone number is required")
     if len(text) > MAX_INPUT_LENGTH:
         raise ValueError(f"A phone number has at most {MAX_INPUT_LENGTH} characters")
+    if not _PHONE_TEXT.fullmatch(text):
+        raise ValueError(
+            f"Not a phone number: {value!r} (only digits, spaces, dashes, dots and "
+            "brackets after an optional +, e.g. +919876543210)"
+        )
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
@@ -40,8 +54,11 @@ PhoneNumber = Annotated[
     Field(
         max_length=MAX_INPUT_LENGTH,
         examples=["+919876543210"],
-        description="A phone number; without a country code it is read as Indian. "
-        "Stored and returned in E.164 form.",
+        description="A phone number. Send an Indian number in E.164 (the pattern): it is "
+        "always accepted. The server also reads other forms, checked against the real "
+        "number plan: another country's number in E.164, or an Indian number written "
+        "nationally (`98765 43210`, `080 4123 4567`). Stored and returned in E.164 form.",
+        json_schema_extra={"pattern": INDIAN_E164},
     ),
     AfterValidator(normalise_phone),
 ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.core.phone import PhoneNumber
-from app.schema.common import RequestModel
+from app.schema.common import EMAIL_SCHEMA, RequestModel
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 128
@@ -48,9 +49,41 @@ def check_password_strength(value: str) -> str:
     return value
 
 
+def _password_pattern() -> str:
+    """`check_password_strength` as a JSON Schema pattern (ECMA-262 with Unicode property
+    escapes and a case-insensitive group), so a schema-valid password is a strong one:
+    no space at either end (Python's `str.strip` set), a letter (`\\p{L}` is what
+    `str.isalpha` means) and something else, five different characters ignoring case,
+    not a common password, no NUL."""
+    space = r"[\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    char = r"[^\x00]"
+    distinct = (
+        rf"(?i:{char}*?({char}){char}*?(?!\1)({char}){char}*?(?!\1|\2)({char})"
+        rf"{char}*?(?!\1|\2|\3)({char}){char}*?(?!\1|\2|\3|\4){char})"
+    )
+    common = "|".join(
+        "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+        for word in sorted(_COMMON_PASSWORDS)
+    )
+    return (
+        rf"^(?!{space})(?!{char}*{space}$)(?={char}*\p{{L}})(?={char}*\P{{L}})"
+        rf"(?={distinct})(?!(?:{common})$){char}{{{PASSWORD_MIN_LENGTH},{PASSWORD_MAX_LENGTH}}}$"
+    )
+
+
+PASSWORD_PATTERN = _password_pattern()
+
 NewPassword = Annotated[
     str,
-    Field(min_length=1, max_length=PASSWORD_MAX_LENGTH, examples=["a-long-Passphrase-42"]),
+    Field(
+        min_length=1,
+        max_length=PASSWORD_MAX_LENGTH,
+        examples=["a-long-Passphrase-42"],
+        description=f"At least {PASSWORD_MIN_LENGTH} characters with a letter and a digit "
+        "or symbol, five different characters, no space at either end, not a common "
+        "password (the pattern says exactly this)",
+        json_schema_extra={"minLength": PASSWORD_MIN_LENGTH, "pattern": PASSWORD_PATTERN},
+    ),
     AfterValidator(check_password_strength),
 ]
 AnyPassword = Annotated[str, Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
@@ -59,14 +92,25 @@ OtpCodeStr = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{4,10}$"),
     Field(description="The code received by SMS", examples=["123456"]),
 ]
-LinkToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2048)]
+LinkToken = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=10, max_length=2048),
+    Field(
+        description="The token of an emailed link, as the link carries it",
+        # The characters of the tokens the server issues (signed, URL-safe); any other
+        # text is simply not a token it issued (400 `invalid_link`).
+        json_schema_extra={"pattern": r"^[A-Za-z0-9_.~=-]+$"},
+    ),
+]
 
 
 def _lower(value: str) -> str:
     return value.lower()
 
 
-Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_lower)]
+Email = Annotated[
+    EmailStr, Field(max_length=320, json_schema_extra=EMAIL_SCHEMA), AfterValidator(_lower)
+]
 
 
 class _Input(RequestModel):

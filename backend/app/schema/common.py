@@ -33,6 +33,7 @@ T = TypeVar("T")
 
 MAX_URL_LENGTH = 2048
 _HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
+_HOST = re.compile(r"[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?|\[[0-9a-f:.]+\]")
 
 
 def _parse_url(value: str) -> HttpUrl:
@@ -41,9 +42,14 @@ def _parse_url(value: str) -> HttpUrl:
     if not urlsplit(value).hostname:
         raise ValueError("A URL needs a host, as in https://example.com/...")
     try:
-        return _HTTP_URL.validate_python(value)
+        url = _HTTP_URL.validate_python(value)
     except ValidationError as exc:
         raise ValueError("Not a valid http(s) URL") from exc
+    # WHATWG parsing (pydantic) lets through hosts such as `a*b` that no DNS name or
+    # address can be; the host is a name (IDNs in their xn-- form) or an IP address.
+    if not _HOST.fullmatch(url.host or ""):
+        raise ValueError("A URL's host is a domain name or an IP address")
+    return url
 
 
 def _check_http_link(value: str) -> str:
@@ -58,6 +64,25 @@ def _check_https_url(value: str) -> str:
     if _parse_url(value).scheme != "https":
         raise ValueError("Must be an https:// URL")
     return value
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+# Domains whose addresses email-validator refuses (not globally deliverable).
+_SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+_DOMAIN_LABEL = r"[A-Za-z0-9]{1,30}(?:-[A-Za-z0-9]{1,30})?"
+EMAIL_PATTERN = (
+    r"^[A-Za-z0-9_+-]{1,32}(?:\.[A-Za-z0-9_+-]{1,31})?"
+    rf"@(?:{_DOMAIN_LABEL}\.){{1,3}}"
+    rf"(?!(?:{'|'.join(_any_case(d) for d in _SPECIAL_USE_DOMAINS)})$)[A-Za-z]{{1,63}}$"
+)
+"""The email addresses the schema publishes: every one is accepted by email-validator
+(which the server uses, tests/core/test_url_types.py). The server also takes addresses
+beyond it (quoted or internationalised local parts, IDN domains); it refuses special-use
+domains (`.test`, `.local`, `.onion`, ...), which no pattern-less `format: email` says."""
+EMAIL_SCHEMA: dict[str, Any] = {"pattern": EMAIL_PATTERN, "maxLength": 254}
 
 
 NUL_MESSAGE = "Text may not contain NUL (\\u0000) characters"
@@ -104,16 +129,43 @@ NoNul = AfterValidator(_refuse_nul)
 the other problems of the request are reported too. Put it after the field's length
 constraints (which then stay string constraints): Annotated[str, Field(max_length=100), NoNul]."""
 
+
+def _url_pattern(scheme: str) -> str:
+    label = r"[A-Za-z0-9]{1,30}(?:-[A-Za-z0-9]{1,30})?"
+    unreserved = r"A-Za-z0-9._~!$&()*+,;=:@/-"
+    return (
+        rf"^{scheme}://(?:{label}\.){{0,4}}[A-Za-z]{{1,30}}(?::[1-9][0-9]{{0,3}})?"
+        rf"(?:/[{unreserved}]*(?:\?[?{unreserved}]*)?(?:#[?{unreserved}]*)?)?$"
+    )
+
+
+HTTP_LINK_PATTERN = _url_pattern("https?")
+HTTPS_URL_PATTERN = _url_pattern("https")
+"""The URLs the schema publishes: a host name, an optional port below 10000, then
+nothing or a path (with a query and a fragment) of characters that need no escaping.
+Every one is accepted (and never lengthened past MAX_URL_LENGTH by normalising:
+tests/core/test_url_types.py);
+the server also takes what it can normalise (IDN hosts, IP addresses, escapes, spaces
+around the URL) but never an empty text or a host that is not a name or an address."""
+
 HttpLink = Annotated[
     str,
-    Field(max_length=MAX_URL_LENGTH, examples=["https://example.com"]),
+    Field(
+        max_length=MAX_URL_LENGTH,
+        examples=["https://example.com"],
+        json_schema_extra={"pattern": HTTP_LINK_PATTERN},
+    ),
     AfterValidator(_check_http_link),
 ]
 """An http:// or https:// link, normalised (e.g. a trailing slash after the host)."""
 
 HttpsUrl = Annotated[
     str,
-    Field(max_length=MAX_URL_LENGTH, examples=["https://cdn.example.com/poster.jpg"]),
+    Field(
+        max_length=MAX_URL_LENGTH,
+        examples=["https://cdn.example.com/poster.jpg"],
+        json_schema_extra={"pattern": HTTPS_URL_PATTERN},
+    ),
     AfterValidator(_check_https_url),
 ]
 """An https:// URL kept as sent but for surrounding spaces (images the app loads over TLS)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -178,11 +178,22 @@ class PosterFeedItem(BaseModel):
     )
 
 
+def _lat_lng_together(schema: dict[str, Any]) -> None:
+    """Publish the rule of `PosterEventIn._check`: both coordinates or neither."""
+    schema["anyOf"] = [
+        {"properties": {"lat": {"type": "null"}, "lng": {"type": "null"}}},
+        {
+            "required": ["lat", "lng"],
+            "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}},
+        },
+    ]
+
+
 class PosterEventIn(RequestModel):
     """One impression or tap, as the app saw it. `id` is the app's own unique id for the
     event: a batch sent again (after a timeout) is not counted twice."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_lat_lng_together)
 
     id: uuid.UUID
     poster_id: uuid.UUID
@@ -201,7 +212,12 @@ class PosterEventIn(RequestModel):
 class PosterEventBatch(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    events: list[PosterEventIn] = Field(min_length=1, max_length=MAX_EVENTS_PER_BATCH)
+    events: list[PosterEventIn] = Field(
+        min_length=1,
+        max_length=MAX_EVENTS_PER_BATCH,
+        description="Each event id at most once in a batch",
+        json_schema_extra={"uniqueItems": True},
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:

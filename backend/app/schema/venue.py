@@ -27,6 +27,7 @@ from pydantic import (
 from app.core.phone import PhoneNumber
 from app.models.venue import VenueKind, VenueRole, VenueStatus
 from app.schema.common import (
+    EMAIL_SCHEMA,
     FiniteNumber,
     Flag,
     HttpLink,
@@ -76,7 +77,16 @@ def _check_instagram(value: str) -> str:
     return handle
 
 
-InstagramHandle = Annotated[str, Field(max_length=31), AfterValidator(_check_instagram)]
+InstagramHandle = Annotated[
+    str,
+    Field(
+        max_length=31,
+        examples=["@toit_blr"],
+        # `_check_instagram` as a pattern (the server also strips spaces around it).
+        json_schema_extra={"pattern": r"^@?(?!\.)(?!.*\.\.)[A-Za-z0-9._]{1,30}(?<!\.)$"},
+    ),
+    AfterValidator(_check_instagram),
+]
 
 
 # Names in the tz database that are not places: the machine's own zone, a placeholder
@@ -102,9 +112,21 @@ def _check_email(value: str) -> str:
     return value
 
 
-Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(_check_email)]
+Email = Annotated[
+    EmailStr, Field(max_length=320, json_schema_extra=EMAIL_SCHEMA), AfterValidator(_check_email)
+]
 
-TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_check_time_zone)]
+TimeZoneName = Annotated[
+    str,
+    Field(
+        max_length=64,
+        examples=["Asia/Kolkata"],
+        description="An IANA time zone name. The pattern lists the zones of the cities "
+        "served (always accepted); any zone in the server's tz database is accepted.",
+        json_schema_extra={"pattern": r"^(?:Asia/Kolkata|Asia/Calcutta|UTC)$"},
+    ),
+    AfterValidator(_check_time_zone),
+]
 
 
 def _check_currency(value: str) -> str:
@@ -113,7 +135,11 @@ def _check_currency(value: str) -> str:
     return value
 
 
-Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_check_currency)]
+Currency = Annotated[
+    str,
+    Field(min_length=3, max_length=3, json_schema_extra={"pattern": r"^[A-Z]{3}$"}),
+    AfterValidator(_check_currency),
+]
 
 
 def _check_cuisine(value: str) -> str:
@@ -199,7 +225,19 @@ class OpeningHours(RequestModel):
 
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
-    weekday: Weekday
+    weekday: Annotated[
+        Weekday,
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string", "enum": [d.value for d in Weekday]},
+                    {"type": "integer", "minimum": 0, "maximum": 6},
+                ],
+                "description": "A weekday's name, or its number on input (0 = Monday); "
+                "answers give the name",
+            }
+        ),
+    ]
     opens: LocalTime = Field(examples=["18:00"])
     closes: LocalTime = Field(examples=["02:00"])
 
@@ -264,7 +302,28 @@ class _VenueFields(RequestModel):
     drive_thru: Flag | None = None
 
 
+def _kind_fields_schema(schema: dict[str, Any]) -> None:
+    """Publish `kind_field_problems`: a field of another kind is left out or null (an
+    empty list for `cuisines`)."""
+    rules = []
+    for name, kinds in KIND_FIELDS.items():
+        empty: dict[str, Any] = (
+            {"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]}
+            if name == "cuisines"
+            else {"type": "null"}
+        )
+        rules.append(
+            {
+                "if": {"properties": {"kind": {"enum": sorted(k.value for k in kinds)}}},
+                "else": {"properties": {name: empty}},
+            }
+        )
+    schema["allOf"] = rules
+
+
 class VenueCreate(_VenueFields):
+    model_config = ConfigDict(json_schema_extra=_kind_fields_schema)
+
     kind: VenueKind
     name: Name
     address: str = Field(min_length=1, max_length=500)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, func, select
@@ -11,7 +13,7 @@ from app.core.phone import PhoneNumber, normalise_phone
 from app.core.security import hash_password, verify_password
 from app.crud import user as user_crud
 from app.models import User
-from app.schema.auth import check_password_strength
+from app.schema.auth import PASSWORD_PATTERN, check_password_strength
 from app.seed import people
 from app.services import accounts
 
@@ -96,3 +98,34 @@ def test_create_with_phone_refuses_a_taken_number(session: Session) -> None:
     user_crud.create_with_phone(session, phone="+919876543210")
     with pytest.raises(PhoneTaken):
         user_crud.create_with_phone(session, phone="+919876543210")
+
+
+def _python_pattern(pattern: str) -> str:
+    # `\p{L}` (a letter) in Python's `re`: a word character that is no digit or underscore.
+    return pattern.replace(r"\p{L}", r"[^\W\d_]").replace(r"\P{L}", r"[\W\d_]")
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "correct-horse-battery-staple",
+        "Tr0ub4dor&3x",
+        "ééééé12345",
+        "abc\ndef123x",
+        "aAbBcC1111",
+        "password123",
+        "PassWord123",
+        " abcde12345",
+        "abcde12345 ",
+        "abcdefghijkl",
+        "1234567890!",
+        "short1",
+    ],
+)
+def test_the_published_password_pattern_is_the_strength_rule(password: str) -> None:
+    try:
+        check_password_strength(password)
+        strong = True
+    except ValueError:
+        strong = False
+    assert bool(re.fullmatch(_python_pattern(PASSWORD_PATTERN), password)) is strong
