@@ -326,6 +326,29 @@ def _finish_operations(document: dict[str, Any]) -> None:
                     response.setdefault("headers", {})["Location"] = _LOCATION
 
 
+# pydantic publishes the bounds of a type with a validator of its own (StrictInteger)
+# under its own names; JSON Schema's are these.
+_BOUND_NAMES = {
+    "ge": "minimum",
+    "le": "maximum",
+    "gt": "exclusiveMinimum",
+    "lt": "exclusiveMaximum",
+}
+
+
+def _json_schema_bounds(node: Any) -> None:
+    if isinstance(node, dict):
+        if isinstance(node.get("type"), str) and node["type"] in {"integer", "number"}:
+            for ours, theirs in _BOUND_NAMES.items():
+                if ours in node and theirs not in node:
+                    node[theirs] = node.pop(ours)
+        for value in node.values():
+            _json_schema_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _json_schema_bounds(value)
+
+
 def install_openapi(app: FastAPI) -> None:
     """Document the errors of every route, and clean the finished document."""
     build = app.openapi
@@ -333,6 +356,7 @@ def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = build()
+            _json_schema_bounds(document)
             _document_errors(app, document)
             _document_optional_auth(app, document)
             _document_dependency_extras(app, document)

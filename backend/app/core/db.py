@@ -56,14 +56,21 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, cfg: Settings = settings) -> Engine:
+def make_engine(
+    url: str,
+    cfg: Settings = settings,
+    *,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+) -> Engine:
+    """An engine for `url`, its pool sized by the settings unless given here."""
     connect_args: dict[str, Any] = {"connect_timeout": 10}
     if cfg.DB_STATEMENT_TIMEOUT_MS:
         connect_args["options"] = f"-c statement_timeout={cfg.DB_STATEMENT_TIMEOUT_MS}"
     engine = create_engine(
         url,
-        pool_size=cfg.DB_POOL_SIZE,
-        max_overflow=cfg.DB_MAX_OVERFLOW,
+        pool_size=cfg.DB_POOL_SIZE if pool_size is None else pool_size,
+        max_overflow=cfg.DB_MAX_OVERFLOW if max_overflow is None else max_overflow,
         pool_timeout=cfg.DB_POOL_TIMEOUT,
         pool_pre_ping=True,
         pool_recycle=1800,

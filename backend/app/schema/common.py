@@ -302,9 +302,18 @@ field with other bounds as `Annotated[dict[str, Any], bounded_json(max_bytes=...
 # ISO 8601 date or date-time string (query strings are text, so there an integer or a
 # flag is parsed from its text, but a date is still only an ISO date).
 
-StrictInteger = Annotated[int, Strict()]
-"""A JSON integer (not a string, not a float); give it bounds: Annotated[StrictInteger,
-Field(ge=0, le=...)]."""
+
+def _whole_number(value: Any) -> Any:
+    """72.0 is the integer 72 in JSON (JSON Schema's `integer` admits it); 72.5 is not."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+StrictInteger = Annotated[int, Strict(), BeforeValidator(_whole_number)]
+"""A JSON integer (not a string, a boolean or a fraction; 72.0 is 72); give it bounds:
+Annotated[StrictInteger, Field(ge=0, le=...)]. (Bounds set outside a validated type are
+published by pydantic under its own names, `ge`/`le`: app/api/openapi.py renames them.)"""
 Flag = Annotated[bool, Strict()]
 """A JSON `true` or `false`."""
 FiniteNumber = Annotated[float, Strict(), Field(allow_inf_nan=False)]

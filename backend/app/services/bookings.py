@@ -1,9 +1,11 @@
 """Booking passes of an event: hold places, pay, confirm; cancel and refund.
 
 `create_booking` checks the event, the venue and each offering, makes the payment's
-gateway order (before any lock: a slow gateway holds no pool), then takes the places
-under the row locks of the pools the offerings draw from, always in id order
-(`capacity.lock_pools`), so no interleaving oversells and none deadlocks. The
+gateway order (before any lock: a slow gateway holds no pool), writes the booking
+and its payment, and only then takes the places under the row locks of the pools
+the offerings draw from, always in id order (`capacity.lock_pools`), so no
+interleaving oversells, none deadlocks, and a lock is held only from the count to
+the commit. The
 booking is held until `hold_expires_at`; capacity stops counting an expired hold
 at once (the `expire_holds` job only marks it).
 
@@ -192,14 +194,7 @@ def create_booking(
         else None
     )
 
-    draws = capacity.draws_of_offerings(session, offering_ids=[o.id for o, _ in chosen])
-    pool_ids = {pool_id for d in draws.values() for pool_id in d}
-    pools = capacity.lock_pools(session, pool_ids=pool_ids)
-    now = _now()  # after waiting for the locks
-    used = capacity.used_places(session, pool_ids=pool_ids, now=now)
-    left = {pool.id: max(pool.size - used[pool.id], 0) for pool in pools}
-    _take(chosen=chosen, draws=draws, left=left)
-
+    now = _now()
     booking = Booking(
         id=booking_id,
         event_id=event.id,
@@ -213,8 +208,8 @@ def create_booking(
     )
     session.add(booking)
     session.flush()
-    for offering, quantity in chosen:
-        session.add(
+    session.add_all(
+        [
             BookingItem(
                 booking_id=booking.id,
                 offering_id=offering.id,
@@ -223,20 +218,35 @@ def create_booking(
                 unit_price_minor=offering.price_minor,
                 cover_credit_minor=offering.cover_credit_minor,
             )
+            for offering, quantity in chosen
+        ]
+    )
+    payment = None
+    if provider is not None and order is not None:
+        payment = payments.record_payment(
+            session,
+            payment_id=payment_id,
+            purpose=PaymentPurpose.BOOKING,
+            payer=consumer,
+            provider=provider,
+            order=order,
+            booking_id=booking.id,
         )
     session.flush()
-    if provider is None or order is None:  # nothing to pay: confirmed at once
-        tickets.issue_tickets(session, booking=booking)
-        return BookingCheckout(booking=booking, payment=None, order=None)
-    payment = payments.record_payment(
-        session,
-        payment_id=payment_id,
-        purpose=PaymentPurpose.BOOKING,
-        payer=consumer,
-        provider=provider,
-        order=order,
-        booking_id=booking.id,
+
+    # Last, the places: the pools' row locks are held from here to the commit, so
+    # everything else was written first. This booking's own lines are left out of
+    # the count and taken from what is left; a refusal rolls all of it back.
+    draws = capacity.draws_of_offerings(session, offering_ids=[o.id for o, _ in chosen])
+    pool_ids = {pool_id for d in draws.values() for pool_id in d}
+    pools = capacity.lock_pools(session, pool_ids=pool_ids)
+    used = capacity.used_places(
+        session, pool_ids=pool_ids, now=_now(), exclude_booking_id=booking.id
     )
+    left = {pool.id: max(pool.size - used[pool.id], 0) for pool in pools}
+    _take(chosen=chosen, draws=draws, left=left)
+    if payment is None:  # nothing to pay: confirmed at once
+        tickets.issue_tickets(session, booking=booking)
     return BookingCheckout(booking=booking, payment=payment, order=order)
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from app.core.config import settings
 from app.main import app as fastapi_app
 from app.main import create_app
-from app.models import User
+from app.models import User, VenueKind
 from tests.factories import auth_headers, make_consumer, make_user, make_venue
 from tests.factories.identity import API
 from tests.utils import assert_error
@@ -311,7 +311,7 @@ def test_the_menu_import_may_send_more(client: TestClient, session: Session) -> 
     ("field", "value"),
     [
         ("avg_cost_for_two_minor", "100"),
-        ("avg_cost_for_two_minor", 100.0),
+        ("avg_cost_for_two_minor", 100.5),
         ("avg_cost_for_two_minor", 1e30),
         ("avg_cost_for_two_minor", 2**70),
         ("capacity", 2**70),
@@ -457,3 +457,27 @@ def test_a_refused_cors_preflight_is_a_json_error() -> None:
             },
         )
         assert allowed.status_code == 200
+
+
+def test_a_whole_number_written_with_a_point_is_that_integer(
+    session: Session, client: TestClient
+) -> None:
+    """JSON Schema's `integer` admits 2.0 (it is 2); 2.5 and "2" are not integers."""
+    from tests.factories.bookings import make_offering, make_pool
+    from tests.factories.places import make_event
+
+    event = make_event(session, venue=make_venue(session, kind=VenueKind.NIGHTCLUB))
+    offering = make_offering(session, event=event, pools=[make_pool(session, event=event)])
+    headers = auth_headers(make_consumer(session))
+    url = f"{API}/events/{event.id}/bookings"
+    for bad in (2.5, "2", True, 1e400):
+        body = json.dumps({"items": [{"offering_id": str(offering.id), "quantity": bad}]})
+        refused = client.post(
+            url, content=body, headers={**headers, "content-type": "application/json"}
+        )
+        assert refused.status_code == 422, (bad, refused.text)
+    booked = client.post(
+        url, json={"items": [{"offering_id": str(offering.id), "quantity": 2.0}]}, headers=headers
+    )
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["booking"]["items"][0]["quantity"] == 2

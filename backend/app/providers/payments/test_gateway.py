@@ -98,6 +98,22 @@ def _sign(secret: str, message: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
+_BOOK_POOL_SIZE = 4
+_book_engines: dict[str, sa.Engine] = {}
+_book_engines_lock = threading.Lock()
+
+
+def _book_engine(app_engine: sa.Engine) -> sa.Engine:
+    """The gateway's own engine on the app's database (its own schema, its own pool)."""
+    url = app_engine.url.render_as_string(hide_password=False)
+    with _book_engines_lock:
+        engine = _book_engines.get(url)
+        if engine is None:
+            engine = db.make_engine(url, pool_size=_BOOK_POOL_SIZE, max_overflow=_BOOK_POOL_SIZE)
+            _book_engines[url] = engine
+        return engine
+
+
 class TestGatewayProvider:
     name = "test"
 
@@ -108,8 +124,11 @@ class TestGatewayProvider:
 
     # --- its book -------------------------------------------------------------------
     def _connect(self) -> sa.Connection:
-        """A connection of its own, outside any transaction of the caller's."""
-        engine = db.get_engine()
+        """A connection of its own, outside any transaction of the caller's, from a
+        small pool of its own: a request already holds one of the app's connections
+        (its database slot, see app/core/db.py), so taking a second from that pool
+        could leave every request waiting for one another."""
+        engine = _book_engine(db.get_engine())
         key = str(engine.url)
         if key not in _schema_ready:
             with _schema_lock, engine.begin() as conn:
