@@ -522,6 +522,7 @@ def reconcile(session: Session, *, payment_id: uuid.UUID) -> Payment:
             best is not None
             and best.status is GatewayPaymentStatus.AUTHORIZED
             and best.amount == payment.amount_minor
+            and best.currency == payment.currency
         ):
             best = provider.capture(
                 payment_id=best.payment_id, amount=best.amount, currency=best.currency
