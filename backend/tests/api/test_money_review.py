@@ -40,7 +40,7 @@ def test_a_non_ascii_webhook_signature_is_a_400(client: TestClient) -> None:
     resp = client.post(
         "/api/v1/payments/webhooks/test",
         content=b"{}",
-        headers={"x-test-gateway-signature": b"\xff\xfe"},  # type: ignore[dict-item]
+        headers={"x-test-gateway-signature": b"\xff\xfe"},
     )
     assert resp.status_code == 400, resp.text
     assert resp.json()["error"] == "invalid_webhook_signature"
