@@ -53,3 +53,31 @@ def test_razorpay_refuses_non_ascii_signatures_without_raising() -> None:
 
     with pytest.raises(InvalidSignature):
         provider.parse_webhook(body=b"{}", headers={"x-razorpay-signature": "\u00ff"})
+
+
+@pytest.mark.parametrize(
+    "when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1900-01-01T00:00:00Z"]
+)
+@pytest.mark.parametrize("field", ["sale_starts_at", "sale_ends_at"])
+def test_a_sale_window_outside_any_plausible_time_is_a_422_and_the_offerings_still_read(
+    session: Session, client: TestClient, night: Night, when: str, field: str
+) -> None:
+    headers = auth_headers(night.owner)
+    base = f"/api/v1/venues/{night.venue.id}/events/{night.event.id}/offerings"
+    made = client.post(
+        base,
+        json={
+            "name": "Early bird",
+            "kind": "stag",
+            "price_minor": 100,
+            field: when,
+            "pools": [{"pool_id": str(night.pool.id)}],
+        },
+        headers=headers,
+    )
+    assert made.status_code == 422, made.text
+    assert made.json()["detail"][0]["loc"] == ["body", field]
+    changed = client.patch(f"{base}/{night.offering.id}", json={field: when}, headers=headers)
+    assert changed.status_code == 422, changed.text
+    assert client.get(f"/api/v1/events/{night.event.id}/offerings").status_code == 200
+    assert client.get(base, headers=headers).status_code == 200
