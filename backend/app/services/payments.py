@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
@@ -649,7 +650,26 @@ def send_refund(open_session: SessionOpener, *, refund_id: uuid.UUID) -> RefundS
     called between two of them, holding no lock. The gateway is asked first whether it
     has this refund already (by our reference), so an answer lost last time is never
     refunded twice. A transient failure raises `RefundNotSent` (the job retries); a
-    permanent refusal marks the refund failed and gives its amount back."""
+    permanent refusal marks the refund failed and gives its amount back.
+
+    One sender at a time per refund: a guard session holds an advisory lock on it until
+    the refund is settled, so the same job run again while the first run still waits
+    for the gateway (a stalled job retried) is told to try later, and never sends it a
+    second time before the first answer is known."""
+    with open_session() as guard:
+        if not _claim_sending(guard, refund_id=refund_id):
+            raise RefundNotSent("the refund is being sent by another run")
+        return _send_refund(open_session, refund_id=refund_id)
+
+
+def _claim_sending(session: Session, *, refund_id: uuid.UUID) -> bool:
+    """Take the refund's sending lock for the rest of `session`'s transaction, or False
+    if another transaction holds it."""
+    key = sa.func.hashtextextended(f"send_refund:{refund_id}", 0)
+    return bool(session.execute(sa.select(sa.func.pg_try_advisory_xact_lock(key))).scalar())
+
+
+def _send_refund(open_session: SessionOpener, *, refund_id: uuid.UUID) -> RefundStatus | None:
     with open_session() as session:
         todo = _refund_to_send(session, refund_id=refund_id)
     if todo is None:
