@@ -19,8 +19,9 @@
   `send_refund` looks the refund up at the gateway first (a lost answer is never
   refunded twice), sends it, retries transient failures and fails permanent ones
   (which gives the amount back to what can be refunded).
-- `reconcile_due` asks the gateway about payments still created or authorized after
-  `PAYMENT_RECONCILE_AFTER_SECONDS` (a lost webhook, a closed browser).
+- `reconcile_due` asks the gateway about payments still created, authorized or failed
+  after `PAYMENT_RECONCILE_AFTER_SECONDS` (a lost webhook, a closed browser; a failed
+  attempt may be followed by a paid one).
 """
 
 from __future__ import annotations
@@ -543,14 +544,18 @@ def reconcile(session: Session, *, payment_id: uuid.UUID) -> Payment:
 
 
 def due_for_reconcile(session: Session, *, now: datetime | None = None) -> list[uuid.UUID]:
-    """Payments still created or authorized after the delay (and less than a day old)."""
+    """Payments still created, authorized or failed after the delay (and less than a day
+    old): a failed one may have been paid by a later attempt (the checkout's retry)
+    whose webhook was lost."""
     now = now or _now()
     before = now - timedelta(seconds=settings.PAYMENT_RECONCILE_AFTER_SECONDS)
     return list(
         session.exec(
             select(Payment.id)
             .where(
-                col(Payment.status).in_([PaymentStatus.CREATED, PaymentStatus.AUTHORIZED]),
+                col(Payment.status).in_(
+                    [PaymentStatus.CREATED, PaymentStatus.AUTHORIZED, PaymentStatus.FAILED]
+                ),
                 col(Payment.created_at) <= before,
                 col(Payment.created_at) > now - timedelta(days=1),
             )
