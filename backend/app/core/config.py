@@ -201,7 +201,7 @@ class Settings(BaseSettings):
     RAZORPAY_WEBHOOK_SECRET: SecretStr | None = None
     RAZORPAY_API_BASE_URL: HttpUrl = HttpUrl("https://api.razorpay.com/v1")
     PAYMENT_GATEWAY_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=60)
-    # A payment still created or authorized this long after it was made is looked up
+    # A payment still created, authorized or failed this long after it was made is looked up
     # at the gateway by the reconcile job (a lost webhook, a closed browser).
     PAYMENT_RECONCILE_AFTER_SECONDS: int = Field(default=300, ge=10, le=24 * 3600)
     # Places of a new booking are held this long while the consumer pays.

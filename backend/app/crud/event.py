@@ -51,6 +51,14 @@ def lock(session: Session, *, event: Event) -> Event:
     return event
 
 
+def lock_against_cancel(session: Session, *, event: Event) -> Event:
+    """Re-read the event under a key-share lock: its cancellation (`cancel`, which locks
+    it for update) waits for this transaction to end, or this waits for the
+    cancellation and sees it. Other changes of the event are not held up."""
+    session.refresh(event, with_for_update={"key_share": True})
+    return event
+
+
 def list_for_venue(
     session: Session,
     *,

@@ -8,7 +8,7 @@ the venue's team reads `OfferingRead` (with each pool's size, taken and left) an
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -50,6 +50,19 @@ Description = Annotated[str, Field(max_length=1000), NoNul]
 PriceMinor = Annotated[
     StrictInteger, Field(ge=0, le=MAX_PRICE_MINOR, description="Minor units (paise)")
 ]
+# A sale window's times: any plausible moment (a year 1 or 9999 with an offset is valid
+# ISO 8601 but cannot be stored and read back, which broke every read of the offerings).
+EARLIEST_SALE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_SALE_TIME = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _plausible_sale_time(value: datetime) -> datetime:
+    if not EARLIEST_SALE_TIME <= value < LATEST_SALE_TIME:
+        raise ValueError("A sale time between the years 2000 and 2099")
+    return value
+
+
+SaleTime = Annotated[IsoDatetime, AfterValidator(_plausible_sale_time)]
 # Only rupees are sold for now (the payment provider is set up for INR).
 SaleCurrency = Literal["INR"]
 GuestsPerPass = Annotated[StrictInteger, Field(ge=1, le=100)]
@@ -104,8 +117,8 @@ class OfferingCreate(RequestModel):
     currency: SaleCurrency = "INR"
     guests_per_pass: GuestsPerPass = 1
     cover_credit_minor: PriceMinor = 0
-    sale_starts_at: IsoDatetime | None = None
-    sale_ends_at: IsoDatetime | None = None
+    sale_starts_at: SaleTime | None = None
+    sale_ends_at: SaleTime | None = None
     max_per_booking: MaxPerBooking = 10
     reentry_allowed: Flag = True
     status: SettableStatus = OfferingStatus.ACTIVE
@@ -145,8 +158,8 @@ class OfferingUpdate(RequestModel):
     currency: SaleCurrency | None = None
     guests_per_pass: GuestsPerPass | None = None
     cover_credit_minor: PriceMinor | None = None
-    sale_starts_at: IsoDatetime | None = None
-    sale_ends_at: IsoDatetime | None = None
+    sale_starts_at: SaleTime | None = None
+    sale_ends_at: SaleTime | None = None
     max_per_booking: MaxPerBooking | None = None
     reentry_allowed: Flag | None = None
     status: SettableStatus | None = None

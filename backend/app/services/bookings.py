@@ -14,7 +14,8 @@ The payment service tells a booking what became of its payment:
 confirms only if places remain, under the pool locks; otherwise, or for a cancelled
 event, the payment is refunded in full); `on_payment_failed` releases it.
 
-Locks are always taken payment first, then booking, then pools.
+Locks are always taken payment first, then booking, then the event (a key-share lock
+against its cancellation), then pools.
 """
 
 from __future__ import annotations
@@ -309,6 +310,9 @@ def on_payment_captured(session: Session, *, payment: Payment) -> None:
         return
     event = session.get(Event, booking.event_id)
     assert event is not None
+    # Under the event's lock: a cancellation either waits for this confirmation (and its
+    # job then refunds it) or is seen here.
+    event = event_crud.lock_against_cancel(session, event=event)
     if event.status is EventStatus.CANCELLED:
         reason = RefundReason.EVENT_CANCELLED
     elif booking.status is BookingStatus.HELD and booking.hold_expires_at > _now():

@@ -19,8 +19,9 @@
   `send_refund` looks the refund up at the gateway first (a lost answer is never
   refunded twice), sends it, retries transient failures and fails permanent ones
   (which gives the amount back to what can be refunded).
-- `reconcile_due` asks the gateway about payments still created or authorized after
-  `PAYMENT_RECONCILE_AFTER_SECONDS` (a lost webhook, a closed browser).
+- `reconcile_due` asks the gateway about payments still created, authorized or failed
+  after `PAYMENT_RECONCILE_AFTER_SECONDS` (a lost webhook, a closed browser; a failed
+  attempt may be followed by a paid one).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
@@ -522,6 +524,7 @@ def reconcile(session: Session, *, payment_id: uuid.UUID) -> Payment:
             best is not None
             and best.status is GatewayPaymentStatus.AUTHORIZED
             and best.amount == payment.amount_minor
+            and best.currency == payment.currency
         ):
             best = provider.capture(
                 payment_id=best.payment_id, amount=best.amount, currency=best.currency
@@ -541,14 +544,18 @@ def reconcile(session: Session, *, payment_id: uuid.UUID) -> Payment:
 
 
 def due_for_reconcile(session: Session, *, now: datetime | None = None) -> list[uuid.UUID]:
-    """Payments still created or authorized after the delay (and less than a day old)."""
+    """Payments still created, authorized or failed after the delay (and less than a day
+    old): a failed one may have been paid by a later attempt (the checkout's retry)
+    whose webhook was lost."""
     now = now or _now()
     before = now - timedelta(seconds=settings.PAYMENT_RECONCILE_AFTER_SECONDS)
     return list(
         session.exec(
             select(Payment.id)
             .where(
-                col(Payment.status).in_([PaymentStatus.CREATED, PaymentStatus.AUTHORIZED]),
+                col(Payment.status).in_(
+                    [PaymentStatus.CREATED, PaymentStatus.AUTHORIZED, PaymentStatus.FAILED]
+                ),
                 col(Payment.created_at) <= before,
                 col(Payment.created_at) > now - timedelta(days=1),
             )
@@ -648,7 +655,26 @@ def send_refund(open_session: SessionOpener, *, refund_id: uuid.UUID) -> RefundS
     called between two of them, holding no lock. The gateway is asked first whether it
     has this refund already (by our reference), so an answer lost last time is never
     refunded twice. A transient failure raises `RefundNotSent` (the job retries); a
-    permanent refusal marks the refund failed and gives its amount back."""
+    permanent refusal marks the refund failed and gives its amount back.
+
+    One sender at a time per refund: a guard session holds an advisory lock on it until
+    the refund is settled, so the same job run again while the first run still waits
+    for the gateway (a stalled job retried) is told to try later, and never sends it a
+    second time before the first answer is known."""
+    with open_session() as guard:
+        if not _claim_sending(guard, refund_id=refund_id):
+            raise RefundNotSent("the refund is being sent by another run")
+        return _send_refund(open_session, refund_id=refund_id)
+
+
+def _claim_sending(session: Session, *, refund_id: uuid.UUID) -> bool:
+    """Take the refund's sending lock for the rest of `session`'s transaction, or False
+    if another transaction holds it."""
+    key = sa.func.hashtextextended(f"send_refund:{refund_id}", 0)
+    return bool(session.execute(sa.select(sa.func.pg_try_advisory_xact_lock(key))).scalar())
+
+
+def _send_refund(open_session: SessionOpener, *, refund_id: uuid.UUID) -> RefundStatus | None:
     with open_session() as session:
         todo = _refund_to_send(session, refund_id=refund_id)
     if todo is None:

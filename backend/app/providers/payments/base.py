@@ -15,6 +15,7 @@ reconciles it), `transient=False` when the gateway refused the request for good 
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -32,6 +33,12 @@ class GatewayError(Exception):
 
 class InvalidSignature(Exception):
     """A webhook or client callback whose signature is missing or wrong."""
+
+
+def signature_matches(expected: str, given: str) -> bool:
+    """A constant-time comparison of a hex signature with what a caller sent, which may
+    be any text (`hmac.compare_digest` raises on non-ASCII `str`: compare bytes)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
 
 
 class GatewayPaymentStatus(StrEnum):

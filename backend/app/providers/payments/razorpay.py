@@ -31,6 +31,7 @@ from app.providers.payments.base import (
     InvalidSignature,
     WebhookEvent,
     WebhookKind,
+    signature_matches,
 )
 
 logger = logging.getLogger(__name__)
@@ -138,7 +139,7 @@ class RazorpayProvider:
 
     def verify_checkout(self, *, order_id: str, payment_id: str, signature: str) -> bool:
         expected = hmac_sha256_hex(self._key_secret, f"{order_id}|{payment_id}".encode())
-        return hmac.compare_digest(expected, signature)
+        return signature_matches(expected, signature)
 
     def fetch_order_payments(self, order_id: str) -> list[GatewayPayment]:
         data = self._call("GET", f"/orders/{_path(order_id)}/payments")
@@ -188,7 +189,7 @@ class RazorpayProvider:
         lowered = {k.lower(): v for k, v in headers.items()}
         signature = lowered.get("x-razorpay-signature", "")
         expected = hmac_sha256_hex(self._webhook_secret, body)
-        if not signature or not hmac.compare_digest(expected, signature):
+        if not signature or not signature_matches(expected, signature):
             raise InvalidSignature("the webhook signature does not match")
         try:
             import orjson

@@ -40,6 +40,7 @@ from app.providers.payments.base import (
     InvalidSignature,
     WebhookEvent,
     WebhookKind,
+    signature_matches,
 )
 
 SIGNATURE_HEADER = "x-test-gateway-signature"
@@ -256,7 +257,7 @@ class TestGatewayProvider:
         return _sign(self._key_secret, f"{order_id}|{payment_id}".encode())
 
     def verify_checkout(self, *, order_id: str, payment_id: str, signature: str) -> bool:
-        return hmac.compare_digest(self.checkout_signature(order_id, payment_id), signature)
+        return signature_matches(self.checkout_signature(order_id, payment_id), signature)
 
     def fetch_order_payments(self, order_id: str) -> list[GatewayPayment]:
         rows = self._all(
@@ -359,7 +360,7 @@ class TestGatewayProvider:
     def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> WebhookEvent:
         lowered = {k.lower(): v for k, v in headers.items()}
         signature = lowered.get(SIGNATURE_HEADER, "")
-        if not signature or not hmac.compare_digest(_sign(self._webhook_secret, body), signature):
+        if not signature or not signature_matches(_sign(self._webhook_secret, body), signature):
             raise InvalidSignature("the webhook signature does not match")
         try:
             data = json.loads(body)
