@@ -120,7 +120,7 @@ def test_create_rejects_bad_payloads(session: Session, client: TestClient) -> No
         _payload(refund_percent=10**30),
         _payload(cancel_cutoff_minutes=-1),
         _payload(cancel_cutoff_minutes=525_601),
-        _payload(cancel_cutoff_minutes=60.0),
+        _payload(cancel_cutoff_minutes=60.5),
         _payload(cancel_cutoff_minutes="60"),
         {"title": "No times"},
     ]
