@@ -135,6 +135,14 @@ def _read(
     }
 
 
+def read_new(
+    booking: Booking, *, items: list[BookingItem], payment: Payment | None, tickets: int
+) -> BookingRead:
+    """A booking just written, from what is in memory (no query: the answer of a new
+    booking is built while its pools are locked)."""
+    return BookingRead.model_validate(_read(booking, items, payment, tickets))
+
+
 def read(session: Session, *, booking: Booking) -> BookingRead:
     items, payments, tickets = _details(session, [booking])
     return BookingRead.model_validate(

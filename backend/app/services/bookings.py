@@ -76,8 +76,10 @@ def _now() -> datetime:
 @dataclass(frozen=True)
 class BookingCheckout:
     booking: Booking
+    items: list[BookingItem]
     payment: Payment | None
     order: GatewayOrder | None
+    tickets: int
 
 
 # --- the checks, in order --------------------------------------------------------------
@@ -181,6 +183,14 @@ def create_booking(
     currency = chosen[0][0].currency
     booking_id, payment_id = uuid.uuid4(), uuid.uuid4()
 
+    draws = capacity.draws_of_offerings(session, offering_ids=[o.id for o, _ in chosen])
+    pool_ids = {pool_id for d in draws.values() for pool_id in d}
+    # A first look, without locks: when the places are already gone, say so at once
+    # (no gateway order, no lock to wait for); the count under the locks decides.
+    _take(
+        chosen=chosen, draws=draws, left=capacity.left_in_pools(session, pool_ids=pool_ids, now=now)
+    )
+
     # The gateway first, holding no lock (an order nobody pays costs nothing).
     provider = payments.current_provider() if total > 0 else None
     order = (
@@ -209,19 +219,18 @@ def create_booking(
     )
     session.add(booking)
     session.flush()
-    session.add_all(
-        [
-            BookingItem(
-                booking_id=booking.id,
-                offering_id=offering.id,
-                quantity=quantity,
-                guests=offering.guests_per_pass * quantity,
-                unit_price_minor=offering.price_minor,
-                cover_credit_minor=offering.cover_credit_minor,
-            )
-            for offering, quantity in chosen
-        ]
-    )
+    booking_items = [
+        BookingItem(
+            booking_id=booking.id,
+            offering_id=offering.id,
+            quantity=quantity,
+            guests=offering.guests_per_pass * quantity,
+            unit_price_minor=offering.price_minor,
+            cover_credit_minor=offering.cover_credit_minor,
+        )
+        for offering, quantity in chosen
+    ]
+    session.add_all(booking_items)
     payment = None
     if provider is not None and order is not None:
         payment = payments.record_payment(
@@ -238,17 +247,18 @@ def create_booking(
     # Last, the places: the pools' row locks are held from here to the commit, so
     # everything else was written first. This booking's own lines are left out of
     # the count and taken from what is left; a refusal rolls all of it back.
-    draws = capacity.draws_of_offerings(session, offering_ids=[o.id for o, _ in chosen])
-    pool_ids = {pool_id for d in draws.values() for pool_id in d}
     pools = capacity.lock_pools(session, pool_ids=pool_ids)
     used = capacity.used_places(
         session, pool_ids=pool_ids, now=_now(), exclude_booking_id=booking.id
     )
     left = {pool.id: max(pool.size - used[pool.id], 0) for pool in pools}
     _take(chosen=chosen, draws=draws, left=left)
+    issued = 0
     if payment is None:  # nothing to pay: confirmed at once
-        tickets.issue_tickets(session, booking=booking)
-    return BookingCheckout(booking=booking, payment=payment, order=order)
+        issued = len(tickets.issue_tickets(session, booking=booking))
+    return BookingCheckout(
+        booking=booking, items=booking_items, payment=payment, order=order, tickets=issued
+    )
 
 
 def _take(

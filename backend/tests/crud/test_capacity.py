@@ -50,6 +50,13 @@ def test_live_holds_and_confirmed_bookings_take_places_and_expired_holds_do_not(
     make_booking(session, consumer=guest, items=[(table, 1)], status=BookingStatus.CONFIRMED)
     left, _ = capacity.places_left(session, event_id=event.id, now=now)
     assert left == {door.id: 3, tables.id: 1}
+    # The one-statement first look says the same.
+    assert capacity.left_in_pools(session, pool_ids=[door.id, tables.id], now=now) == left
+    late = make_booking(session, consumer=guest, items=[(stag, 2)])
+    assert capacity.left_in_pools(session, pool_ids=[door.id], now=now) == {door.id: 1}
+    assert capacity.left_in_pools(
+        session, pool_ids=[door.id], now=now, exclude_booking_id=late.id
+    ) == {door.id: 3}
 
     # Later, the live hold has expired too.
     later = now + timedelta(minutes=11)

@@ -113,9 +113,10 @@ def create_booking(
             checkout_url=made.order.checkout.get("checkout_url"),
             verify_url=f"{settings.API_V1_STR}/payments/{made.payment.id}/verify",
         )
-    return BookingCreated(
-        booking=booking_crud.read(session, booking=made.booking), checkout=checkout
+    booking = booking_crud.read_new(
+        made.booking, items=made.items, payment=made.payment, tickets=made.tickets
     )
+    return BookingCreated(booking=booking, checkout=checkout)
 
 
 @router.get("/bookings", response_model=Page[BookingRead])
