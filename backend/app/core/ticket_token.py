@@ -14,27 +14,15 @@ the old key is listed in `PREVIOUS_SECRET_KEYS`. Voiding a ticket bumps its
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import re
-import struct
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 
 from app.core import links
-from app.core.config import settings
-from app.core.security import InvalidToken, TokenType
+from app.core.security import TokenType
+from app.core.signed_code import SignedCode
 
-_FORMAT = 1
-_MAC_BYTES = 16
-_PAYLOAD = struct.Struct(">B16sI")
-_TOKEN_BYTES = _PAYLOAD.size + _MAC_BYTES
-# base64 of 37 bytes without padding
-TOKEN_LENGTH = -(-_TOKEN_BYTES * 4 // 3)
-_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
+_CODES = SignedCode(purpose=TokenType.TICKET_QR, fields="16sI", mac_bytes=16, what="ticket")
+TOKEN_LENGTH = _CODES.length
 PAGE_PATH = "/t/"
 
 
@@ -44,20 +32,8 @@ class TicketToken:
     version: int
 
 
-@lru_cache(maxsize=8)
-def _mac_key(secret: str) -> bytes:
-    """A key used only for ticket codes, derived from a signing secret."""
-    return hmac.new(secret.encode(), TokenType.TICKET_QR.value.encode(), hashlib.sha256).digest()
-
-
-def _mac(secret: str, payload: bytes) -> bytes:
-    return hmac.new(_mac_key(secret), payload, hashlib.sha256).digest()[:_MAC_BYTES]
-
-
 def encode_ticket_token(*, ticket_id: uuid.UUID, version: int) -> str:
-    payload = _PAYLOAD.pack(_FORMAT, ticket_id.bytes, version)
-    mac = _mac(settings.SECRET_KEY.get_secret_value(), payload)
-    return base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode()
+    return _CODES.encode(ticket_id.bytes, version)
 
 
 def decode_ticket_token(token: str) -> TicketToken:
@@ -67,20 +43,7 @@ def decode_ticket_token(token: str) -> TicketToken:
     """
     if PAGE_PATH in token:
         token = token.rsplit(PAGE_PATH, 1)[1]
-    if len(token) != TOKEN_LENGTH or not _TOKEN_RE.fullmatch(token):
-        raise InvalidToken("malformed ticket code")
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidToken("malformed ticket code") from exc
-    if len(raw) != _TOKEN_BYTES:
-        raise InvalidToken("malformed ticket code")
-    payload, mac = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
-    if not any(hmac.compare_digest(_mac(key, payload), mac) for key in settings.verification_keys):
-        raise InvalidToken("forged ticket code")
-    fmt, ticket, version = _PAYLOAD.unpack(payload)
-    if fmt != _FORMAT:
-        raise InvalidToken("unknown ticket code format")
+    ticket, version = _CODES.decode(token)
     return TicketToken(ticket_id=uuid.UUID(bytes=ticket), version=version)
 
 
