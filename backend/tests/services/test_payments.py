@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from app.core import jobs
@@ -334,3 +335,21 @@ def test_the_expiry_job_marks_lapsed_holds(session: Session, night: Night) -> No
         )
     }
     assert statuses == {made.booking.id: BookingStatus.EXPIRED, kept.booking.id: BookingStatus.HELD}
+
+
+def test_the_ledger_refuses_updates_and_deletes(session: Session) -> None:
+    """Append-only in the database itself, not only by convention in the code."""
+    booking = book(session, night=make_night(session, size=5))
+    assert booking.payment is not None
+    event = session.exec(
+        select(PaymentEvent).where(PaymentEvent.payment_id == booking.payment.id)
+    ).first()
+    assert event is not None
+    for statement in (
+        sa.update(PaymentEvent).where(col(PaymentEvent.id) == event.id).values(amount_minor=1),
+        sa.delete(PaymentEvent).where(col(PaymentEvent.id) == event.id),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+            session.execute(statement)
+    session.expire_all()
+    assert session.get(PaymentEvent, event.id) is not None
