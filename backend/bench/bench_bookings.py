@@ -34,7 +34,7 @@ from bench.common import WrkResult, report, run_wrk, scratch_database, serve
 
 CONNECTIONS = (16, 64)
 PRETIX_PER_MINUTE = 400
-CONSUMERS = 200
+CONSUMERS = 1000
 
 
 def _setup(url: str, *, places: int) -> tuple[str, str, str, str, list[str]]:
@@ -181,7 +181,12 @@ def main() -> None:
         big_event, big_offering, small_event, small_offering, tokens = _setup(
             db_url, places=args.places
         )
-        env = {"DATABASE_URL": db_url, "PAYMENT_PROVIDER": "test", "DEV_RUNS_WORKER": "false"}
+        # Consumers are taken in turn, each holding a few unpaid bookings of the big event.
+        env = {
+            "DATABASE_URL": db_url,
+            "PAYMENT_PROVIDER": "test",
+            "BOOKING_MAX_UNPAID_PER_EVENT": "20",
+        }
         with serve(env=env) as base:
             ceiling: dict[int, WrkResult] = {}
             rows: list[tuple[str, int, WrkResult]] = []

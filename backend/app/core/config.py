@@ -206,6 +206,9 @@ class Settings(BaseSettings):
     PAYMENT_RECONCILE_AFTER_SECONDS: int = Field(default=300, ge=10, le=24 * 3600)
     # Places of a new booking are held this long while the consumer pays.
     BOOKING_HOLD_MINUTES: int = Field(default=10, ge=1, le=120)
+    # Unpaid bookings one consumer may hold at once for one event (so nobody can hold
+    # a whole night by booking again and again without paying).
+    BOOKING_MAX_UNPAID_PER_EVENT: int = Field(default=2, ge=1, le=20)
 
     # --- Request size (bad input) ---
     # A request body above this many bytes gets a 413 before it is parsed.

@@ -565,6 +565,14 @@ class SoldOut(Conflict):
     message = "Not enough places are left for this offering"
 
 
+class TooManyHolds(Conflict):
+    code = "too_many_holds"
+    message = (
+        "You already hold places for this event that are not paid yet: pay for them, or "
+        "wait until they expire"
+    )
+
+
 class PaymentUnavailable(ServiceUnavailable):
     code = "payment_unavailable"
     message = "The payment gateway is unavailable; nothing was booked, try again shortly"

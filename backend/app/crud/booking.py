@@ -36,6 +36,30 @@ def get_for_event(session: Session, *, booking_id: uuid.UUID, event_id: uuid.UUI
     return booking
 
 
+def count_live_holds(
+    session: Session,
+    *,
+    event_id: uuid.UUID,
+    consumer_id: uuid.UUID,
+    now: datetime,
+    exclude: uuid.UUID | None = None,
+) -> int:
+    """A consumer's held (unpaid) bookings for an event whose hold has not expired."""
+    statement = (
+        select(sa.func.count())
+        .select_from(Booking)
+        .where(
+            Booking.event_id == event_id,
+            Booking.consumer_id == consumer_id,
+            Booking.status == BookingStatus.HELD,
+            col(Booking.hold_expires_at) > now,
+        )
+    )
+    if exclude is not None:
+        statement = statement.where(col(Booking.id) != exclude)
+    return int(session.exec(statement).one())
+
+
 def lock(session: Session, *, booking_id: uuid.UUID) -> Booking:
     booking = session.exec(
         select(Booking)

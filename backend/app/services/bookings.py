@@ -46,6 +46,7 @@ from app.core.errors import (
     SaleClosed,
     SaleNotOpen,
     SoldOut,
+    TooManyHolds,
     UnderAge,
     UnknownOffering,
     VenueNotVerified,
@@ -248,9 +249,16 @@ def create_booking(
     # everything else was written first. This booking's own lines are left out of
     # the count and taken from what is left; a refusal rolls all of it back.
     pools = capacity.lock_pools(session, pool_ids=pool_ids)
-    used = capacity.used_places(
-        session, pool_ids=pool_ids, now=_now(), exclude_booking_id=booking.id
-    )
+    now = _now()
+    if payment is not None:
+        # Counted under the pools' locks, so parallel requests of one consumer cannot
+        # all slip past it.
+        unpaid = booking_crud.count_live_holds(
+            session, event_id=event.id, consumer_id=consumer.id, now=now, exclude=booking.id
+        )
+        if unpaid >= settings.BOOKING_MAX_UNPAID_PER_EVENT:
+            raise TooManyHolds()
+    used = capacity.used_places(session, pool_ids=pool_ids, now=now, exclude_booking_id=booking.id)
     left = {pool.id: max(pool.size - used[pool.id], 0) for pool in pools}
     _take(chosen=chosen, draws=draws, left=left)
     issued = 0

@@ -563,3 +563,29 @@ def test_a_retried_booking_request_books_once_and_a_missing_key_books_nothing(
     mine = session.exec(select(Booking).where(Booking.consumer_id == consumer.id)).all()
     assert len(mine) == 1
     assert len(session.exec(select(Payment).where(Payment.payer_id == consumer.id)).all()) == 1
+
+
+def test_a_consumer_cannot_hold_a_night_by_booking_again_and_again_without_paying(
+    session: Session, client: TestClient, night: Night, consumer: User
+) -> None:
+    first, second = post_booking(client, night, consumer), post_booking(client, night, consumer)
+    assert first.status_code == second.status_code == 201
+    third = post_booking(client, night, consumer)
+    assert third.status_code == 409
+    assert third.json()["error"] == "too_many_holds"
+    assert post_booking(client, night, make_consumer(session)).status_code == 201  # others can
+
+
+def test_an_unpaid_hold_stops_counting_once_paid_or_expired(
+    session: Session, night: Night, consumer: User
+) -> None:
+    from app.core.errors import TooManyHolds
+    from tests.factories.payments import book
+
+    held = [book(session, night=night, consumer=consumer) for _ in range(2)]
+    with pytest.raises(TooManyHolds), session.begin_nested():  # a request rolls back
+        book(session, night=night, consumer=consumer)
+    held[0].booking.hold_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    session.add(held[0].booking)
+    session.flush()
+    assert book(session, night=night, consumer=consumer).booking.status is BookingStatus.HELD

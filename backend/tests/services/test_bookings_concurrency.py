@@ -100,7 +100,7 @@ def _consumers(engine: Engine, n: int) -> list[User]:
 
 def test_200_attempts_on_50_places_take_exactly_50(engine: Engine, committed: list[Night]) -> None:
     night = _night(engine, committed, size=50)
-    consumers = _consumers(engine, 20)
+    consumers = _consumers(engine, 200)  # one attempt each (unpaid holds are capped per consumer)
 
     def attempt(i: int) -> str:
         with Session(engine, expire_on_commit=False) as session:
@@ -136,7 +136,7 @@ def test_200_requests_on_50_places_over_http_get_201_or_409_only(
 ) -> None:
     """The same through the API (real request sessions, committing): no 5xx."""
     night = _night(engine, committed, size=50)
-    headers = [auth_headers(u) for u in _consumers(engine, 20)]
+    headers = [auth_headers(u) for u in _consumers(engine, 200)]
     body = {"items": [{"offering_id": str(night.offering.id), "quantity": 1}]}
     url = f"/api/v1/events/{night.event.id}/bookings"
     with TestClient(fastapi_app, raise_server_exceptions=False) as client:

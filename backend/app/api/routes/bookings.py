@@ -40,6 +40,7 @@ from app.core.errors import (
     SaleClosed,
     SaleNotOpen,
     SoldOut,
+    TooManyHolds,
     UnderAge,
     UnknownOffering,
     VenueNotVerified,
@@ -84,6 +85,7 @@ EVENT_BOOKINGS = "/venues/{venue_id}/events/{event_id}/bookings"
     DateOfBirthRequired,
     UnderAge,
     SoldOut,
+    TooManyHolds,
     PaymentUnavailable,
 )
 def create_booking(
