@@ -304,14 +304,24 @@ def app_path_prefixes() -> set[str]:
     """The first path segment of every route of the app (`/` for the root itself)."""
     from starlette.routing import Mount, Route
 
+    from app.api.openapi import api_routes
     from app.main import app as fastapi_app
 
+    # FastAPI keeps included routers as routes of their own: walk into them too (the
+    # API's and the web pages' routers), or every page they serve goes unchecked.
+    paths = [path for path, _, _ in api_routes(fastapi_app.routes)]
+    paths += [r.path for r in fastapi_app.routes if isinstance(r, Route | Mount)]
     prefixes = set()
-    for route in fastapi_app.routes:
-        if isinstance(route, Route | Mount):
-            segment = route.path.strip("/").split("/")[0]
-            prefixes.add("/" + segment if segment else "/")
+    for path in paths:
+        segment = path.strip("/").split("/")[0]
+        prefixes.add("/" + segment if segment else "/")
     return prefixes
+
+
+def test_the_prefixes_come_from_every_router() -> None:
+    assert {"/api", "/docs", "/q", "/t", "/account", "/demo", "/checkout", "/"} <= (
+        app_path_prefixes()
+    )
 
 
 def test_traefik_routes_the_api_and_docs_to_the_backend(
