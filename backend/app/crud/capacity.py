@@ -11,11 +11,12 @@ never deadlock and never both take the last place.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from app.models.booking import (
     Booking,
@@ -35,6 +36,27 @@ def takes_places(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
+def _taken_per_pool(
+    pool_ids: Collection[uuid.UUID], *, now: datetime, exclude_booking_id: uuid.UUID | None
+) -> Select[uuid.UUID, int]:
+    """(pool id, places taken at `now`) for the pools anybody holds places of."""
+    statement = (
+        select(
+            OfferingPool.pool_id,
+            sa.func.sum(col(BookingItem.quantity) * col(OfferingPool.places_per_pass)).label(
+                "taken"
+            ),
+        )
+        .join(BookingItem, col(BookingItem.offering_id) == col(OfferingPool.offering_id))
+        .join(Booking, col(Booking.id) == col(BookingItem.booking_id))
+        .where(col(OfferingPool.pool_id).in_(list(pool_ids)), takes_places(now))
+        .group_by(col(OfferingPool.pool_id))
+    )
+    if exclude_booking_id is not None:
+        statement = statement.where(col(Booking.id) != exclude_booking_id)
+    return statement
+
+
 def used_places(
     session: Session,
     *,
@@ -45,22 +67,49 @@ def used_places(
     """Places taken from each pool at `now` (0 for a pool nobody holds)."""
     if not pool_ids:
         return {}
-    statement = (
-        select(
-            OfferingPool.pool_id,
-            sa.func.sum(col(BookingItem.quantity) * col(OfferingPool.places_per_pass)),
-        )
-        .join(BookingItem, col(BookingItem.offering_id) == col(OfferingPool.offering_id))
-        .join(Booking, col(Booking.id) == col(BookingItem.booking_id))
-        .where(col(OfferingPool.pool_id).in_(list(pool_ids)), takes_places(now))
-        .group_by(col(OfferingPool.pool_id))
-    )
-    if exclude_booking_id is not None:
-        statement = statement.where(col(Booking.id) != exclude_booking_id)
     used = dict.fromkeys(pool_ids, 0)
-    for pool_id, places in session.exec(statement):
+    taken = _taken_per_pool(pool_ids, now=now, exclude_booking_id=exclude_booking_id)
+    for pool_id, places in session.exec(taken):
         used[pool_id] = int(places or 0)
     return used
+
+
+def left_of(pools: Iterable[CapacityPool], used: dict[uuid.UUID, int]) -> dict[uuid.UUID, int]:
+    """Places left in each pool, given what is taken (never below zero)."""
+    return {pool.id: max(pool.size - used.get(pool.id, 0), 0) for pool in pools}
+
+
+def locked_places_left(
+    session: Session,
+    *,
+    pool_ids: Collection[uuid.UUID],
+    now: datetime,
+    exclude_booking_id: uuid.UUID | None = None,
+) -> dict[uuid.UUID, int]:
+    """Lock the pools (id order, held to the commit), then count what is left: the
+    count places are taken by. The count is a statement of its own, after the locks,
+    so it sees what the previous holder committed."""
+    pools = lock_pools(session, pool_ids=pool_ids)
+    used = used_places(session, pool_ids=pool_ids, now=now, exclude_booking_id=exclude_booking_id)
+    return left_of(pools, used)
+
+
+def first_short(
+    *,
+    wanted: Iterable[tuple[uuid.UUID, int]],
+    draws: dict[uuid.UUID, Draws],
+    left: dict[uuid.UUID, int],
+) -> tuple[uuid.UUID, int] | None:
+    """Take (offering id, passes) in turn from `left`; the first offering that does
+    not fit, with the passes it has left, or None when all fit."""
+    for offering_id, quantity in wanted:
+        offering_draws = draws.get(offering_id, {})
+        available = passes_left(draws=offering_draws, left=left)
+        if available < quantity:
+            return offering_id, available
+        for pool_id, per_pass in offering_draws.items():
+            left[pool_id] -= per_pass * quantity
+    return None
 
 
 def lock_pools(session: Session, *, pool_ids: Collection[uuid.UUID]) -> list[CapacityPool]:
@@ -106,7 +155,7 @@ def places_left(
     used = used_places(
         session, pool_ids=[p.id for p in pools], now=now, exclude_booking_id=exclude_booking_id
     )
-    left = {pool.id: max(pool.size - used[pool.id], 0) for pool in pools}
+    left = left_of(pools, used)
     offering_ids = list(session.exec(select(Offering.id).where(Offering.event_id == event_id)))
     return left, draws_of_offerings(session, offering_ids=offering_ids)
 
@@ -134,22 +183,10 @@ def left_in_pools(
     oversold by 1-4 places of 50 that way)."""
     if not pool_ids:
         return {}
-    pools = select(CapacityPool.id, CapacityPool.size).where(
-        col(CapacityPool.id).in_(sorted(pool_ids))
+    taken = _taken_per_pool(pool_ids, now=now, exclude_booking_id=exclude_booking_id).subquery()
+    rows = session.exec(
+        select(CapacityPool.id, CapacityPool.size - sa.func.coalesce(taken.c.taken, 0))
+        .outerjoin(taken, taken.c.pool_id == col(CapacityPool.id))
+        .where(col(CapacityPool.id).in_(list(pool_ids)))
     )
-    chosen = pools.cte("chosen")
-    taken = (
-        select(
-            sa.func.coalesce(
-                sa.func.sum(col(BookingItem.quantity) * col(OfferingPool.places_per_pass)), 0
-            )
-        )
-        .select_from(OfferingPool)
-        .join(BookingItem, col(BookingItem.offering_id) == col(OfferingPool.offering_id))
-        .join(Booking, col(Booking.id) == col(BookingItem.booking_id))
-        .where(col(OfferingPool.pool_id) == chosen.c.id, takes_places(now))
-    )
-    if exclude_booking_id is not None:
-        taken = taken.where(col(Booking.id) != exclude_booking_id)
-    rows = session.exec(select(chosen.c.id, chosen.c.size - taken.scalar_subquery()))
     return {pool_id: max(int(left), 0) for pool_id, left in rows}

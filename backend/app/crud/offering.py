@@ -249,7 +249,7 @@ def _team_views(
     now = _now()
     pools = {pool.id: pool for pool in _pools_of(session, event_id=event.id)}
     used = capacity.used_places(session, pool_ids=list(pools), now=now)
-    left = {pool_id: max(pool.size - used[pool_id], 0) for pool_id, pool in pools.items()}
+    left = capacity.left_of(pools.values(), used)
     draws = capacity.draws_of_offerings(session, offering_ids=[o.id for o in offerings])
     views = []
     for offering in offerings:

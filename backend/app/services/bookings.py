@@ -248,8 +248,10 @@ def create_booking(
     # Last, the places: the pools' row locks are held from here to the commit, so
     # everything else was written first. This booking's own lines are left out of
     # the count and taken from what is left; a refusal rolls all of it back.
-    pools = capacity.lock_pools(session, pool_ids=pool_ids)
     now = _now()
+    left = capacity.locked_places_left(
+        session, pool_ids=pool_ids, now=now, exclude_booking_id=booking.id
+    )
     if payment is not None:
         # Counted under the pools' locks, so parallel requests of one consumer cannot
         # all slip past it.
@@ -258,8 +260,6 @@ def create_booking(
         )
         if unpaid >= settings.BOOKING_MAX_UNPAID_PER_EVENT:
             raise TooManyHolds()
-    used = capacity.used_places(session, pool_ids=pool_ids, now=now, exclude_booking_id=booking.id)
-    left = {pool.id: max(pool.size - used[pool.id], 0) for pool in pools}
     _take(chosen=chosen, draws=draws, left=left)
     issued = 0
     if payment is None:  # nothing to pay: confirmed at once
@@ -276,19 +276,12 @@ def _take(
     left: dict[uuid.UUID, int],
 ) -> None:
     """Take the passes' places from `left`, or refuse with the first that does not fit."""
-    for offering, quantity in chosen:
-        offering_draws = draws.get(offering.id, {})
-        available = capacity.passes_left(draws=offering_draws, left=left)
-        if available < quantity:
-            raise SoldOut(
-                {
-                    "message": SoldOut.message,
-                    "offering_id": str(offering.id),
-                    "passes_left": available,
-                }
-            )
-        for pool_id, per_pass in offering_draws.items():
-            left[pool_id] -= per_pass * quantity
+    short = capacity.first_short(wanted=[(o.id, q) for o, q in chosen], draws=draws, left=left)
+    if short is not None:
+        offering_id, available = short
+        raise SoldOut(
+            {"message": SoldOut.message, "offering_id": str(offering_id), "passes_left": available}
+        )
 
 
 # --- what the payment says -----------------------------------------------------------------
@@ -299,17 +292,11 @@ def _fits_now(session: Session, *, booking: Booking) -> bool:
     items = booking_crud.items_of(session, booking_id=booking.id)
     draws = capacity.draws_of_offerings(session, offering_ids=[i.offering_id for i in items])
     pool_ids = {pool_id for d in draws.values() for pool_id in d}
-    pools = capacity.lock_pools(session, pool_ids=pool_ids)
-    used = capacity.used_places(
+    left = capacity.locked_places_left(
         session, pool_ids=pool_ids, now=_now(), exclude_booking_id=booking.id
     )
-    left = {pool.id: max(pool.size - used[pool.id], 0) for pool in pools}
-    for item in items:
-        if capacity.passes_left(draws=draws.get(item.offering_id, {}), left=left) < item.quantity:
-            return False
-        for pool_id, per_pass in draws[item.offering_id].items():
-            left[pool_id] -= per_pass * item.quantity
-    return True
+    wanted = [(item.offering_id, item.quantity) for item in items]
+    return capacity.first_short(wanted=wanted, draws=draws, left=left) is None
 
 
 def _confirm(session: Session, *, booking: Booking) -> None:
