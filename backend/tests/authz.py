@@ -17,7 +17,6 @@ get. Use it like this:
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -135,10 +134,9 @@ def check(client: TestClient, world: World, case: Case, actor: Actor) -> None:
         case.setup(world)
     body = case.body(world) if callable(case.body) else case.body
     url = case.path.format(**world.ids)
-    # Money-moving routes need an Idempotency-Key (the others ignore it): a new one for
-    # every call, so the matrix sees each route's own answer, never a replay.
-    headers = {**world.headers(actor), "Idempotency-Key": str(uuid.uuid4())}
-    response = client.request(case.method, url, json=body, headers=headers)
+    # The suite's client sends a fresh Idempotency-Key with every write (money-moving
+    # routes need one), so the matrix sees each route's own answer, never a replay.
+    response = client.request(case.method, url, json=body, headers=world.headers(actor))
     expected = case.expected[actor]
     assert response.status_code == expected, (
         f"{case} as {actor}: expected {expected}, got {response.status_code}: {response.text}"
