@@ -25,7 +25,6 @@ from app.crud.common import AnyRow, paginate
 from app.models import Event, User, Venue
 from app.models.booking import (
     Booking,
-    BookingItem,
     Offering,
     Ticket,
     TicketScan,
@@ -75,14 +74,6 @@ def lock_booking(session: Session, *, booking_id: uuid.UUID) -> None:
     session.execute(
         sa.select(col(Booking.id)).where(col(Booking.id) == booking_id).with_for_update()
     )
-
-
-def items_of_booking(session: Session, *, booking_id: uuid.UUID) -> Sequence[BookingItem]:
-    return session.exec(
-        select(BookingItem)
-        .where(col(BookingItem.booking_id) == booking_id)
-        .order_by(col(BookingItem.id))
-    ).all()
 
 
 def for_booking(session: Session, *, booking_id: uuid.UUID, lock: bool = False) -> Sequence[Ticket]:

@@ -13,6 +13,7 @@ from collections import Counter
 
 from sqlmodel import Session
 
+from app.crud import booking as booking_crud
 from app.crud import ticket as ticket_crud
 from app.models.booking import Booking, Ticket, TicketStatus
 
@@ -29,7 +30,7 @@ def issue_tickets(session: Session, *, booking: Booking) -> list[Ticket]:
     existing = list(ticket_crud.for_booking(session, booking_id=booking.id))
     issued = Counter(ticket.booking_item_id for ticket in existing)
     new: list[Ticket] = []
-    for item in ticket_crud.items_of_booking(session, booking_id=booking.id):
+    for item in booking_crud.items_of(session, booking_id=booking.id):
         guests_per_pass = item.guests // item.quantity
         for _ in range(item.quantity - issued[item.id]):
             new.append(
