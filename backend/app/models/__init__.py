@@ -4,7 +4,17 @@ Each domain has its own module; import tables from their module
 (`from app.models.menu import MenuItem`). The most used ones are re-exported here.
 """
 
-from app.models import auth, booking, event, job, menu, payment, poster, table  # noqa: F401  (registers tables)
+from app.models import (  # noqa: F401  (registers tables)
+    auth,
+    booking,
+    event,
+    job,
+    menu,
+    order,
+    payment,
+    poster,
+    table,
+)
 from app.models.base import SQLModel
 from app.models.event import Event, EventStatus
 from app.models.user import Gender, User

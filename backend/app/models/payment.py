@@ -32,6 +32,8 @@ from app.models.base import (
 
 class PaymentPurpose(StrEnum):
     BOOKING = "booking"
+    ORDER = "order"  # a prepaid order (pickup, pay-per-order dine-in, a food-court cart)
+    BILL_SHARE = "bill_share"  # a share of a pay-at-the-end bill
 
 
 class PaymentStatus(StrEnum):
@@ -55,6 +57,12 @@ class Payment(SQLModel, table=True):
             "refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refunds_within_amount"
         ),
         sa.CheckConstraint(CURRENCY_CHECK, name="currency_code"),
+        sa.CheckConstraint(
+            "(purpose = 'booking') = (booking_id IS NOT NULL)"
+            " AND (purpose = 'order') = (order_id IS NOT NULL)"
+            " AND (purpose = 'bill_share') = (bill_share_id IS NOT NULL)",
+            name="one_subject",
+        ),
         sa.UniqueConstraint("provider", "provider_order_id"),
         sa.Index("ix_payment_status_created_at", "status", "created_at"),
     )
@@ -63,6 +71,12 @@ class Payment(SQLModel, table=True):
     purpose: PaymentPurpose = Field(sa_column=EnumColumn(PaymentPurpose))
     booking_id: uuid.UUID | None = Field(
         default=None, foreign_key="booking.id", ondelete="RESTRICT", index=True
+    )
+    order_id: uuid.UUID | None = Field(
+        default=None, foreign_key="venue_order.id", ondelete="RESTRICT", index=True
+    )
+    bill_share_id: uuid.UUID | None = Field(
+        default=None, foreign_key="bill_share.id", ondelete="RESTRICT", index=True
     )
     payer_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
     amount_minor: int = MoneyField()
@@ -137,6 +151,9 @@ class RefundReason(StrEnum):
     MANAGER = "manager"
     EVENT_CANCELLED = "event_cancelled"
     CAPTURED_TOO_LATE = "captured_too_late"  # paid after the hold expired and sold out
+    ORDER_REJECTED = "order_rejected"  # the venue (or one QSR of a food court) said no
+    ORDER_CANCELLED = "order_cancelled"
+    OVERPAID = "overpaid"  # a bill share captured after the bill was already paid
 
 
 class Refund(SQLModel, table=True):

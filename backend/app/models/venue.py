@@ -23,6 +23,7 @@ from app.models.base import (
     CreatedAtField,
     EnumColumn,
     IdField,
+    MoneyField,
     TimestampColumn,
     UpdatedAtField,
     enum_check,
@@ -34,6 +35,22 @@ class VenueKind(StrEnum):
     RESTAURANT = "restaurant"
     QSR = "qsr"
     FOOD_COURT = "food_court"
+
+
+class PaymentMode(StrEnum):
+    """When a table pays: after each order (QSRs, pickup) or at the end (a running tab)."""
+
+    PER_ORDER = "per_order"
+    AT_END = "at_end"
+
+
+# What a new venue of each kind starts with; a venue may change it.
+DEFAULT_PAYMENT_MODE = {
+    VenueKind.NIGHTCLUB: PaymentMode.AT_END,
+    VenueKind.RESTAURANT: PaymentMode.AT_END,
+    VenueKind.QSR: PaymentMode.PER_ORDER,
+    VenueKind.FOOD_COURT: PaymentMode.PER_ORDER,
+}
 
 
 class VenueStatus(StrEnum):
@@ -76,6 +93,9 @@ class Venue(SQLModel, table=True):
             "food_court_id IS NULL OR food_court_id <> id", name="not_own_food_court"
         ),
         sa.CheckConstraint("menu_version >= 0", name="menu_version_non_negative"),
+        enum_check("payment_mode", PaymentMode),
+        sa.CheckConstraint("packaging_charge_minor >= 0", name="packaging_charge_non_negative"),
+        sa.CheckConstraint("service_charge_bps BETWEEN 0 AND 2500", name="service_charge_range"),
         # Discovery: a bounding-box range scan over public venues only.
         sa.Index(
             "ix_venue_public_latitude_longitude",
@@ -130,6 +150,16 @@ class Venue(SQLModel, table=True):
     food_court_id: uuid.UUID | None = Field(
         default=None, foreign_key="venue.id", ondelete="SET NULL", index=True
     )
+
+    # Ordering and bills
+    payment_mode: PaymentMode = Field(
+        default=PaymentMode.PER_ORDER,
+        sa_column=EnumColumn(PaymentMode, server_default=PaymentMode.PER_ORDER.value),
+    )
+    prices_include_tax: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    packaging_charge_minor: int = MoneyField(default=0)  # per pickup order
+    service_charge_bps: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    is_accepting_orders: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
 
     # Bumped (atomically) by every write to this venue's menus: the menu's ETag.
     menu_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
