@@ -3,14 +3,16 @@ over many random carts."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.services.pricing import LineInput, div_half_up, line_tax, round_total, totals
 
-GST = {"tax_name": "Food GST 5%", "tax_rate_bps": 500}
-VAT = {"tax_name": "Alcohol VAT 20%", "tax_rate_bps": 2000}
+GST: dict[str, Any] = {"tax_name": "Food GST 5%", "tax_rate_bps": 500}
+VAT: dict[str, Any] = {"tax_name": "Alcohol VAT 20%", "tax_rate_bps": 2000}
 
 
 @pytest.mark.parametrize(
