@@ -573,6 +573,11 @@ def test_a_consumer_cannot_hold_a_night_by_booking_again_and_again_without_payin
     third = post_booking(client, night, consumer)
     assert third.status_code == 409
     assert third.json()["error"] == "too_many_holds"
+    # The refused request had written its booking and payment before counting the
+    # holds: they rolled back with it.
+    mine = session.exec(select(Booking).where(Booking.consumer_id == consumer.id)).all()
+    assert len(mine) == 2
+    assert len(session.exec(select(Payment).where(Payment.payer_id == consumer.id)).all()) == 2
     assert post_booking(client, night, make_consumer(session)).status_code == 201  # others can
 
 
