@@ -616,6 +616,26 @@ def request_refund(
     return refund
 
 
+def due_refunds(session: Session, *, now: datetime | None = None) -> list[uuid.UUID]:
+    """Refunds still pending after the reconcile delay since anything last happened to
+    them (and less than 30 days old): sent but their webhook lost, or their job gave up
+    during a long outage. Sending again is safe: the gateway is asked first."""
+    now = now or _now()
+    before = now - timedelta(seconds=settings.PAYMENT_RECONCILE_AFTER_SECONDS)
+    return list(
+        session.exec(
+            select(Refund.id)
+            .where(
+                Refund.status == RefundStatus.PENDING,
+                col(Refund.updated_at) <= before,
+                col(Refund.created_at) > now - timedelta(days=30),
+            )
+            .order_by(col(Refund.updated_at))
+            .limit(200)
+        )
+    )
+
+
 class RefundNotSent(Exception):
     """The gateway did not say what became of a refund (a transient failure): try again."""
 

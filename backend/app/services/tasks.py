@@ -12,6 +12,8 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
 - `deliver_test_webhook`: the test gateway's signed webhook, to our webhook handler.
 - `reconcile_payments`, `expire_holds`: every minute (pending payments asked at the
   gateway; holds past their time marked expired).
+- `reconcile_refunds`: every 5 minutes, refunds pending too long looked up at the
+  gateway (a lost webhook, a send job that gave up) and settled or sent.
 - `refund_cancelled_event`: a cancelled event's confirmed bookings refunded in full.
 """
 
@@ -167,6 +169,23 @@ def reconcile_payments(timestamp: int) -> None:  # noqa: ARG001 (passed by procr
                 payments.reconcile(session, payment_id=payment_id)
         except Exception:
             logger.exception("could not reconcile payment %s", payment_id)
+
+
+@jobs.queue.periodic(cron="*/5 * * * *")
+@jobs.queue.task(name="reconcile_refunds", queueing_lock="reconcile_refunds")
+def reconcile_refunds(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Every 5 minutes: refunds still pending after the delay are looked up at the
+    gateway (and sent if it has none by our reference), so a lost refund webhook or a
+    send job that gave up never leaves money owed."""
+    with jobs.task_session() as session:
+        due = payments.due_refunds(session)
+    for refund_id in due:
+        try:
+            payments.send_refund(jobs.task_session, refund_id=refund_id)
+        except payments.RefundNotSent as exc:
+            logger.info("refund %s still not settled: %s", refund_id, exc)
+        except Exception:
+            logger.exception("could not reconcile refund %s", refund_id)
 
 
 @jobs.queue.periodic(cron="* * * * *")

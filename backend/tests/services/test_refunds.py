@@ -5,11 +5,14 @@ on the way back never refunded twice. Against a fake Razorpay on loopback."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
+from app.core import jobs
 from app.core.errors import BookingNotPaid, RefundExceedsPaid
 from app.models.payment import (
     Payment,
@@ -21,7 +24,7 @@ from app.models.payment import (
 )
 from app.providers.payments.base import GatewayError, GatewayRefund
 from app.providers.payments.razorpay import RazorpayProvider
-from app.services import payments
+from app.services import payments, tasks
 from tests.factories.jobs import make_due, queued_jobs, run_jobs
 from tests.factories.payments import Night, book, make_night
 from tests.fakes.razorpay import FakeRazorpay
@@ -195,4 +198,59 @@ def test_a_refund_webhook_settles_a_pending_refund(
     session.refresh(refund)
     assert refund.status is RefundStatus.PROCESSED
     run_jobs(session)  # the job finds it done: nothing sent
+    assert len(gateway.refunds) == 1
+
+
+def _age(session: Session, refund: Refund, *, hours: int = 1) -> None:
+    session.execute(
+        sa.update(Refund)
+        .where(col(Refund.id) == refund.id)
+        .values(updated_at=sa.func.now() - timedelta(hours=hours))
+    )
+    session.expire_all()
+
+
+def _reconcile(session: Session) -> None:
+    jobs.defer(session, tasks.reconcile_refunds, timestamp=int(datetime.now(UTC).timestamp()))
+    run_jobs(session)
+
+
+def test_a_refund_pending_at_the_gateway_whose_webhook_is_lost_is_settled_by_reconciling(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    payment = captured(session, gateway, night)
+    payments.request_refund(session, payment=payment, amount=None, reason=RefundReason.MANAGER)
+    gateway.refund_status = "pending"
+    run_jobs(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PENDING
+    assert refund.provider_refund_id == next(iter(gateway.refunds))
+    gateway.settle_refunds()  # processed at the gateway; the webhook never arrives
+    _reconcile(session)
+    assert refunds_of(session, payment)[0].status is RefundStatus.PENDING  # too recent
+    _age(session, refund)
+    _reconcile(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PROCESSED
+    assert len(gateway.refunds) == 1  # looked up, never sent again
+
+
+def test_a_refund_whose_job_gave_up_is_sent_once_the_gateway_is_back(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    payment = captured(session, gateway, night)
+    payments.request_refund(session, payment=payment, amount=50_000, reason=RefundReason.MANAGER)
+    gateway.mode = "crash"
+    run_jobs(session)
+    session.execute(sa.text("DELETE FROM procrastinate_jobs WHERE task_name = 'send_refund'"))
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PENDING  # no job left to send it
+    gateway.mode = "ok"
+    _age(session, refund)
+    _reconcile(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PROCESSED
+    assert [r["amount"] for r in gateway.refunds.values()] == [50_000]
+    _age(session, refund)
+    _reconcile(session)  # settled refunds are left alone
     assert len(gateway.refunds) == 1
