@@ -254,3 +254,68 @@ def test_a_refund_whose_job_gave_up_is_sent_once_the_gateway_is_back(
     _age(session, refund)
     _reconcile(session)  # settled refunds are left alone
     assert len(gateway.refunds) == 1
+
+
+def _deliver(session: Session, gateway: FakeRazorpay, paid: dict[str, Any]) -> None:
+    body, headers = gateway.webhook("payment.captured", payment=paid)
+    payments.handle_webhook(session, provider_name="razorpay", body=body, headers=headers)
+
+
+def test_a_second_attempt_captured_on_a_paid_order_is_given_back_once(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    payment = captured(session, gateway, night)
+    assert payment.provider_order_id is not None
+    first = payment.provider_payment_id
+    again = gateway.pay(payment.provider_order_id)  # the customer paid a second time
+    _deliver(session, gateway, again)
+    _deliver(session, gateway, again)  # and the gateway says so twice
+    [refund] = refunds_of(session, payment)
+    assert (refund.reason, refund.amount_minor) == (RefundReason.STRAY_CAPTURE, 100_000)
+    assert refund.stray_payment_id == again["id"]
+    run_jobs(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PROCESSED
+    assert [(r["payment_id"], r["amount"]) for r in gateway.refunds.values()] == [
+        (again["id"], 100_000)
+    ]
+    session.refresh(payment)
+    # The payment itself stays paid in full, by its first attempt.
+    assert (payment.status, payment.provider_payment_id) == (PaymentStatus.CAPTURED, first)
+    assert payment.refunded_minor == 0
+    assert payments.refundable(payment) == 100_000
+
+
+def test_a_capture_of_the_wrong_amount_is_not_applied_and_is_given_back(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    made = book(session, night=night)
+    assert made.order is not None
+    assert made.payment is not None
+    paid = gateway.pay(made.order.order_id)
+    gateway.payments[paid["id"]]["amount"] = paid["amount"] = 1_000  # not what was asked
+    _deliver(session, gateway, paid)
+    payment = payments.lock(session, payment_id=made.payment.id)
+    assert payment.status is PaymentStatus.CREATED
+    [refund] = refunds_of(session, payment)
+    assert (refund.reason, refund.amount_minor) == (RefundReason.STRAY_CAPTURE, 1_000)
+    gateway.mode = "refuse"
+    run_jobs(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.FAILED
+    session.refresh(payment)
+    assert payment.refunded_minor == 0  # a stray refund never counted against the payment
+
+
+def test_reconciling_finds_every_captured_attempt(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    made = book(session, night=night)
+    assert made.order is not None
+    assert made.payment is not None
+    one, two = gateway.pay(made.order.order_id), gateway.pay(made.order.order_id)
+    payments.reconcile(session, payment_id=made.payment.id)  # both webhooks were lost
+    payment = payments.lock(session, payment_id=made.payment.id)
+    assert payment.status is PaymentStatus.CAPTURED
+    [refund] = refunds_of(session, payment)
+    assert {payment.provider_payment_id, refund.stray_payment_id} == {one["id"], two["id"]}
