@@ -8,6 +8,8 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
   anything, geo cells of long-expired posters).
 - `prune_idempotency_keys`: every hour, deletes the stored answers of money-moving
   requests older than `IDEMPOTENCY_KEY_TTL_HOURS` (they are no longer replayed anyway).
+- `prune_jobs`: every day, deletes jobs that succeeded more than a week ago and jobs
+  that failed more than 30 days ago, with their events and recorded errors.
 - `send_refund`: one pending refund to the gateway; transient failures retried.
 - `deliver_test_webhook`: the test gateway's signed webhook, to our webhook handler.
 - `reconcile_payments`, `expire_holds`: every minute (pending payments asked at the
@@ -80,6 +82,26 @@ def prune_idempotency_keys(timestamp: int) -> None:  # noqa: ARG001 (passed by p
     with jobs.task_session() as session:
         deleted = idempotency_crud.delete_expired(session, before=before)
     logger.info("deleted %d expired idempotency keys", deleted)
+
+
+#: How long finished jobs stay visible: succeeded ones for a week, failed ones (listed
+#: by `socia jobs failed` for someone to look at or retry) for 30 days.
+JOBS_SUCCEEDED_KEPT = timedelta(days=7)
+JOBS_FAILED_KEPT = timedelta(days=30)
+
+
+@jobs.queue.periodic(cron="23 3 * * *")
+@jobs.queue.task(name="prune_jobs", queueing_lock="prune_jobs")
+def prune_jobs(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Daily: the queue forgets jobs finished long ago, and their errors."""
+    now = utcnow()
+    with jobs.task_session() as session:
+        deleted = job_crud.prune(
+            session,
+            succeeded_before=now - JOBS_SUCCEEDED_KEPT,
+            failed_before=now - JOBS_FAILED_KEPT,
+        )
+    logger.info("pruned %d finished jobs", deleted)
 
 
 # --- failures ---------------------------------------------------------------------------
