@@ -264,12 +264,14 @@ def record_payment(
     provider: PaymentProvider,
     order: GatewayOrder,
     booking_id: uuid.UUID | None = None,
+    bill_share_id: uuid.UUID | None = None,
 ) -> Payment:
     """The payment row for a gateway order just made, with its `order_created` event."""
     payment = Payment(
         id=payment_id,
         purpose=purpose,
         booking_id=booking_id,
+        bill_share_id=bill_share_id,
         payer_id=payer.id,
         amount_minor=order.amount,
         currency=order.currency,
@@ -367,6 +369,13 @@ def _settle(session: Session, *, payment: Payment, before: PaymentStatus) -> Non
             bookings.on_payment_captured(session, payment=payment)
         elif payment.status is PaymentStatus.FAILED and before is PaymentStatus.CREATED:
             bookings.on_payment_failed(session, payment=payment)
+    elif payment.purpose is PaymentPurpose.BILL_SHARE and payment.bill_share_id is not None:
+        from app.services import bills  # bills make payments: imported when needed
+
+        if payment.status is PaymentStatus.CAPTURED:
+            bills.on_payment_captured(session, payment=payment)
+        elif payment.status is PaymentStatus.FAILED and before is PaymentStatus.CREATED:
+            bills.on_payment_failed(session, payment=payment)
 
 
 def _best(attempts: list[GatewayPayment]) -> GatewayPayment | None:
