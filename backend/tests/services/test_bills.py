@@ -268,7 +268,7 @@ def test_three_equal_shares_pay_the_bill_and_close_the_session(session: Session,
 
 def test_items_then_custom_then_full(session: Session, tab: Tab) -> None:
     bill = issue(session, tab=tab)
-    first, second = _lines(session, tab)
+    first, _ = _lines(session, tab)
     mine = take_share(session, bill=bill, payer=tab.members[0], method="items", line_ids=[first.id])
     assert mine.share.amount_minor == 38_333
     with pytest.raises(LineAlreadyPaid):
