@@ -34,6 +34,10 @@ _numbers = itertools.count(1)
 #: (unit price in paise, quantity, tax rate in basis points)
 LineSpec = tuple[int, int, int]
 
+#: Odd paise at two tax rates: prices excluding tax with a 10% service charge, the
+#: bill is 93330 + 12466 tax + 9333 service - 29 rounding = 115100.
+AWKWARD_LINES: list[LineSpec] = [(33_333, 1, 500), (19_999, 3, 1_800)]
+
 
 @dataclass
 class Tab:

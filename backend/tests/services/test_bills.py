@@ -34,10 +34,10 @@ from app.models.order import (
 from app.models.payment import Payment, PaymentStatus, Refund, RefundReason
 from app.models.venue import PaymentMode
 from app.services import bills, invoices
-from tests.factories.bills import Tab, add_order, issue, make_tab, settle, take_share
+from tests.factories.bills import AWKWARD_LINES, Tab, add_order, issue, make_tab, settle, take_share
 from tests.factories.jobs import run_jobs
 
-AWKWARD: list[tuple[int, int, int]] = [(33333, 1, 500), (19999, 3, 1800)]
+AWKWARD = AWKWARD_LINES
 
 # --- the arithmetic -----------------------------------------------------------------------
 
