@@ -13,7 +13,9 @@
   one that arrives after a later state are absorbed (recorded, answered 200). A
   forged signature is refused before anything is written.
 - When a payment's state changes, the thing it pays for is told (a booking is
-  confirmed on capture, released on failure: `app.services.bookings`).
+  confirmed on capture, released on failure: `app.services.bookings`; a share of a
+  split bill is paid, or refunded when it no longer fits, or failed:
+  `app.services.bills`).
 - Refunds: `request_refund` raises the payment's `refunded_minor` under its row lock
   (the CHECK `refunded_minor <= amount_minor` backs the rule) and queues `send_refund`;
   `send_refund` looks the refund up at the gateway first (a lost answer is never

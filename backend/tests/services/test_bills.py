@@ -4,9 +4,12 @@ too late, expired)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import Session, col, select
 
+from app.core import jobs
 from app.core.errors import (
     BillPaid,
     BillPartlyPaid,
@@ -33,7 +36,7 @@ from app.models.order import (
 )
 from app.models.payment import Payment, PaymentStatus, Refund, RefundReason
 from app.models.venue import PaymentMode
-from app.services import bills, invoices
+from app.services import bills, invoices, payments, tasks
 from tests.factories.bills import AWKWARD_LINES, Tab, add_order, issue, make_tab, settle, take_share
 from tests.factories.jobs import run_jobs
 
@@ -378,3 +381,36 @@ def test_an_expired_share_no_longer_counts(session: Session, tab: Tab) -> None:
         session, bill=bill, payer=tab.members[1], method="items", line_ids=[first.id]
     )
     assert again.share.amount_minor == 38_333
+
+
+def test_the_job_expires_pending_shares_past_their_time(session: Session, tab: Tab) -> None:
+    bill = issue(session, tab=tab)
+    stale = take_share(session, bill=bill, payer=tab.members[0], method="custom", amount_minor=100)
+    fresh = take_share(session, bill=bill, payer=tab.members[1], method="custom", amount_minor=200)
+    _expire(session, stale.share)
+    jobs.defer(session, tasks.expire_bill_shares, timestamp=int(datetime.now(UTC).timestamp()))
+    run_jobs(session)
+    session.expire_all()
+    statuses = {
+        s.id: s.status for s in session.exec(select(BillShare).where(BillShare.bill_id == bill.id))
+    }
+    assert statuses == {
+        stale.share.id: BillShareStatus.EXPIRED,
+        fresh.share.id: BillShareStatus.PENDING,
+    }
+
+
+def test_a_payment_captured_after_it_failed_still_pays_its_share(
+    session: Session, tab: Tab
+) -> None:
+    bill = issue(session, tab=tab)
+    made = take_share(session, bill=bill, payer=tab.members[0], method="full")
+    settle(session, made, succeed=False)
+    run_jobs(session)
+    payment = payments.lock(session, payment_id=made.payment.id)
+    assert payment.status is PaymentStatus.FAILED
+    assert payments.transition(session, payment=payment, to=PaymentStatus.CAPTURED)
+    share = session.get(BillShare, made.share.id)
+    assert share is not None
+    assert share.status is BillShareStatus.PAID
+    assert _reload(session, bill).status is BillStatus.PAID
