@@ -363,6 +363,13 @@ def create_share(
         order=order,
         bill_share_id=share.id,
     )
+    _bill_event(
+        session,
+        bill=bill,
+        change="share_pending",
+        share_id=str(share.id),
+        amount_minor=share.amount_minor,
+    )
     return ShareCheckout(share=share, bill=bill, payment=payment, order=order)
 
 
