@@ -83,6 +83,13 @@ def live_for_session(session: Session, *, session_id: uuid.UUID) -> Bill | None:
     ).first()
 
 
+def has_open_bill(session: Session, *, session_id: uuid.UUID) -> bool:
+    """Whether the session's bill is issued and not yet paid (no new orders then).
+    Call it holding the session's row lock (`lock_table_session`): issuing takes it."""
+    bill = live_for_session(session, session_id=session_id)
+    return bill is not None and bill.status is BillStatus.OPEN
+
+
 def get_for_member(session: Session, *, bill_id: uuid.UUID, user: User) -> Bill:
     """A session bill whose session the caller joined (anything else: 404)."""
     bill = session.get(Bill, bill_id)

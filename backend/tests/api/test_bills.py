@@ -24,6 +24,7 @@ from app.models.payment import Payment
 from tests.factories import auth_headers, make_consumer
 from tests.factories.bills import AWKWARD_LINES, Tab, add_order, join, make_tab, make_table_session
 from tests.factories.jobs import run_jobs
+from tests.utils import QueryCounter
 
 
 @pytest.fixture
@@ -347,3 +348,22 @@ def test_a_new_member_can_pay_too(session: Session, client: TestClient, tab: Tab
     assert share(client, bill, late).status_code == 404
     join(session, table_session=tab.table_session, user=late)
     assert share(client, bill, late).status_code == 201
+
+
+def test_the_bill_reads_in_a_fixed_number_of_queries(
+    client: TestClient, tab: Tab, queries: QueryCounter
+) -> None:
+    bill = issue(client, tab)
+    url = f"/api/v1/bills/{bill['id']}"
+    headers = auth_headers(tab.members[0])
+
+    def count() -> int:
+        with queries.count() as counted:
+            assert client.get(url, headers=headers).status_code == 200
+        return counted.total
+
+    share(client, bill, tab.members[0], {"method": "custom", "amount_minor": 100})
+    one = count()
+    for member in tab.members:
+        share(client, bill, member, {"method": "custom", "amount_minor": 100})
+    assert count() == one

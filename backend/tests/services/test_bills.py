@@ -21,6 +21,7 @@ from app.core.errors import (
     TableSessionClosed,
     UnknownBillLine,
 )
+from app.crud import bill as bill_crud
 from app.models.order import (
     Bill,
     BillShare,
@@ -414,3 +415,12 @@ def test_a_payment_captured_after_it_failed_still_pays_its_share(
     assert share is not None
     assert share.status is BillShareStatus.PAID
     assert _reload(session, bill).status is BillStatus.PAID
+
+
+def test_an_open_bill_is_known_to_order_placing(session: Session, tab: Tab) -> None:
+    assert not bill_crud.has_open_bill(session, session_id=tab.table_session.id)
+    bill = issue(session, tab=tab)
+    assert bill_crud.has_open_bill(session, session_id=tab.table_session.id)
+    settle(session, take_share(session, bill=bill, payer=tab.members[0], method="full"))
+    run_jobs(session)
+    assert not bill_crud.has_open_bill(session, session_id=tab.table_session.id)
