@@ -27,6 +27,7 @@ from app.core.errors import (
 )
 from app.core.security import InvalidToken, TokenType, decode_token
 from app.crud import auth as auth_crud
+from app.crud import bill as bill_crud
 from app.crud import booking as booking_crud
 from app.crud import event as event_crud
 from app.crud import poster as poster_crud
@@ -36,6 +37,7 @@ from app.crud import venue as venue_crud
 from app.crud.common import get_or_404
 from app.models import Event, User, Venue, VenueRole
 from app.models.booking import Booking, Ticket
+from app.models.order import Bill, TableSession
 from app.models.poster import Poster
 from app.models.table import VenueTable
 
@@ -315,6 +317,33 @@ def get_own_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser)
 
 OwnBooking = Annotated[Booking, Depends(get_own_booking)]
 OwnTicket = Annotated[Ticket, Depends(get_own_ticket)]
+
+
+# --- bills of table sessions: their members, and the venue's staff ----------------------
+
+
+def get_member_table_session(
+    session_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> TableSession:
+    """A table session the caller joined (anyone else, admins too: 404)."""
+    return bill_crud.get_session_for_member(session, session_id=session_id, user=user)
+
+
+def get_staffed_table_session(
+    session_id: uuid.UUID, venue: StaffedVenue, session: SessionDep
+) -> TableSession:
+    """A table session of a venue where the caller is staff or above."""
+    return bill_crud.get_session_of_venue(session, session_id=session_id, venue_id=venue.id)
+
+
+def get_member_bill(bill_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Bill:
+    """A bill of a table session the caller joined (anyone else, admins too: 404)."""
+    return bill_crud.get_for_member(session, bill_id=bill_id, user=user)
+
+
+MemberTableSession = Annotated[TableSession, Depends(get_member_table_session)]
+StaffedTableSession = Annotated[TableSession, Depends(get_staffed_table_session)]
+MemberBill = Annotated[Bill, Depends(get_member_bill)]
 
 
 # --- platform admins ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from app.api.routes import (
     admin,
     auth,
+    bills,
     bookings,
     events,
     menus,
@@ -34,3 +35,4 @@ api_router.include_router(posters.router)
 api_router.include_router(tickets.router)
 api_router.include_router(bookings.router)
 api_router.include_router(payments.router)
+api_router.include_router(bills.router)

@@ -209,6 +209,9 @@ class Settings(BaseSettings):
     # Unpaid bookings one consumer may hold at once for one event (so nobody can hold
     # a whole night by booking again and again without paying).
     BOOKING_MAX_UNPAID_PER_EVENT: int = Field(default=2, ge=1, le=20)
+    # A pending share of a pay-at-the-end bill counts towards the bill this long while
+    # its payer pays (then it expires and its amount is free for others to pay).
+    BILL_SHARE_HOLD_MINUTES: int = Field(default=10, ge=1, le=120)
 
     # --- Request size (bad input) ---
     # A request body above this many bytes gets a 413 before it is parsed.

@@ -1051,3 +1051,71 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(Exception, _unhandled)
+
+
+# --- bills (split the bill) -------------------------------------------------------------
+
+
+class SessionNotPayAtEnd(Conflict):
+    code = "session_not_pay_at_end"
+    message = "This table session pays per order: it has no bill to split"
+
+
+class TableSessionClosed(Conflict):
+    code = "table_session_closed"
+    message = "This table session is closed"
+
+
+class NothingToBill(Conflict):
+    code = "nothing_to_bill"
+    message = "This table session has nothing to pay for yet"
+
+
+class BillPaid(Conflict):
+    code = "bill_paid"
+    message = "This bill is paid in full"
+
+
+class BillNotOpen(Conflict):
+    code = "bill_not_open"
+    message = "This bill is no longer open"
+
+
+class BillPartlyPaid(Conflict):
+    code = "bill_partly_paid"
+    message = "A share of this bill is already paid: its service charge can no longer change"
+
+
+class BillSharePending(Conflict):
+    code = "bill_share_pending"
+    message = (
+        "A share of this bill is being paid: its service charge can change once that "
+        "payment is done or expires"
+    )
+
+
+class ShareExceedsBill(Conflict):
+    code = "share_exceeds_bill"
+    message = "This share is more than is left to pay on the bill"
+
+
+class LineAlreadyPaid(Conflict):
+    code = "line_already_paid"
+    message = "An item chosen is already paid (or being paid) by another share"
+
+
+class BillChanged(Conflict):
+    code = "bill_changed"
+    message = "The bill changed while your share was being prepared: try again"
+
+
+class UnknownBillLine(Unprocessable):
+    code = "unknown_bill_line"
+    message = "This item is not on the bill"
+    loc = ("body", "line_ids")
+
+
+class EmptyShare(Unprocessable):
+    code = "empty_share"
+    message = "The items chosen cost nothing: there is nothing to pay"
+    loc = ("body", "line_ids")

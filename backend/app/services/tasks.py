@@ -17,6 +17,8 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
 - `reconcile_refunds`: every 5 minutes, refunds pending too long looked up at the
   gateway (a lost webhook, a send job that gave up) and settled or sent.
 - `refund_cancelled_event`: a cancelled event's confirmed bookings refunded in full.
+- `expire_bill_shares`: every minute, pending bill shares past their time marked
+  expired (what is left to pay already ignores them).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from app.crud import idempotency as idempotency_crud
 from app.crud import job as job_crud
 from app.models.base import utcnow
 from app.providers import email as email_provider
-from app.services import bookings, payments, poster_stats
+from app.services import bills, bookings, payments, poster_stats
 
 logger = logging.getLogger(__name__)
 
@@ -229,3 +231,14 @@ def refund_cancelled_event(*, event_id: str) -> None:
     booking per transaction: run again (or resumed after a crash), it skips the done ones."""
     done = bookings.refund_cancelled_event(jobs.task_session, event_id=uuid.UUID(event_id))
     logger.info("event %s: %d bookings cancelled and refunded", event_id, done)
+
+
+@jobs.queue.periodic(cron="* * * * *")
+@jobs.queue.task(name="expire_bill_shares", queueing_lock="expire_bill_shares")
+def expire_bill_shares(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Every minute: pending shares of bills past their time become expired (what is
+    left to pay already ignores them)."""
+    with jobs.task_session() as session:
+        expired = bills.expire_shares(session)
+    if expired:
+        logger.info("%d bill shares expired", expired)
