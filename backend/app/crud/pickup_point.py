@@ -14,7 +14,6 @@ from app.models import Venue
 from app.models.order import Order, PickupPoint
 from app.schema.pickup_point import PickupPointCreate, PickupPointUpdate
 
-
 _ORDER = (col(PickupPoint.display_order), col(PickupPoint.name), col(PickupPoint.id))
 
 
