@@ -561,7 +561,8 @@ def test_whole_menu_carries_options_in_one_statement(
     assert [(g.name, [a.name for a in g.add_ons]) for g in old_monk.add_on_groups] == [
         ("Mixers", ["Coke", "Soda"])
     ]
-    assert pie.tax_class is not None and pie.tax_class.rate_bps == 500
+    assert pie.tax_class is not None
+    assert pie.tax_class.rate_bps == 500
     assert pie.variants == []
     assert [(g.name, g.min_choices, g.add_ons) for g in pie.add_on_groups] == [("Size", 1, [])]
     # Items of the big menu have none.
