@@ -18,27 +18,27 @@ from app.schema.pickup_point import (
     PickupPointUpdate,
 )
 
-router = APIRouter(tags=["pickup-points"])
+router = APIRouter(tags=["pickup"])
 
 P = "/venues/{venue_id}/pickup-points"
 
 
 @router.get(P + "/active", response_model=list[PickupPointPublic])
-def list_active(venue: VisibleVenue, session: SessionDep) -> list[PickupPoint]:
+def list_active_points(venue: VisibleVenue, session: SessionDep) -> list[PickupPoint]:
     """Where a pickup order can be collected: the venue's active pickup points (anyone,
     for a venue they may see)."""
     return list(pickup_point_crud.list_active(session, venue=venue))
 
 
 @router.get(P, response_model=list[PickupPointRead])
-def list_all(venue: StaffedVenue, session: SessionDep) -> list[PickupPoint]:
+def list_points(venue: StaffedVenue, session: SessionDep) -> list[PickupPoint]:
     """Every pickup point of the venue, active or not, in display order (staff and up)."""
     return list(pickup_point_crud.list_for_venue(session, venue=venue))
 
 
 @router.post(P, response_model=PickupPointRead, status_code=status.HTTP_201_CREATED)
 @raises(PickupPointNameTaken)
-def create(
+def create_point(
     venue: ManagedVenue, data: PickupPointCreate, session: SessionDep, response: Response
 ) -> PickupPoint:
     """Add a pickup point ("Bar 2", "Counter A"; managers and owners)."""
@@ -50,7 +50,7 @@ def create(
 
 @router.patch(P + "/{pickup_point_id}", response_model=PickupPointRead)
 @raises(PickupPointNameTaken)
-def update(
+def update_point(
     venue: ManagedVenue, pickup_point_id: uuid.UUID, data: PickupPointUpdate, session: SessionDep
 ) -> PickupPoint:
     """Rename, reorder, or (de)activate a pickup point."""
@@ -62,7 +62,7 @@ def update(
 
 @router.delete(P + "/{pickup_point_id}", status_code=status.HTTP_204_NO_CONTENT)
 @raises(PickupPointInUse)
-def delete(venue: ManagedVenue, pickup_point_id: uuid.UUID, session: SessionDep) -> None:
+def delete_point(venue: ManagedVenue, pickup_point_id: uuid.UUID, session: SessionDep) -> None:
     """Delete a pickup point no order was placed at (else 409: deactivate it instead)."""
     point = pickup_point_crud.get(session, venue=venue, pickup_point_id=pickup_point_id)
     pickup_point_crud.delete(session, point=point)
