@@ -445,3 +445,18 @@ def test_import_option_problems_are_reported_with_their_paths(
     }
     assert {p["type"] for p in body["detail"]} == {"unknown_tax_class"}
     assert item_count(session, venue.id) == 0
+
+
+def test_a_document_nested_deeper_than_any_menu_is_a_422(
+    client: TestClient, session: Session
+) -> None:
+    owner = make_user(session)
+    venue = make_venue(session, owner=owner)
+    doc = options_document()
+    add_on = doc["categories"][0]["subcategories"][0]["items"][0]["add_on_groups"][0]["add_ons"][0]
+    add_on["name"] = {"a": {"b": {"c": {"d": {"e": "too deep"}}}}}
+    body = assert_error(
+        client.post(f"{URL}/{venue.id}/menus/import", json=doc, headers=auth_headers(owner)), 422
+    )
+    assert "levels deep" in body["detail"][0]["msg"]
+    assert item_count(session, venue.id) == 0
