@@ -8,9 +8,11 @@ from app.api.routes import (
     bills,
     bookings,
     events,
+    menu_options,
     menus,
     offerings,
     payments,
+    pickup_points,
     posters,
     staff,
     tables,
@@ -28,6 +30,8 @@ api_router.include_router(admin.router)
 api_router.include_router(venues.router)
 api_router.include_router(staff.router)
 api_router.include_router(menus.router)
+api_router.include_router(menu_options.router)
+api_router.include_router(pickup_points.router)
 api_router.include_router(tables.router)
 api_router.include_router(events.router)
 api_router.include_router(offerings.router)

@@ -1119,3 +1119,73 @@ class EmptyShare(Unprocessable):
     code = "empty_share"
     message = "The items chosen cost nothing: there is nothing to pay"
     loc = ("body", "line_ids")
+
+
+# --- menu options, tax classes and pickup points ----------------------------------------
+
+
+class TaxClassNameTaken(Conflict):
+    code = "tax_class_name_taken"
+    message = "This venue already has a tax class with this name"
+
+
+class TaxClassInUse(Conflict):
+    code = "tax_class_in_use"
+    message = "Items use this tax class; give them another one (or none) first"
+
+
+class InvalidTaxClass(Unprocessable):
+    code = "invalid_tax_class"
+    message = "`tax_class_id` must be a tax class of this venue"
+    loc = ("body", "tax_class_id")
+
+
+class VariantNameTaken(Conflict):
+    code = "variant_name_taken"
+    message = "This item already has a variant with this name"
+
+
+class AddOnGroupNameTaken(Conflict):
+    code = "add_on_group_name_taken"
+    message = "This item already has an add-on group with this name"
+
+
+class AddOnNameTaken(Conflict):
+    code = "add_on_name_taken"
+    message = "This group already has an add-on with this name"
+
+
+class InvalidChoices(Unprocessable):
+    code = "invalid_choices"
+    message = "`min_choices` cannot be more than `max_choices`"
+    loc = ("body", "min_choices")
+
+
+class OptionCurrencyMismatch(Unprocessable):
+    code = "option_currency_mismatch"
+    message = "A variant or add-on is priced in its item's currency"
+    loc = ("body", "currency")
+
+
+class PickupPointNameTaken(Conflict):
+    code = "pickup_point_name_taken"
+    message = "This venue already has a pickup point with this name"
+
+
+class PickupPointInUse(Conflict):
+    code = "pickup_point_in_use"
+    message = "Orders were placed at this pickup point; deactivate it instead"
+
+
+CONSTRAINT_ERRORS.update(
+    {
+        "uq_tax_class_venue_id_name": TaxClassNameTaken,
+        "fk_menu_item_tax_class_id_tax_class": TaxClassInUse,
+        "uq_menu_item_variant_item_id_name": VariantNameTaken,
+        "uq_add_on_group_item_id_name": AddOnGroupNameTaken,
+        "uq_add_on_group_id_name": AddOnNameTaken,
+        "ck_add_on_group_choices_range": InvalidChoices,
+        "uq_pickup_point_venue_id_name": PickupPointNameTaken,
+        "fk_venue_order_pickup_point_id_pickup_point": PickupPointInUse,
+    }
+)
