@@ -12,6 +12,7 @@ from app.api.routes import (
     payments,
     posters,
     staff,
+    table_sessions,
     tables,
     tickets,
     users,
@@ -28,6 +29,7 @@ api_router.include_router(venues.router)
 api_router.include_router(staff.router)
 api_router.include_router(menus.router)
 api_router.include_router(tables.router)
+api_router.include_router(table_sessions.router)
 api_router.include_router(events.router)
 api_router.include_router(offerings.router)
 api_router.include_router(posters.router)
