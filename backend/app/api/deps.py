@@ -29,6 +29,7 @@ from app.core.security import InvalidToken, TokenType, decode_token
 from app.crud import auth as auth_crud
 from app.crud import booking as booking_crud
 from app.crud import event as event_crud
+from app.crud import order as order_crud
 from app.crud import poster as poster_crud
 from app.crud import table as table_crud
 from app.crud import ticket as ticket_crud
@@ -36,6 +37,7 @@ from app.crud import venue as venue_crud
 from app.crud.common import get_or_404
 from app.models import Event, User, Venue, VenueRole
 from app.models.booking import Booking, Ticket
+from app.models.order import Order
 from app.models.poster import Poster
 from app.models.table import VenueTable
 
@@ -315,6 +317,23 @@ def get_own_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser)
 
 OwnBooking = Annotated[Booking, Depends(get_own_booking)]
 OwnTicket = Annotated[Ticket, Depends(get_own_ticket)]
+
+
+@raises(NotFound)
+def get_own_order(order_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Order:
+    """An order the caller placed (a food-court order by its parent's id)."""
+    return order_crud.get_for_consumer(session, order_id=order_id, user=user)
+
+
+@raises(NotFound)
+def get_staffed_order(order_id: uuid.UUID, venue: StaffedVenue, session: SessionDep) -> Order:
+    """An order on the board of a venue where the caller is staff or above: the venue's
+    own, or (at a food court) a sub-order of one placed there."""
+    return order_crud.get_for_venue(session, order_id=order_id, venue=venue)
+
+
+OwnOrder = Annotated[Order, Depends(get_own_order)]
+StaffedOrder = Annotated[Order, Depends(get_staffed_order)]
 
 
 # --- platform admins ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from app.api.routes import (
     events,
     menus,
     offerings,
+    orders,
     payments,
     posters,
     staff,
@@ -36,3 +37,4 @@ api_router.include_router(posters.router)
 api_router.include_router(tickets.router)
 api_router.include_router(bookings.router)
 api_router.include_router(payments.router)
+api_router.include_router(orders.router)

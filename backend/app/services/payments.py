@@ -13,7 +13,8 @@
   one that arrives after a later state are absorbed (recorded, answered 200). A
   forged signature is refused before anything is written.
 - When a payment's state changes, the thing it pays for is told (a booking is
-  confirmed on capture, released on failure: `app.services.bookings`).
+  confirmed on capture, released on failure: `app.services.bookings`; an order is
+  placed on capture, abandoned on failure: `app.services.orders`).
 - Refunds: `request_refund` raises the payment's `refunded_minor` under its row lock
   (the CHECK `refunded_minor <= amount_minor` backs the rule) and queues `send_refund`;
   `send_refund` looks the refund up at the gateway first (a lost answer is never
@@ -264,12 +265,14 @@ def record_payment(
     provider: PaymentProvider,
     order: GatewayOrder,
     booking_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
 ) -> Payment:
     """The payment row for a gateway order just made, with its `order_created` event."""
     payment = Payment(
         id=payment_id,
         purpose=purpose,
         booking_id=booking_id,
+        order_id=order_id,
         payer_id=payer.id,
         amount_minor=order.amount,
         currency=order.currency,
@@ -367,6 +370,13 @@ def _settle(session: Session, *, payment: Payment, before: PaymentStatus) -> Non
             bookings.on_payment_captured(session, payment=payment)
         elif payment.status is PaymentStatus.FAILED and before is PaymentStatus.CREATED:
             bookings.on_payment_failed(session, payment=payment)
+    elif payment.purpose is PaymentPurpose.ORDER and payment.order_id is not None:
+        from app.services import orders  # orders make payments: imported when needed
+
+        if payment.status is PaymentStatus.CAPTURED:
+            orders.on_payment_captured(session, payment=payment)
+        elif payment.status is PaymentStatus.FAILED and before is PaymentStatus.CREATED:
+            orders.on_payment_failed(session, payment=payment)
 
 
 def _best(attempts: list[GatewayPayment]) -> GatewayPayment | None:

@@ -13,6 +13,7 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
 - `reconcile_payments`, `expire_holds`: every minute (pending payments asked at the
   gateway; holds past their time marked expired).
 - `refund_cancelled_event`: a cancelled event's confirmed bookings refunded in full.
+- `expire_unpaid_orders`: every minute, prepaid orders not paid in time are abandoned.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from app.crud import idempotency as idempotency_crud
 from app.crud import job as job_crud
 from app.models.base import utcnow
 from app.providers import email as email_provider
-from app.services import bookings, payments, poster_stats
+from app.services import bookings, orders, payments, poster_stats
 
 logger = logging.getLogger(__name__)
 
@@ -188,3 +189,13 @@ def refund_cancelled_event(*, event_id: str) -> None:
     booking per transaction: run again (or resumed after a crash), it skips the done ones."""
     done = bookings.refund_cancelled_event(jobs.task_session, event_id=uuid.UUID(event_id))
     logger.info("event %s: %d bookings cancelled and refunded", event_id, done)
+
+
+@jobs.queue.periodic(cron="* * * * *")
+@jobs.queue.task(name="expire_unpaid_orders", queueing_lock="expire_unpaid_orders")
+def expire_unpaid_orders(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Every minute: prepaid orders not paid within `ORDER_PAYMENT_MINUTES` are abandoned."""
+    with jobs.task_session() as session:
+        expired = orders.expire_unpaid(session)
+    if expired:
+        logger.info("%d unpaid orders abandoned", expired)
