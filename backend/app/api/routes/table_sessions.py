@@ -33,7 +33,7 @@ from app.schema.table_session import (
 )
 from app.services import table_sessions as sessions_service
 
-router = APIRouter(tags=["table-sessions"])
+router = APIRouter(tags=["sessions"])
 
 VENUE_SESSIONS = "/venues/{venue_id}/table-sessions"
 ONE_SESSION = VENUE_SESSIONS + "/{session_id}"
