@@ -1146,13 +1146,6 @@ class AddOnChoices(Unprocessable):
     loc = ("body", "lines")
 
 
-class OrderKindMismatch(Unprocessable):
+class OrderKindMismatch(Conflict):
     code = "order_kind_mismatch"
     message = "This kind of order cannot be placed here"
-    loc = ("body", "kind")
-
-
-class UnknownPickupPoint(Unprocessable):
-    code = "unknown_pickup_point"
-    message = "No such pickup point open at this venue"
-    loc = ("body", "pickup_point_id")

@@ -7,12 +7,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic.config import JsonDict
 
 from app.models.order import OrderKind, OrderStatus
 from app.schema.booking import Checkout
 from app.schema.common import RequestModel
-from app.schema.table_session import Position
+from app.schema.table_session import Positioned
 
 MAX_LINES = 50
 MAX_ADD_ONS = 20
@@ -36,7 +37,21 @@ class OrderLineCreate(RequestModel):
         return self
 
 
-class OrderCreate(Position):
+_UUID: JsonDict = {"type": "string", "format": "uuid"}
+# Published with the body: exactly one of session_id and pickup_point_id.
+_ONE_PLACE: list[JsonValue] = [
+    {
+        "required": ["session_id"],
+        "properties": {"session_id": _UUID, "pickup_point_id": {"type": "null"}},
+    },
+    {
+        "required": ["pickup_point_id"],
+        "properties": {"pickup_point_id": _UUID, "session_id": {"type": "null"}},
+    },
+]
+
+
+class OrderCreate(Positioned):
     """An order on a table session (`session_id`: dine-in, or a nightclub's tab) or at
     a pickup point (`pickup_point_id`: pickup, prepaid; at a food court, items of
     several of its QSRs). `kind` may be left out: it follows from the place."""
@@ -50,14 +65,12 @@ class OrderCreate(Position):
         default=False, description="Leave out the venue's service charge (it is optional)"
     )
 
+    model_config = ConfigDict(json_schema_extra={"oneOf": _ONE_PLACE})
+
     @model_validator(mode="after")
     def _one_place(self) -> OrderCreate:
         if (self.session_id is None) == (self.pickup_point_id is None):
             raise ValueError("Give either session_id or pickup_point_id")
-        if self.kind is OrderKind.PICKUP and self.pickup_point_id is None:
-            raise ValueError("A pickup order is placed at a pickup point")
-        if self.kind in (OrderKind.DINE_IN, OrderKind.TAB) and self.session_id is None:
-            raise ValueError("A dine-in or tab order is placed on a table session")
         return self
 
 

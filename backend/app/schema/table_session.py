@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from app.models.order import SessionCloseReason, TableSessionStatus
 from app.models.venue import PaymentMode
@@ -17,25 +17,26 @@ Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 
 
-class Position(RequestModel):
-    """Where the phone is, when the app sends it (both or neither)."""
+class GeoPosition(RequestModel):
+    """Where the phone is."""
 
-    latitude: Latitude | None = None
-    longitude: Longitude | None = None
+    latitude: Latitude
+    longitude: Longitude
 
-    @model_validator(mode="after")
-    def _both_or_neither(self) -> Position:
-        if (self.latitude is None) != (self.longitude is None):
-            raise ValueError("Send both latitude and longitude, or neither")
-        return self
+
+class Positioned(RequestModel):
+    position: GeoPosition | None = Field(
+        default=None,
+        description="Where the phone is, when the app knows (checked against the venue)",
+    )
 
     def point(self) -> tuple[float, float] | None:
-        if self.latitude is None or self.longitude is None:
+        if self.position is None:
             return None
-        return self.latitude, self.longitude
+        return self.position.latitude, self.position.longitude
 
 
-class TableSessionJoin(Position):
+class TableSessionJoin(Positioned):
     table_token: str = Field(min_length=1, max_length=200, description="The scanned QR token")
 
 

@@ -57,11 +57,11 @@ from app.core.errors import (
     AddOnSoldOut,
     BillIssued,
     ItemSoldOut,
+    NotFound,
     OrderKindMismatch,
     TableSessionClosed,
     UnknownAddOn,
     UnknownItem,
-    UnknownPickupPoint,
     UnknownVariant,
     VariantRequired,
     VariantSoldOut,
@@ -155,10 +155,12 @@ def _place(session: Session, *, consumer: User, data: OrderCreate) -> _Place:
             item_venues={venue.id: venue},
         )
     assert data.pickup_point_id is not None
+    if data.kind is not None and data.kind is not OrderKind.PICKUP:
+        raise OrderKindMismatch(f"An order at a pickup point is pickup, not {data.kind.value}")
     point = session.get(PickupPoint, data.pickup_point_id)
     at = session.get(Venue, point.venue_id) if point is not None else None
     if point is None or at is None or not point.is_active or not _public(at):
-        raise UnknownPickupPoint()
+        raise NotFound("pickup point")
     if at.kind is VenueKind.FOOD_COURT:
         qsrs = session.exec(
             select(Venue).where(Venue.food_court_id == at.id, col(Venue.is_active).is_(True))

@@ -74,13 +74,14 @@ def test_joining_needs_a_live_code_and_a_near_position(
         URL,
         json={
             "table_token": token_of(d.table),
-            "latitude": d.venue.latitude + 0.1,
-            "longitude": d.venue.longitude,
+            "position": {"latitude": d.venue.latitude + 0.1, "longitude": d.venue.longitude},
         },
         headers=h,
     )
     assert_error(far, 403, "too_far_from_venue")
-    half = client.post(URL, json={"table_token": token_of(d.table), "latitude": 12.0}, headers=h)
+    half = client.post(
+        URL, json={"table_token": token_of(d.table), "position": {"latitude": 12.0}}, headers=h
+    )
     assert_error(half, 422)
     assert_error(
         client.post(URL, json={"table_token": token_of(d.table), "extra": 1}, headers=h), 422

@@ -25,7 +25,6 @@ from app.core.errors import (
     TooFarFromVenue,
     UnknownAddOn,
     UnknownItem,
-    UnknownPickupPoint,
     UnknownVariant,
     VariantRequired,
     VariantSoldOut,
@@ -48,6 +47,7 @@ from app.models.order import (
 from app.models.payment import Payment, PaymentStatus, Refund, RefundReason
 from app.models.venue import PaymentMode, VenueOpeningHours
 from app.schema.order import OrderCreate
+from app.schema.table_session import GeoPosition
 from app.services import invoices, order_flow
 from app.services import orders as orders_service
 from app.services import table_sessions as sessions_service
@@ -232,8 +232,10 @@ def test_an_old_join_or_a_far_position_cannot_order(session: Session) -> None:
             table_session=ts,
             consumer=consumer,
             lines=[line(d.item)],
-            latitude=d.venue.latitude + 0.05,  # about 5.5 km north
-            longitude=d.venue.longitude,
+            position=GeoPosition(
+                latitude=d.venue.latitude + 0.05,  # about 5.5 km north
+                longitude=d.venue.longitude,
+            ),
         )
     assert _detail(far.value)["max_distance_m"] == 300
     near = order_on_session(
@@ -241,8 +243,10 @@ def test_an_old_join_or_a_far_position_cannot_order(session: Session) -> None:
         table_session=ts,
         consumer=consumer,
         lines=[line(d.item)],
-        latitude=d.venue.latitude + 0.001,  # about 110 m
-        longitude=d.venue.longitude,
+        position=GeoPosition(
+            latitude=d.venue.latitude + 0.001,  # about 110 m
+            longitude=d.venue.longitude,
+        ),
     )
     assert near.order.status is S.PLACED
     session.execute(
@@ -437,9 +441,9 @@ def test_an_unknown_or_closed_pickup_point_is_refused(session: Session) -> None:
     d.pickup.is_active = False
     session.add(d.pickup)
     session.flush()
-    with pytest.raises(UnknownPickupPoint):
+    with pytest.raises(NotFound):
         order_pickup(session, point=d.pickup, lines=[line(d.item)])
-    with pytest.raises(UnknownPickupPoint):
+    with pytest.raises(NotFound):
         orders_service.place_order(
             session,
             consumer=make_consumer(session),
@@ -664,3 +668,19 @@ def test_session_orders_for_the_bill_leave_out_void_ones(session: Session) -> No
     assert [o.id for o in order_crud.session_orders(session, session_id=ts.id)] == [kept.id]
     lines = order_crud.lines_of(session, order_ids=[kept.id])
     assert [type(ol) for ol in lines[kept.id]] == [OrderLine]
+
+
+def test_a_kind_that_does_not_fit_the_place_is_refused(session: Session) -> None:
+    d = make_dining(session, kind=VenueKind.QSR)
+    with pytest.raises(OrderKindMismatch):
+        order_pickup(session, point=d.pickup, lines=[line(d.item)], kind=OrderKind.DINE_IN)
+    consumer = make_consumer(session)
+    ts = join(session, table=d.table, user=consumer)
+    with pytest.raises(OrderKindMismatch):
+        order_on_session(
+            session,
+            table_session=ts,
+            consumer=consumer,
+            lines=[line(d.item)],
+            kind=OrderKind.PICKUP,
+        )

@@ -33,7 +33,6 @@ from app.core.errors import (
     TooFarFromVenue,
     UnknownAddOn,
     UnknownItem,
-    UnknownPickupPoint,
     UnknownVariant,
     VariantRequired,
     VariantSoldOut,
@@ -57,7 +56,6 @@ VENUE_ORDERS = "/venues/{venue_id}/orders"
 @router.post("/orders", response_model=OrderCreated, status_code=status.HTTP_201_CREATED)
 @raises(
     NotFound,
-    UnknownPickupPoint,
     OrderKindMismatch,
     UnknownItem,
     VariantRequired,
