@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.core import jobs
 from app.core.errors import (
     AddOnChoices,
     AddOnSoldOut,
@@ -48,11 +49,12 @@ from app.models.payment import Payment, PaymentStatus, Refund, RefundReason
 from app.models.venue import PaymentMode, VenueOpeningHours
 from app.schema.order import OrderCreate
 from app.schema.table_session import GeoPosition
-from app.services import invoices, order_flow
+from app.services import invoices, order_flow, tasks
 from app.services import orders as orders_service
 from app.services import table_sessions as sessions_service
 from app.services.order_flow import Mover
 from tests.factories import make_consumer
+from tests.factories.jobs import run_jobs
 from tests.factories.orders import (
     join,
     line,
@@ -684,3 +686,42 @@ def test_a_kind_that_does_not_fit_the_place_is_refused(session: Session) -> None
             lines=[line(d.item)],
             kind=OrderKind.PICKUP,
         )
+
+
+def test_the_expiry_job_abandons_orders_not_paid_in_time(session: Session) -> None:
+    d = make_dining(session, kind=VenueKind.QSR)
+    late = order_pickup(session, point=d.pickup, lines=[line(d.item)]).order
+    fresh = order_pickup(session, point=d.pickup, lines=[line(d.item)]).order
+    session.execute(
+        sa.update(Order)
+        .where(col(Order.id) == late.id)
+        .values(created_at=datetime.now(UTC) - timedelta(minutes=16))
+    )
+    jobs.defer(session, tasks.expire_unpaid_orders, timestamp=int(datetime.now(UTC).timestamp()))
+    run_jobs(session)
+    assert _status(session, late) is S.ABANDONED
+    assert _status(session, fresh) is S.AWAITING_PAYMENT
+    assert _changes(session, late)[-1] == (S.AWAITING_PAYMENT, S.ABANDONED)
+
+
+def test_sessions_and_orders_write_the_live_log(session: Session) -> None:
+    d = make_dining(session, payment_mode=PaymentMode.AT_END)
+    consumer = make_consumer(session)
+    ts = join(session, table=d.table, user=consumer)
+    join(session, table=d.table, user=make_consumer(session))
+    order = order_on_session(
+        session, table_session=ts, consumer=consumer, lines=[line(d.item)]
+    ).order
+    orders_service.move_by_staff(session, order=order, to=S.ACCEPTED, by=d.staff, reason=None)
+    events = session.exec(
+        select(LiveEvent).where(LiveEvent.session_id == ts.id).order_by(col(LiveEvent.id))
+    ).all()
+    assert [(e.kind.value, e.data["event"]) for e in events] == [
+        ("session", "opened"),
+        ("session", "joined"),
+        ("order", "placed"),
+        ("order", "status"),
+    ]
+    assert events[-1].user_id == consumer.id
+    assert events[-1].venue_id == d.venue.id
+    assert events[-1].data["from"] == "placed"
