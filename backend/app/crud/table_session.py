@@ -104,6 +104,17 @@ def get_for_venue(session: Session, *, session_id: uuid.UUID, venue_id: uuid.UUI
     return found
 
 
+def get(session: Session, *, session_id: uuid.UUID) -> TableSession:
+    found = session.exec(
+        select(TableSession)
+        .where(TableSession.id == session_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        raise NotFound("table session")
+    return found
+
+
 def lock(session: Session, *, session_id: uuid.UUID, share: bool = False) -> TableSession:
     """The session re-read under its row lock (FOR SHARE with `share`: orders being
     placed on it; FOR UPDATE: moving, merging, closing, issuing its bill)."""

@@ -85,6 +85,7 @@ from app.models.order import (
     OrderStatus,
     PickupPoint,
     TableSession,
+    TableSessionStatus,
 )
 from app.models.payment import Payment, PaymentPurpose, PaymentStatus, RefundReason
 from app.models.venue import PaymentMode
@@ -141,6 +142,10 @@ def _place(session: Session, *, consumer: User, data: OrderCreate) -> _Place:
         table_session, venue = sessions_service.require_member_for_order(
             session, table_session_id=data.session_id, user=consumer, point=data.point()
         )
+        if not _public(venue):
+            raise VenueNotAcceptingOrders(
+                {"message": VenueNotAcceptingOrders.message, "venue_id": str(venue.id)}
+            )
         at_end = table_session.payment_mode is PaymentMode.AT_END
         kind = OrderKind.TAB if at_end and venue.kind is VenueKind.NIGHTCLUB else OrderKind.DINE_IN
         if data.kind is not None and data.kind is not kind:
@@ -485,7 +490,7 @@ def place_order(session: Session, *, consumer: User, data: OrderCreate) -> Order
     if place.table_session is not None:
         # Held until the commit: a bill, merge or close of the session waits for us.
         locked = session_crud.lock(session, session_id=place.table_session.id, share=True)
-        if locked.status.value != "open":
+        if locked.status is not TableSessionStatus.OPEN:
             raise TableSessionClosed()
         if not place.prepaid and session_crud.open_bill(session, session_id=locked.id) is not None:
             raise BillIssued()

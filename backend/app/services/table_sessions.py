@@ -108,13 +108,14 @@ def require_member_for_order(
     user: User,
     point: tuple[float, float] | None,
 ) -> tuple[TableSession, Venue]:
-    """The session an order is placed on, locked FOR SHARE until the commit (so a bill
-    issued, a merge or a close waits for the order, or the order sees it): a member's
-    own (anyone else: 404), open, joined recently enough, near enough."""
+    """The session an order is placed on: a member's own (anyone else: 404), open,
+    joined recently enough, near enough. Not locked here (the gateway is called after
+    this and before any lock): `app.services.orders` locks it FOR SHARE before writing
+    the order, and looks again."""
     member = session_crud.membership(session, session_id=table_session_id, user_id=user.id)
     if member is None:
         raise NotFound("table session")
-    table_session = session_crud.lock(session, session_id=table_session_id, share=True)
+    table_session = session_crud.get(session, session_id=table_session_id)
     if table_session.status is not TableSessionStatus.OPEN:
         raise TableSessionClosed()
     if member.joined_at < _now() - timedelta(hours=settings.ORDER_SESSION_JOIN_HOURS):

@@ -242,3 +242,26 @@ def test_a_rejection_racing_a_cancellation_refunds_once(
         paid = check.get(Payment, made.payment.id)
         assert paid is not None
         assert paid.refunded_minor == made.order.total_minor
+
+
+def test_orders_placed_at_once_get_distinct_numbers(
+    engine: Engine, committed: list[Dining]
+) -> None:
+    d = _dining(engine, committed, payment_mode=PaymentMode.AT_END)
+    phones = _consumers(engine, 6)
+    with Session(engine, expire_on_commit=False) as setup:
+        for phone in phones:
+            ts = join(setup, table=d.table, user=phone)
+        setup.commit()
+
+    def place(user: User) -> Callable[[Session], object]:
+        def piece(session: Session) -> object:
+            return order_on_session(
+                session, table_session=ts, consumer=user, lines=[line(d.item)]
+            ).order.number
+
+        return piece
+
+    numbers = _race(engine, *(place(u) for u in phones))
+    assert all(isinstance(n, int) for n in numbers), numbers
+    assert sorted(n for n in numbers if isinstance(n, int)) == [1, 2, 3, 4, 5, 6]
