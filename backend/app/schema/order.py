@@ -25,7 +25,9 @@ class OrderLineCreate(RequestModel):
         default=None, description="Required when the item has variants"
     )
     add_on_ids: Annotated[list[uuid.UUID], Field(max_length=MAX_ADD_ONS)] = Field(
-        default_factory=list, description="Different add-ons of the item's groups"
+        default_factory=list,
+        description="Different add-ons of the item's groups",
+        json_schema_extra={"uniqueItems": True},
     )
     quantity: int = Field(ge=1, le=99)
     note: str | None = Field(default=None, max_length=200)
