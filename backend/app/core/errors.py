@@ -1149,3 +1149,8 @@ class AddOnChoices(Unprocessable):
 class OrderKindMismatch(Conflict):
     code = "order_kind_mismatch"
     message = "This kind of order cannot be placed here"
+
+
+class SubOrderMovedByItsVenue(PermissionDenied):
+    code = "sub_order_moved_by_its_venue"
+    message = "A food-court sub-order is moved by its own venue's staff"

@@ -36,7 +36,9 @@ payment first, then the parent order, then the order (children in id order): two
 staff moving one order at once end in one valid state. A prepaid order rejected or
 cancelled is refunded its own total (a sub-order: exactly its part of the payment),
 once, since the move happens once; its bill is voided. A food-court parent follows
-its sub-orders (completed, or rejected / cancelled when they all are).
+its sub-orders (completed, or rejected / cancelled when they all are). A food
+court's staff see every sub-order of the carts placed there; only each QSR's own
+staff move its sub-orders (`move_by_staff` with the caller's venue).
 
 Every placed order and every move goes to the live log (`app.crud.live.record`);
 a pickup order that becomes ready also notifies its consumer (`app.services.notify`).
@@ -59,6 +61,7 @@ from app.core.errors import (
     ItemSoldOut,
     NotFound,
     OrderKindMismatch,
+    SubOrderMovedByItsVenue,
     TableSessionClosed,
     UnknownAddOn,
     UnknownItem,
@@ -749,8 +752,18 @@ def move(
 
 
 def move_by_staff(
-    session: Session, *, order: Order, to: OrderStatus, by: User, reason: str | None
+    session: Session,
+    *,
+    order: Order,
+    to: OrderStatus,
+    by: User,
+    reason: str | None,
+    venue: Venue | None = None,
 ) -> Order:
+    """A move by the staff of `venue` (default: the order's own): a food court's staff
+    see its sub-orders, but only each QSR's own staff move them (403)."""
+    if venue is not None and venue.id != order.venue_id:
+        raise SubOrderMovedByItsVenue()
     return move(session, order=order, to=to, by=by, mover=Mover.STAFF, reason=reason)
 
 

@@ -199,12 +199,19 @@ def test_a_qsr_staff_against_another_qsrs_sub_order_is_404(
         assert client.get(base, headers=h).status_code == 404
         moved = client.post(base + "/status", json={"to": "accepted"}, headers=h)
         assert moved.status_code == 404
-    # the food court's staff see it and B's staff move it
+    # the food court's staff see it (a move is B's staff's: 403), and B's staff move it
     court = auth_headers(fc.court_staff)
     assert (
         client.get(f"/api/v1/venues/{fc.court.id}/orders/{theirs.id}", headers=court).status_code
         == 200
     )
+    by_court = client.post(
+        f"/api/v1/venues/{fc.court.id}/orders/{theirs.id}/status",
+        json={"to": "accepted"},
+        headers=court,
+    )
+    assert by_court.status_code == 403
+    assert by_court.json()["error"] == "sub_order_moved_by_its_venue"
     own = client.post(
         f"/api/v1/venues/{b.id}/orders/{theirs.id}/status",
         json={"to": "accepted"},

@@ -29,6 +29,7 @@ from app.core.errors import (
     OrderKindMismatch,
     PaymentUnavailable,
     SessionJoinExpired,
+    SubOrderMovedByItsVenue,
     TableSessionClosed,
     TooFarFromVenue,
     UnknownAddOn,
@@ -149,8 +150,9 @@ def read_venue_order(order: StaffedOrder, session: SessionDep) -> OrderRead:
 
 
 @router.post(VENUE_ORDERS + "/{order_id}/status", response_model=OrderRead)
-@raises(InvalidOrderTransition)
+@raises(InvalidOrderTransition, SubOrderMovedByItsVenue)
 def move_order(
+    venue: StaffedVenue,
     order: StaffedOrder,
     data: OrderStatusMove,
     user: CurrentUser,
@@ -160,7 +162,10 @@ def move_order(
     """Move the order to `to`: placed -> accepted -> preparing -> ready -> served or
     picked_up -> completed, or rejected (before ready) / cancelled (before served).
     Rejecting or cancelling a paid order refunds it (a food court's sub-order: its
-    part); an impossible move is a 409 saying from and to."""
-    orders_service.move_by_staff(session, order=order, to=data.to, by=user, reason=data.reason)
+    part); an impossible move is a 409 saying from and to. A food court's staff see
+    its QSRs' sub-orders; each QSR's own staff move them."""
+    orders_service.move_by_staff(
+        session, order=order, to=data.to, by=user, reason=data.reason, venue=venue
+    )
     commit(session)
     return order_crud.read(session, order=order)
