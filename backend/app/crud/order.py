@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -280,7 +280,7 @@ def add_change(
     return change
 
 
-def unpaid_before(session: Session, *, before: object, limit: int = 200) -> list[uuid.UUID]:
+def unpaid_before(session: Session, *, before: datetime, limit: int = 200) -> list[uuid.UUID]:
     """Top-level orders still awaiting payment, made before `before`."""
     return list(
         session.exec(
