@@ -11,10 +11,12 @@ from app.api.routes import (
     menu_options,
     menus,
     offerings,
+    orders,
     payments,
     pickup_points,
     posters,
     staff,
+    table_sessions,
     tables,
     tickets,
     users,
@@ -33,6 +35,7 @@ api_router.include_router(menus.router)
 api_router.include_router(menu_options.router)
 api_router.include_router(pickup_points.router)
 api_router.include_router(tables.router)
+api_router.include_router(table_sessions.router)
 api_router.include_router(events.router)
 api_router.include_router(offerings.router)
 api_router.include_router(posters.router)
@@ -40,3 +43,4 @@ api_router.include_router(tickets.router)
 api_router.include_router(bookings.router)
 api_router.include_router(payments.router)
 api_router.include_router(bills.router)
+api_router.include_router(orders.router)

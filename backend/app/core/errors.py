@@ -1063,7 +1063,7 @@ class SessionNotPayAtEnd(Conflict):
 
 class TableSessionClosed(Conflict):
     code = "table_session_closed"
-    message = "This table session is closed"
+    message = "This table session is closed; scan the table's code again"
 
 
 class NothingToBill(Conflict):
@@ -1189,3 +1189,101 @@ CONSTRAINT_ERRORS.update(
         "fk_venue_order_pickup_point_id_pickup_point": PickupPointInUse,
     }
 )
+
+
+# --- table sessions and orders ---------------------------------------------------------
+
+
+class SessionJoinExpired(PermissionDenied):
+    code = "session_join_expired"
+    message = "You joined this table too long ago; scan the table's code again"
+
+
+class TooFarFromVenue(PermissionDenied):
+    code = "too_far_from_venue"
+    message = "You are too far from the venue to order at its table"
+
+
+class TableNotFree(Conflict):
+    code = "table_not_free"
+    message = "That table already has an open session"
+
+
+class SessionMergeRefused(Conflict):
+    code = "session_merge_refused"
+    message = "These two sessions cannot be merged"
+
+
+class VenueNotAcceptingOrders(Conflict):
+    code = "venue_not_accepting_orders"
+    message = "The venue is not taking orders right now"
+
+
+class VenueClosedNow(Conflict):
+    code = "venue_closed"
+    message = "The venue is closed now"
+
+
+class ItemSoldOut(Conflict):
+    code = "item_sold_out"
+    message = "An item of the order is sold out"
+
+
+class VariantSoldOut(Conflict):
+    code = "variant_sold_out"
+    message = "A variant of the order is sold out"
+
+
+class AddOnSoldOut(Conflict):
+    code = "add_on_sold_out"
+    message = "An add-on of the order is sold out"
+
+
+class BillIssued(Conflict):
+    code = "bill_issued"
+    message = "The table's bill has been issued; no more orders on this session"
+
+
+class InvalidOrderTransition(Conflict):
+    code = "invalid_order_transition"
+    message = "The order cannot make this move"
+
+
+class UnknownItem(Unprocessable):
+    code = "unknown_item"
+    message = "No such item on this venue's menu"
+    loc = ("body", "lines")
+
+
+class VariantRequired(Unprocessable):
+    code = "variant_required"
+    message = "This item is ordered as one of its variants"
+    loc = ("body", "lines")
+
+
+class UnknownVariant(Unprocessable):
+    code = "unknown_variant"
+    message = "No such variant of this item"
+    loc = ("body", "lines")
+
+
+class UnknownAddOn(Unprocessable):
+    code = "unknown_add_on"
+    message = "No such add-on for this item"
+    loc = ("body", "lines")
+
+
+class AddOnChoices(Unprocessable):
+    code = "add_on_choices"
+    message = "Too few or too many add-ons of a group"
+    loc = ("body", "lines")
+
+
+class OrderKindMismatch(Conflict):
+    code = "order_kind_mismatch"
+    message = "This kind of order cannot be placed here"
+
+
+class SubOrderMovedByItsVenue(PermissionDenied):
+    code = "sub_order_moved_by_its_venue"
+    message = "A food-court sub-order is moved by its own venue's staff"

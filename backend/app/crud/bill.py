@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.core.errors import NotFound
+from app.crud import table_session as session_crud
 from app.models import User
 from app.models.order import (
     VOID_ORDER_STATUSES,
@@ -24,8 +25,6 @@ from app.models.order import (
     Order,
     OrderLine,
     OrderStatus,
-    TableSession,
-    TableSessionMember,
 )
 from app.models.payment import Payment
 from app.schema.bill import BillLineRead, BillRead, BillShareRead, TaxLineRead
@@ -35,42 +34,6 @@ from app.schema.bill import BillLineRead, BillRead, BillShareRead, TaxLineRead
 BILLED_ORDER_STATUSES = frozenset(
     s for s in OrderStatus if s not in VOID_ORDER_STATUSES and s is not OrderStatus.AWAITING_PAYMENT
 )
-
-
-# --- table sessions, as the bill sees them ------------------------------------------------
-
-
-def is_member(session: Session, *, session_id: uuid.UUID, user: User) -> bool:
-    return session.get(TableSessionMember, (session_id, user.id)) is not None
-
-
-def get_session_for_member(session: Session, *, session_id: uuid.UUID, user: User) -> TableSession:
-    """A table session the caller joined (anything else: 404)."""
-    table_session = session.get(TableSession, session_id)
-    if table_session is None or not is_member(session, session_id=session_id, user=user):
-        raise NotFound("table session")
-    return table_session
-
-
-def get_session_of_venue(
-    session: Session, *, session_id: uuid.UUID, venue_id: uuid.UUID
-) -> TableSession:
-    table_session = session.get(TableSession, session_id)
-    if table_session is None or table_session.venue_id != venue_id:
-        raise NotFound("table session")
-    return table_session
-
-
-def lock_table_session(session: Session, *, session_id: uuid.UUID) -> TableSession:
-    table_session = session.exec(
-        select(TableSession)
-        .where(TableSession.id == session_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if table_session is None:
-        raise NotFound("table session")
-    return table_session
 
 
 # --- bills --------------------------------------------------------------------------------
@@ -83,20 +46,13 @@ def live_for_session(session: Session, *, session_id: uuid.UUID) -> Bill | None:
     ).first()
 
 
-def has_open_bill(session: Session, *, session_id: uuid.UUID) -> bool:
-    """Whether the session's bill is issued and not yet paid (no new orders then).
-    Call it holding the session's row lock (`lock_table_session`): issuing takes it."""
-    bill = live_for_session(session, session_id=session_id)
-    return bill is not None and bill.status is BillStatus.OPEN
-
-
 def get_for_member(session: Session, *, bill_id: uuid.UUID, user: User) -> Bill:
     """A session bill whose session the caller joined (anything else: 404)."""
     bill = session.get(Bill, bill_id)
     if (
         bill is None
         or bill.session_id is None
-        or not is_member(session, session_id=bill.session_id, user=user)
+        or session_crud.membership(session, session_id=bill.session_id, user_id=user.id) is None
     ):
         raise NotFound("bill")
     return bill

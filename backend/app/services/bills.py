@@ -61,6 +61,7 @@ from app.core.errors import (
 )
 from app.crud import bill as bill_crud
 from app.crud import live as live_crud
+from app.crud import table_session as session_crud
 from app.models import User, Venue
 from app.models.order import (
     Bill,
@@ -70,7 +71,6 @@ from app.models.order import (
     BillStatus,
     LiveEventKind,
     OrderLine,
-    SessionCloseReason,
     TableSession,
     TableSessionStatus,
 )
@@ -78,7 +78,7 @@ from app.models.payment import Payment, PaymentPurpose, RefundReason
 from app.models.venue import PaymentMode
 from app.providers.payments.base import GatewayOrder
 from app.schema.bill import BillShareCreate
-from app.services import invoices, payments, pricing
+from app.services import invoices, payments, pricing, table_sessions
 
 
 def _now() -> datetime:
@@ -168,7 +168,7 @@ def _bill_event(session: Session, *, bill: Bill, change: str, **data: object) ->
         venue_id=bill.venue_id,
         session_id=bill.session_id,
         data={
-            "change": change,
+            "event": change,
             "bill_id": str(bill.id),
             "status": bill.status.value,
             "total_minor": bill.total_minor,
@@ -180,7 +180,7 @@ def _bill_event(session: Session, *, bill: Bill, change: str, **data: object) ->
 
 def issue_bill(session: Session, *, table_session: TableSession) -> tuple[Bill, bool]:
     """The session's bill: the live one if it has one (False), or a new one (True)."""
-    locked = bill_crud.lock_table_session(session, session_id=table_session.id)
+    locked = session_crud.lock(session, session_id=table_session.id)
     existing = bill_crud.live_for_session(session, session_id=locked.id)
     if existing is not None:
         return existing, False
@@ -430,31 +430,8 @@ def on_payment_captured(session: Session, *, payment: Payment) -> None:
         amount_minor=share.amount_minor,
     )
     if bill.status is BillStatus.PAID:
-        _close_settled(session, bill=bill, now=now)
-
-
-def _close_settled(session: Session, *, bill: Bill, now: datetime) -> None:
-    assert bill.session_id is not None
-    table_session = bill_crud.lock_table_session(session, session_id=bill.session_id)
-    if table_session.status is not TableSessionStatus.OPEN:
-        return
-    table_session.status = TableSessionStatus.CLOSED
-    table_session.closed_at = now
-    table_session.close_reason = SessionCloseReason.SETTLED
-    session.add(table_session)
-    session.flush()
-    live_crud.record(
-        session,
-        kind=LiveEventKind.SESSION,
-        venue_id=table_session.venue_id,
-        session_id=table_session.id,
-        data={
-            "change": "closed",
-            "session_id": str(table_session.id),
-            "status": table_session.status.value,
-            "close_reason": SessionCloseReason.SETTLED.value,
-        },
-    )
+        assert bill.session_id is not None
+        table_sessions.settle(session, table_session_id=bill.session_id)
 
 
 def on_payment_failed(session: Session, *, payment: Payment) -> None:

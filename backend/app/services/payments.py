@@ -13,7 +13,8 @@
   one that arrives after a later state are absorbed (recorded, answered 200). A
   forged signature is refused before anything is written.
 - When a payment's state changes, the thing it pays for is told (a booking is
-  confirmed on capture, released on failure: `app.services.bookings`; a share of a
+  confirmed on capture, released on failure: `app.services.bookings`; an order is
+  placed on capture, abandoned on failure: `app.services.orders`; a share of a
   split bill is paid, or refunded when it no longer fits, or failed:
   `app.services.bills`).
 - Refunds: `request_refund` raises the payment's `refunded_minor` under its row lock
@@ -266,6 +267,7 @@ def record_payment(
     provider: PaymentProvider,
     order: GatewayOrder,
     booking_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
     bill_share_id: uuid.UUID | None = None,
 ) -> Payment:
     """The payment row for a gateway order just made, with its `order_created` event."""
@@ -273,6 +275,7 @@ def record_payment(
         id=payment_id,
         purpose=purpose,
         booking_id=booking_id,
+        order_id=order_id,
         bill_share_id=bill_share_id,
         payer_id=payer.id,
         amount_minor=order.amount,
@@ -433,6 +436,13 @@ def _settle(session: Session, *, payment: Payment, before: PaymentStatus) -> Non
             bookings.on_payment_captured(session, payment=payment)
         elif payment.status is PaymentStatus.FAILED and before is PaymentStatus.CREATED:
             bookings.on_payment_failed(session, payment=payment)
+    elif payment.purpose is PaymentPurpose.ORDER and payment.order_id is not None:
+        from app.services import orders  # orders make payments: imported when needed
+
+        if payment.status is PaymentStatus.CAPTURED:
+            orders.on_payment_captured(session, payment=payment)
+        elif payment.status is PaymentStatus.FAILED and before is PaymentStatus.CREATED:
+            orders.on_payment_failed(session, payment=payment)
     elif payment.purpose is PaymentPurpose.BILL_SHARE and payment.bill_share_id is not None:
         from app.services import bills  # bills make payments: imported when needed
 

@@ -19,6 +19,7 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
 - `refund_cancelled_event`: a cancelled event's confirmed bookings refunded in full.
 - `expire_bill_shares`: every minute, pending bill shares past their time marked
   expired (what is left to pay already ignores them).
+- `expire_unpaid_orders`: every minute, prepaid orders not paid in time are abandoned.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from app.crud import idempotency as idempotency_crud
 from app.crud import job as job_crud
 from app.models.base import utcnow
 from app.providers import email as email_provider
-from app.services import bills, bookings, payments, poster_stats
+from app.services import bills, bookings, orders, payments, poster_stats
 
 logger = logging.getLogger(__name__)
 
@@ -242,3 +243,13 @@ def expire_bill_shares(timestamp: int) -> None:  # noqa: ARG001 (passed by procr
         expired = bills.expire_shares(session)
     if expired:
         logger.info("%d bill shares expired", expired)
+
+
+@jobs.queue.periodic(cron="* * * * *")
+@jobs.queue.task(name="expire_unpaid_orders", queueing_lock="expire_unpaid_orders")
+def expire_unpaid_orders(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Every minute: prepaid orders not paid within `ORDER_PAYMENT_MINUTES` are abandoned."""
+    with jobs.task_session() as session:
+        expired = orders.expire_unpaid(session)
+    if expired:
+        logger.info("%d unpaid orders abandoned", expired)

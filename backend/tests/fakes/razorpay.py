@@ -239,6 +239,7 @@ class FakeRazorpay:
         for refund in self.refunds.values():
             if refund["status"] == "pending":
                 refund["status"] = "processed"
+
     def pay(self, order_id: str, *, capture: bool = True, fail: bool = False) -> dict[str, Any]:
         """A customer pays the order at checkout (auto-capture by default)."""
         with self._lock:

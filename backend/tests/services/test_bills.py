@@ -21,7 +21,7 @@ from app.core.errors import (
     TableSessionClosed,
     UnknownBillLine,
 )
-from app.crud import bill as bill_crud
+from app.crud import table_session as session_crud
 from app.models.order import (
     Bill,
     BillShare,
@@ -162,7 +162,7 @@ def test_the_bill_sums_the_non_void_lines_with_their_stored_tax(session: Session
             LiveEvent.session_id == tab.table_session.id, LiveEvent.kind == LiveEventKind.BILL
         )
     ).all()
-    assert event.data["change"] == "issued"
+    assert event.data["event"] == "issued"
 
 
 def test_asking_again_gives_the_same_bill_and_uses_no_number(session: Session, tab: Tab) -> None:
@@ -257,7 +257,7 @@ def test_three_equal_shares_pay_the_bill_and_close_the_session(session: Session,
     assert table_session.status is TableSessionStatus.CLOSED
     assert table_session.close_reason is SessionCloseReason.SETTLED
     kinds = [
-        (e.kind, e.data["change"])
+        (e.kind, e.data["event"])
         for e in session.exec(
             select(LiveEvent)
             .where(LiveEvent.session_id == tab.table_session.id)
@@ -418,9 +418,9 @@ def test_a_payment_captured_after_it_failed_still_pays_its_share(
 
 
 def test_an_open_bill_is_known_to_order_placing(session: Session, tab: Tab) -> None:
-    assert not bill_crud.has_open_bill(session, session_id=tab.table_session.id)
+    assert None is session_crud.open_bill(session, session_id=tab.table_session.id)
     bill = issue(session, tab=tab)
-    assert bill_crud.has_open_bill(session, session_id=tab.table_session.id)
+    assert None is not session_crud.open_bill(session, session_id=tab.table_session.id)
     settle(session, take_share(session, bill=bill, payer=tab.members[0], method="full"))
     run_jobs(session)
-    assert not bill_crud.has_open_bill(session, session_id=tab.table_session.id)
+    assert None is session_crud.open_bill(session, session_id=tab.table_session.id)
