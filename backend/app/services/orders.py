@@ -723,6 +723,17 @@ def move(
     payment = order_crud.payment_of(session, order_id=root_id)
     if payment is not None:
         payment = payments.lock(session, payment_id=payment.id)
+    if order.session_id is not None and payment is None and to in order_flow.REFUNDING:
+        # An order on a tab whose bill is issued is on that bill: it stays (a bill being
+        # issued holds the session's lock, so the two never cross).
+        session_crud.lock(session, session_id=order.session_id, share=True)
+        if session_crud.open_bill(session, session_id=order.session_id) is not None:
+            raise BillIssued(
+                {
+                    "message": "The table's bill has been issued with this order on it;"
+                    " it can no longer be rejected or cancelled",
+                }
+            )
     parent = order_crud.lock(session, order_id=order.parent_id) if order.parent_id else None
     locked = order_crud.lock(session, order_id=order.id)
     children = order_crud.lock_children(session, parent_id=locked.id)

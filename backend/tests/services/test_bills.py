@@ -424,3 +424,23 @@ def test_an_open_bill_is_known_to_order_placing(session: Session, tab: Tab) -> N
     settle(session, take_share(session, bill=bill, payer=tab.members[0], method="full"))
     run_jobs(session)
     assert None is session_crud.open_bill(session, session_id=tab.table_session.id)
+
+
+def test_an_order_on_an_issued_bill_can_no_longer_be_rejected_or_cancelled(
+    session: Session, tab: Tab
+) -> None:
+    from app.core.errors import BillIssued
+    from app.models.order import OrderStatus
+    from app.services import orders as orders_service
+    from app.services.order_flow import Mover
+
+    billed = tab.orders[0]
+    bill = issue(session, tab=tab)
+    for to in (OrderStatus.REJECTED, OrderStatus.CANCELLED):
+        with pytest.raises(BillIssued), session.begin_nested():
+            orders_service.move(session, order=billed, to=to, by=tab.owner, mover=Mover.STAFF)
+    moved = orders_service.move(
+        session, order=billed, to=OrderStatus.ACCEPTED, by=tab.owner, mover=Mover.STAFF
+    )
+    assert moved.status is OrderStatus.ACCEPTED  # the kitchen goes on
+    assert _reload(session, bill).total_minor == 115_100

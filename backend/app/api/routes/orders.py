@@ -116,7 +116,7 @@ def read_my_order(order: OwnOrder, session: SessionDep) -> OrderRead:
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderRead)
-@raises(InvalidOrderTransition)
+@raises(InvalidOrderTransition, BillIssued)
 def cancel_my_order(
     order: OwnOrder,
     data: OrderCancel,
@@ -150,7 +150,7 @@ def read_venue_order(order: StaffedOrder, session: SessionDep) -> OrderRead:
 
 
 @router.post(VENUE_ORDERS + "/{order_id}/status", response_model=OrderRead)
-@raises(InvalidOrderTransition, SubOrderMovedByItsVenue)
+@raises(InvalidOrderTransition, SubOrderMovedByItsVenue, BillIssued)
 def move_order(
     venue: StaffedVenue,
     order: StaffedOrder,
