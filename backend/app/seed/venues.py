@@ -803,9 +803,12 @@ def order_settings(spec: DemoVenue) -> dict[str, Any]:
 
 
 def pickup_points_for(spec: DemoVenue) -> list[str]:
-    """Where pickup orders are collected: a QSR's counter, a nightclub's bars."""
+    """Where pickup orders are collected: a QSR's counter, a nightclub's bars, a food
+    court's collection point (for carts with items of several of its QSRs)."""
     if spec.kind == VenueKind.QSR:
         return ["Pickup counter"]
+    if spec.kind == VenueKind.FOOD_COURT:
+        return ["Collection point"]
     if spec.kind == VenueKind.NIGHTCLUB:
         return ["Main bar", "Terrace bar"]
     return []
