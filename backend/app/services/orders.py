@@ -384,9 +384,6 @@ def _new_order(
         session_id=place.table_session.id if place.table_session is not None else None,
         pickup_point_id=place.pickup_point.id if place.pickup_point is not None else None,
         placed_by_id=consumer.id,
-        number=order_crud.next_number(
-            session, venue_id=venue.id, day=table_crud.venue_today(venue, now)
-        ),
         note=note,
         currency=venue.currency,
         prices_include_tax=venue.prices_include_tax,
@@ -554,6 +551,14 @@ def place_order(
         )
     elif place.prepaid:  # nothing to pay: its bill at once
         _issue_bills(session, root=root, children=children, now=now)
+    # Numbered last: the venue's counter row stays locked from here to the commit, so
+    # orders placed at once wait for each other only this long.
+    for each in (root, *children):
+        venue = place.item_venues.get(each.venue_id, place.venue)
+        each.number = order_crud.next_number(
+            session, venue_id=each.venue_id, day=table_crud.venue_today(venue, now)
+        )
+        session.add(each)
     for each in (root, *children):
         _live(session, order=each, what="placed")
     return OrderCheckout(order=root, payment=payment, gateway_order=gateway_order)
