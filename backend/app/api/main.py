@@ -7,6 +7,7 @@ from app.api.routes import (
     auth,
     bookings,
     events,
+    live,
     menus,
     offerings,
     payments,
@@ -34,3 +35,4 @@ api_router.include_router(posters.router)
 api_router.include_router(tickets.router)
 api_router.include_router(bookings.router)
 api_router.include_router(payments.router)
+api_router.include_router(live.router)

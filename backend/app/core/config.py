@@ -216,7 +216,7 @@ class Settings(BaseSettings):
     # token and reconnects with its Last-Event-ID, so a revoked role stops at the latest
     # then).
     LIVE_TOKEN_TTL_SECONDS: int = Field(default=60, ge=5, le=3600)
-    LIVE_STREAM_MAX_SECONDS: int = Field(default=3600, ge=0, le=24 * 3600)
+    LIVE_STREAM_MAX_SECONDS: float = Field(default=3600, ge=0, le=24 * 3600)
     # A comment line on every idle stream this often (proxies and browsers keep it open).
     LIVE_HEARTBEAT_SECONDS: float = Field(default=15.0, gt=0, le=300)
     # Events a slow stream may have waiting before it is closed (it resumes from the log).

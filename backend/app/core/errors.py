@@ -1051,3 +1051,16 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(Exception, _unhandled)
+
+
+# --- live updates and push notifications ---
+
+
+class InvalidStreamToken(NotAuthenticated):
+    code = "invalid_stream_token"
+    message = "Invalid or expired stream token; ask POST /api/v1/live/tokens for a new one"
+
+
+class LiveUnavailable(ServiceUnavailable):
+    code = "live_unavailable"
+    message = "Live updates are unavailable right now; retry shortly"
