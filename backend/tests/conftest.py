@@ -69,7 +69,8 @@ class TestDatabase:
     def create_migrated_database(self) -> str:
         """A new database at the head migration (a copy of the run's template), for
         tests whose servers must see committed rows; drop it with `drop_database`."""
-        assert self._template is not None and self._lock is not None
+        assert self._template is not None
+        assert self._lock is not None
         name = f"socia_scratch_{uuid.uuid4().hex[:10]}"
         with FileLock(str(self._lock)), psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(

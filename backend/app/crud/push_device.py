@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, delete, select
 
+from app.core.errors import NotFound
 from app.models.base import utcnow
 from app.models.push import PushDevice, PushPlatform
 from app.models.user import User
@@ -37,12 +38,13 @@ def register(
     return device, bool(row.inserted)
 
 
-def remove(session: Session, *, user: User, token: str) -> bool:
-    """Forget one of `user`'s devices; whether it was theirs."""
+def remove(session: Session, *, user: User, token: str) -> None:
+    """Forget one of `user`'s devices (404 if it is not one of theirs)."""
     result = session.exec(
         delete(PushDevice).where(col(PushDevice.user_id) == user.id, col(PushDevice.token) == token)
     )
-    return bool(result.rowcount)
+    if not result.rowcount:
+        raise NotFound("push device")
 
 
 def drop_token(session: Session, *, token: str) -> None:

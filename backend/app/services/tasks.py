@@ -13,6 +13,9 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
 - `reconcile_payments`, `expire_holds`: every minute (pending payments asked at the
   gateway; holds past their time marked expired).
 - `refund_cancelled_event`: a cancelled event's confirmed bookings refunded in full.
+- `prune_live_events`: every hour, deletes live events older than
+  `LIVE_EVENT_RETENTION_HOURS` (a stream cannot resume that far back).
+- `send_push` lives in `app.services.push_tasks` (deferred by `app.services.notify`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from app.core.config import settings
 from app.core.errors import AppError, ServiceUnavailable
 from app.crud import idempotency as idempotency_crud
 from app.crud import job as job_crud
+from app.crud import live as live_crud
 from app.models.base import utcnow
 from app.providers import email as email_provider
 from app.services import bookings, payments, poster_stats
@@ -78,6 +82,16 @@ def prune_idempotency_keys(timestamp: int) -> None:  # noqa: ARG001 (passed by p
     with jobs.task_session() as session:
         deleted = idempotency_crud.delete_expired(session, before=before)
     logger.info("deleted %d expired idempotency keys", deleted)
+
+
+@jobs.queue.periodic(cron="23 * * * *")
+@jobs.queue.task(name="prune_live_events", queueing_lock="prune_live_events")
+def prune_live_events(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Hourly: forget live events older than LIVE_EVENT_RETENTION_HOURS."""
+    before = utcnow() - timedelta(hours=settings.LIVE_EVENT_RETENTION_HOURS)
+    with jobs.task_session() as session:
+        deleted = live_crud.prune(session, before=before)
+    logger.info("deleted %d live events older than %s", deleted, before.isoformat())
 
 
 # --- failures ---------------------------------------------------------------------------
