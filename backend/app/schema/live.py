@@ -4,32 +4,46 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Self
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from app.core.live_token import Stream, StreamKind
 from app.models.push import PushPlatform
 from app.schema.common import RequestModel
 
 
-class StreamTokenCreate(RequestModel):
-    """The stream to open: a venue's board (`venue`, with its `id`), a table session
-    (`table_session`, with its `id`), or the caller's own orders (`me`, no `id`)."""
+class VenueStreamRequest(RequestModel):
+    """A venue's live board (its staff and above)."""
 
-    stream: StreamKind
-    id: uuid.UUID | None = None
+    stream: Literal[StreamKind.VENUE]
+    id: uuid.UUID
 
-    @model_validator(mode="after")
-    def _id_matches_kind(self) -> Self:
-        if self.stream == StreamKind.ME and self.id is not None:
-            raise ValueError("the `me` stream takes no id")
-        if self.stream != StreamKind.ME and self.id is None:
-            raise ValueError(f"a `{self.stream.value}` stream needs the id of its object")
-        return self
 
-    def as_stream(self) -> Stream:
-        return Stream(self.stream, self.id)
+class TableSessionStreamRequest(RequestModel):
+    """A table session's stream (its members)."""
+
+    stream: Literal[StreamKind.TABLE_SESSION]
+    id: uuid.UUID
+
+
+class MyStreamRequest(RequestModel):
+    """The caller's own orders."""
+
+    stream: Literal[StreamKind.ME]
+
+
+#: The stream a token opens: `venue` and `table_session` name their object's `id`.
+StreamTokenCreate = Annotated[
+    VenueStreamRequest | TableSessionStreamRequest | MyStreamRequest,
+    Field(discriminator="stream"),
+]
+
+
+def as_stream(body: VenueStreamRequest | TableSessionStreamRequest | MyStreamRequest) -> Stream:
+    if isinstance(body, MyStreamRequest):
+        return Stream(StreamKind.ME)
+    return Stream(body.stream, body.id)
 
 
 class StreamTokenRead(BaseModel):

@@ -40,7 +40,7 @@ from app.core.errors import (
 from app.core.live_token import Stream, StreamKind
 from app.core.security import InvalidToken
 from app.crud import live as live_crud
-from app.schema.live import StreamTokenCreate, StreamTokenRead
+from app.schema.live import StreamTokenCreate, StreamTokenRead, as_stream
 from app.services import live as live_service
 
 router = APIRouter(prefix="/live", tags=["live"])
@@ -77,8 +77,13 @@ LastEventIdQuery = Annotated[
     Query(ge=0, le=2**63 - 1, description="Resume after this event (as `Last-Event-ID`)."),
 ]
 LastEventIdHeader = Annotated[
-    int | None,
-    Header(alias="Last-Event-ID", ge=0, le=2**63 - 1, description="Resume after this event."),
+    str | None,
+    Header(
+        alias="Last-Event-ID",
+        max_length=64,
+        description="Resume after this event (what the browser sends when it reconnects; "
+        "a value that is not an event id is ignored).",
+    ),
 ]
 
 
@@ -92,12 +97,12 @@ def stream_path(stream: Stream) -> str:
 
 
 @router.post("/tokens", response_model=StreamTokenRead)
-@raises(VenueRoleRequired)
+@raises(NotFound, VenueRoleRequired)
 def create_stream_token(
     body: StreamTokenCreate, user: CurrentUser, session: SessionDep
 ) -> StreamTokenRead:
     """A short-lived token that opens one stream (an `EventSource` sends no headers)."""
-    stream = body.as_stream()
+    stream = as_stream(body)
     live_service.check_access(session, user_id=user.id, stream=stream)
     issued = live_service.issue_token(user_id=user.id, stream=stream)
     return StreamTokenRead(
@@ -274,6 +279,9 @@ async def my_stream(
     )
 
 
-def _after(header: int | None, query: int | None) -> int | None:
-    """The browser's own `Last-Event-ID` wins over the one in the URL (older)."""
-    return header if header is not None else query
+def _after(header: str | None, query: int | None) -> int | None:
+    """The browser's own `Last-Event-ID` wins over the one in the URL (older). It only
+    ever repeats an id this API sent; anything else is ignored, not refused."""
+    if header is not None and header.isdigit() and int(header) < 2**63:
+        return int(header)
+    return query
