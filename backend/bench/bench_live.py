@@ -232,6 +232,7 @@ def main() -> None:
         f"commit to arrival p50 {statistics.median(ms):.1f} ms, p99 {_pct(ms, 0.99):.1f} ms, "
         f"max {max(ms):.1f} ms"
     )
+    print("per change, ms until the last stream had it:", " ".join(f"{d:.0f}" for d in last_ms))
     print(
         f"until the last stream had a change: p50 {statistics.median(last_ms):.1f} ms, "
         f"p99 {_pct(last_ms, 0.99):.1f} ms, max {max(last_ms):.1f} ms"

@@ -108,6 +108,8 @@ class LiveMessage:
     user_id: uuid.UUID | None
     order_id: uuid.UUID | None
     json: str
+    # The whole SSE frame, encoded once for every stream that sends it.
+    frame: bytes
 
     @classmethod
     def build(
@@ -133,6 +135,7 @@ class LiveMessage:
             "created_at": created_at.isoformat(),
             "data": data,
         }
+        text = json.dumps(body, separators=(",", ":"), default=str)
         return cls(
             id=id,
             kind=kind,
@@ -141,7 +144,8 @@ class LiveMessage:
             session_id=session_id,
             user_id=user_id,
             order_id=order_id,
-            json=json.dumps(body, separators=(",", ":"), default=str),
+            json=text,
+            frame=f"id: {id}\r\nevent: {kind}\r\ndata: {text}\r\n\r\n".encode(),
         )
 
     @classmethod
@@ -189,6 +193,7 @@ def subscription_key(stream: Stream, *, user_id: uuid.UUID) -> Key:
 def replay(
     session: Session, *, stream: Stream, user_id: uuid.UUID, after_id: int, limit: int = 500
 ) -> list[LiveMessage]:
+    """A stream's events after `after_id` from the log, oldest first, `limit` at most."""
     events = live_crud.for_stream(
         session, stream=stream, user_id=user_id, after_id=after_id, limit=limit
     )

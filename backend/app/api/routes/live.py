@@ -47,6 +47,8 @@ router = APIRouter(prefix="/live", tags=["live"])
 
 #: Milliseconds a browser waits before it reconnects a dropped stream.
 RECONNECT_MS = 3000
+#: Events replayed per read of the log (each read in a short session of its own).
+REPLAY_PAGE = 500
 
 _STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
@@ -144,22 +146,15 @@ async def _open(
             live_service.hub.unsubscribe(subscription)
             raise
 
-    async def events() -> AsyncIterator[ServerSentEvent]:
-        try:
-            async for event in _events(
-                stream,
-                user_id=user_id,
-                after=after,
-                start=start,
-                subscription=subscription,
-                sessions=sessions,
-            ):
-                yield event
-        finally:
-            live_service.hub.unsubscribe(subscription)
-
     return EventSourceResponse(
-        events(),
+        _events(
+            stream,
+            user_id=user_id,
+            after=after,
+            start=start,
+            subscription=subscription,
+            sessions=sessions,
+        ),
         ping=settings.LIVE_HEARTBEAT_SECONDS,
         headers={"Cache-Control": "no-store"},
         background=BackgroundTask(live_service.hub.unsubscribe, subscription),
@@ -174,50 +169,51 @@ async def _events(
     start: int | None,
     subscription: live_service.Subscription,
     sessions: ShortSessions,
-) -> AsyncIterator[ServerSentEvent]:
+) -> AsyncIterator[ServerSentEvent | bytes]:
+    """The replay (or the `ready` event), then what the hub hands this stream, each
+    event as the frame encoded once for every stream; ends at LIVE_STREAM_MAX_SECONDS
+    or when the subscription closes (a stream too far behind resumes from the log)."""
     limit = settings.LIVE_STREAM_MAX_SECONDS
     deadline = time.monotonic() + limit if limit else None
     replayed: set[int] = set()
-    if after is None:
-        assert start is not None
-        yield ServerSentEvent(
-            data=json.dumps({"last_event_id": start}),
-            event="ready",
-            id=str(start),
-            retry=RECONNECT_MS,
-        )
-    else:
-        position = after
+    try:
+        if after is None:
+            assert start is not None
+            yield ServerSentEvent(
+                data=json.dumps({"last_event_id": start}),
+                event="ready",
+                id=str(start),
+                retry=RECONNECT_MS,
+            )
+        else:
+            position = after
+            while True:
+
+                def page(position: int = position) -> list[live_service.LiveMessage]:
+                    with sessions() as session:
+                        return live_service.replay(
+                            session, stream=stream, user_id=user_id, after_id=position
+                        )
+
+                messages = await anyio.to_thread.run_sync(page)
+                for message in messages:
+                    replayed.add(message.id)
+                    yield message.frame
+                if len(messages) < REPLAY_PAGE:
+                    break
+                position = messages[-1].id
         while True:
-
-            def page(position: int = position) -> list[live_service.LiveMessage]:
-                with sessions() as session:
-                    return live_service.replay(
-                        session, stream=stream, user_id=user_id, after_id=position
-                    )
-
-            messages = await anyio.to_thread.run_sync(page)
-            for message in messages:
-                replayed.add(message.id)
-                yield _sse(message)
-            if len(messages) < 500:
-                break
-            position = messages[-1].id
-    while True:
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            return
-        try:
-            received = await subscription.get(timeout=remaining)
-        except live_service.StreamClosed:
-            return
-        if received is None or received.id in replayed:
-            continue
-        yield _sse(received)
-
-
-def _sse(message: live_service.LiveMessage) -> ServerSentEvent:
-    return ServerSentEvent(data=message.json, event=message.kind, id=str(message.id))
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return
+            try:
+                received = await subscription.get(timeout=remaining)
+            except live_service.StreamClosed:
+                return
+            if received is not None and received.id not in replayed:
+                yield received.frame
+    finally:
+        live_service.hub.unsubscribe(subscription)
 
 
 _STREAM_ERRORS = (InvalidStreamToken, NotAuthenticated, LiveUnavailable, DatabaseUnavailable)
