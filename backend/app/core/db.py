@@ -12,8 +12,9 @@ always finds a thread. Load beyond that queues instead of stalling.
 
 The connections add up across processes: `socia serve` shares `DB_CONNECTION_BUDGET`
 between its worker processes (`plan_server`), so workers x (pool + overflow + the one
-LISTEN connection of the live streams) never exceeds it, and the deployment keeps the budget (plus the job workers' connections and
-a reserve for migrations and Adminer) below PostgreSQL's `max_connections`
+LISTEN connection of the live streams) never exceeds it, and the deployment keeps the
+budget (plus the job workers' connections and a reserve for migrations and Adminer)
+below PostgreSQL's `max_connections`
 (docker-compose.yml sets it, and tests/core/test_compose.py checks the sum).
 """
 
