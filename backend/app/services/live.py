@@ -52,6 +52,8 @@ READY_TIMEOUT_SECONDS = 10.0
 KEEPALIVE_SECONDS = 30.0
 BACKOFF_FIRST_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 30.0
+#: The listener's `application_name` (how it shows in `pg_stat_activity`).
+LISTENER_NAME = "socia-live-listener"
 #: Ids already sent out, remembered to skip a second NOTIFY of the same event.
 RECENT_IDS = 10_000
 
@@ -330,7 +332,11 @@ class LiveHub:
         while True:
             try:
                 conn = await psycopg.AsyncConnection.connect(
-                    listener_url(), autocommit=True, row_factory=dict_row, connect_timeout=10
+                    listener_url(),
+                    autocommit=True,
+                    row_factory=dict_row,
+                    connect_timeout=10,
+                    application_name=LISTENER_NAME,
                 )
             except (psycopg.Error, OSError) as exc:
                 logger.warning("live listener cannot connect (again in %.1fs): %s", backoff, exc)

@@ -16,13 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from app.core import db
 from app.crud import live as live_crud
 from app.models import User, Venue, VenueKind, VenueRole
 from app.models.order import LiveEventKind, TableSession
+from app.services.live import LISTENER_NAME
 from tests.conftest import TestDatabase
 from tests.factories import add_member, auth_headers, make_consumer, make_user, make_venue
 from tests.factories.live import LiveServer, SseReader, make_table_session
@@ -334,3 +335,48 @@ def test_errors_answer_in_json_before_the_stream(
         sibling_token = token_for(first, place.qsr_staff, "venue", place.qsr.id)
         response = client.get(_venue_path(place.sibling_qsr), params={"token": sibling_token})
         assert response.status_code == 401
+
+
+def test_an_event_committed_after_a_later_one_is_still_sent(
+    servers: tuple[LiveServer, LiveServer], place: Place, live_engine: Engine
+) -> None:
+    """Ids are taken at insert, so a slow transaction can commit an id below one
+    already sent; its NOTIFY names it, and the listener reads it then."""
+    first, _ = servers
+    token = token_for(first, place.staff, "venue", place.venue.id)
+    with first.client() as client, open_stream(client, _venue_path(place.venue), token) as response:
+        reader = SseReader(response)
+        assert reader.next().event == "ready"
+        with Session(live_engine) as slow:
+            early = live_crud.record(
+                slow, kind=LiveEventKind.ORDER, venue_id=place.venue.id, data={"n": "slow"}
+            )
+            early_id = early.id
+            assert early_id is not None
+            later = record(live_engine, venue_id=place.venue.id, data={"n": "fast"})
+            assert early_id < later
+            assert reader.next().id == str(later)
+            slow.commit()
+        assert reader.next().id == str(early_id)
+
+
+def test_the_listener_reconnects_and_reads_what_it_missed(
+    servers: tuple[LiveServer, LiveServer], place: Place, live_engine: Engine, live_database: str
+) -> None:
+    first, _ = servers
+    token = token_for(first, place.consumer, "me", None)
+    with first.client() as client, open_stream(client, "/api/v1/live/me", token) as response:
+        reader = SseReader(response)
+        assert reader.next().event == "ready"
+        with Session(live_engine) as session:
+            # Both servers' listeners: the streams stay open while they reconnect.
+            ended = session.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND datname = current_database()"
+                ),
+                {"name": LISTENER_NAME},
+            ).all()
+            assert len(ended) == 2
+        missed = record(live_engine, venue_id=place.venue.id, user_id=place.consumer.id)
+        assert reader.next().id == str(missed)
