@@ -165,3 +165,9 @@ def test_prune_live_events_keeps_the_retention_window(session: Session) -> None:
         jobs.set_task_session(None)
     left = session.exec(select(LiveEvent.id).where(col(LiveEvent.venue_id) == venue.id)).all()
     assert left == [recent.id]
+
+
+def test_prune_live_events_runs_every_hour() -> None:
+    periodic = {p.task.name: p.cron for p in jobs.queue.periodic_registry.periodic_tasks.values()}
+    assert periodic["prune_live_events"] == "23 * * * *"
+    assert "send_push" in jobs.queue.tasks
