@@ -331,8 +331,9 @@ class LiveHub:
         assert self._ready is not None
         while True:
             try:
+                url = await asyncio.to_thread(listener_url)  # may start the embedded server
                 conn = await psycopg.AsyncConnection.connect(
-                    listener_url(),
+                    url,
                     autocommit=True,
                     row_factory=dict_row,
                     connect_timeout=10,
@@ -360,6 +361,12 @@ class LiveHub:
                 logger.warning(
                     "live listener lost its connection (again in %.1fs): %s", backoff, exc
                 )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
+            except Exception:
+                # A bug must not leave every stream of the process waiting for ever.
+                self._ready.clear()
+                logger.exception("live listener failed (again in %.1fs)", backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_SECONDS)
 
