@@ -126,25 +126,21 @@ async def _open(
     except InvalidToken as exc:
         raise InvalidStreamToken() from exc
 
-    def check() -> None:
+    def check() -> int | None:
+        """Who opens it may, and (for a new stream) where it starts: one short session."""
         with sessions() as session:
             live_service.check_access(session, user_id=user_id, stream=stream)
+            return None if after is not None else live_crud.last_id(session)
 
-    def position() -> int:
-        with sessions() as session:
-            return live_crud.last_id(session)
-
-    await anyio.to_thread.run_sync(check)
     key = live_service.subscription_key(stream, user_id=user_id)
-    # Subscribed before the start position is read: nothing committed after it is missed.
+    # Subscribed before the start position is read: nothing committed after it is missed
+    # (and unsubscribed at once if the caller may not follow this stream).
     subscription = await live_service.hub.subscribe(key)
-    start: int | None = None
-    if after is None:
-        try:
-            start = await anyio.to_thread.run_sync(position)
-        except BaseException:
-            live_service.hub.unsubscribe(subscription)
-            raise
+    try:
+        start = await anyio.to_thread.run_sync(check)
+    except BaseException:
+        live_service.hub.unsubscribe(subscription)
+        raise
 
     return EventSourceResponse(
         _events(
