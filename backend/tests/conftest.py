@@ -190,7 +190,14 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture
 def app(session: Session) -> Iterator[FastAPI]:
     def _session_override() -> Iterator[Session]:
-        yield session
+        # Each request in a savepoint: what it did not commit is rolled back when it
+        # ends, as closing its own session does in production.
+        request = session.begin_nested()
+        try:
+            yield session
+        finally:
+            if request.is_active:
+                request.rollback()
 
     def _short_sessions_override() -> ShortSessions:
         # The test's session every time (not closed), each block still taking a slot.

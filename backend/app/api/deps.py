@@ -27,15 +27,19 @@ from app.core.errors import (
 )
 from app.core.security import InvalidToken, TokenType, decode_token
 from app.crud import auth as auth_crud
+from app.crud import bill as bill_crud
 from app.crud import booking as booking_crud
 from app.crud import event as event_crud
+from app.crud import order as order_crud
 from app.crud import poster as poster_crud
 from app.crud import table as table_crud
+from app.crud import table_session as session_crud
 from app.crud import ticket as ticket_crud
 from app.crud import venue as venue_crud
 from app.crud.common import get_or_404
 from app.models import Event, User, Venue, VenueRole
 from app.models.booking import Booking, Ticket
+from app.models.order import Bill, Order, TableSession
 from app.models.poster import Poster
 from app.models.table import VenueTable
 
@@ -315,6 +319,53 @@ def get_own_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser)
 
 OwnBooking = Annotated[Booking, Depends(get_own_booking)]
 OwnTicket = Annotated[Ticket, Depends(get_own_ticket)]
+
+
+# --- bills of table sessions: their members, and the venue's staff ----------------------
+
+
+@raises(NotFound)
+def get_member_table_session(
+    session_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> TableSession:
+    """A table session the caller joined (anyone else, admins too: 404)."""
+    return session_crud.get_for_member(session, session_id=session_id, user_id=user.id)
+
+
+@raises(NotFound)
+def get_staffed_table_session(
+    session_id: uuid.UUID, venue: StaffedVenue, session: SessionDep
+) -> TableSession:
+    """A table session of a venue where the caller is staff or above."""
+    return session_crud.get_for_venue(session, session_id=session_id, venue_id=venue.id)
+
+
+@raises(NotFound)
+def get_member_bill(bill_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Bill:
+    """A bill of a table session the caller joined (anyone else, admins too: 404)."""
+    return bill_crud.get_for_member(session, bill_id=bill_id, user=user)
+
+
+MemberTableSession = Annotated[TableSession, Depends(get_member_table_session)]
+StaffedTableSession = Annotated[TableSession, Depends(get_staffed_table_session)]
+MemberBill = Annotated[Bill, Depends(get_member_bill)]
+
+
+@raises(NotFound)
+def get_own_order(order_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Order:
+    """An order the caller placed (a food-court order by its parent's id)."""
+    return order_crud.get_for_consumer(session, order_id=order_id, user=user)
+
+
+@raises(NotFound)
+def get_staffed_order(order_id: uuid.UUID, venue: StaffedVenue, session: SessionDep) -> Order:
+    """An order on the board of a venue where the caller is staff or above: the venue's
+    own, or (at a food court) a sub-order of one placed there."""
+    return order_crud.get_for_venue(session, order_id=order_id, venue=venue)
+
+
+OwnOrder = Annotated[Order, Depends(get_own_order)]
+StaffedOrder = Annotated[Order, Depends(get_staffed_order)]
 
 
 # --- platform admins ---------------------------------------------------------------------

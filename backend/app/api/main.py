@@ -5,14 +5,19 @@ from fastapi import APIRouter
 from app.api.routes import (
     admin,
     auth,
+    bills,
     bookings,
     events,
     live,
+    menu_options,
     menus,
     offerings,
+    orders,
     payments,
+    pickup_points,
     posters,
     staff,
+    table_sessions,
     tables,
     tickets,
     users,
@@ -28,11 +33,16 @@ api_router.include_router(admin.router)
 api_router.include_router(venues.router)
 api_router.include_router(staff.router)
 api_router.include_router(menus.router)
+api_router.include_router(menu_options.router)
+api_router.include_router(pickup_points.router)
 api_router.include_router(tables.router)
+api_router.include_router(table_sessions.router)
 api_router.include_router(events.router)
 api_router.include_router(offerings.router)
 api_router.include_router(posters.router)
 api_router.include_router(tickets.router)
 api_router.include_router(bookings.router)
 api_router.include_router(payments.router)
+api_router.include_router(bills.router)
+api_router.include_router(orders.router)
 api_router.include_router(live.router)

@@ -209,6 +209,16 @@ class Settings(BaseSettings):
     # Unpaid bookings one consumer may hold at once for one event (so nobody can hold
     # a whole night by booking again and again without paying).
     BOOKING_MAX_UNPAID_PER_EVENT: int = Field(default=2, ge=1, le=20)
+    # A pending share of a pay-at-the-end bill counts towards the bill this long while
+    # its payer pays (then it expires and its amount is free for others to pay).
+    BILL_SHARE_HOLD_MINUTES: int = Field(default=10, ge=1, le=120)
+    # --- Orders and table sessions ---
+    # An order on a table session needs a scan (join) of the table's code this recent.
+    ORDER_SESSION_JOIN_HOURS: int = Field(default=4, ge=1, le=48)
+    # When the app sends its position, an order (or a join) needs it this close to the venue.
+    ORDER_MAX_DISTANCE_METRES: int = Field(default=300, ge=10, le=100_000)
+    # A prepaid order not paid within this many minutes is abandoned (the expiry job).
+    ORDER_PAYMENT_MINUTES: int = Field(default=15, ge=1, le=120)
 
     # --- Live updates and push notifications ---
     # A stream token (POST /api/v1/live/tokens) opens its stream for this long; the

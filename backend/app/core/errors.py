@@ -1053,6 +1053,242 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled)
 
 
+# --- bills (split the bill) -------------------------------------------------------------
+
+
+class SessionNotPayAtEnd(Conflict):
+    code = "session_not_pay_at_end"
+    message = "This table session pays per order: it has no bill to split"
+
+
+class TableSessionClosed(Conflict):
+    code = "table_session_closed"
+    message = "This table session is closed; scan the table's code again"
+
+
+class NothingToBill(Conflict):
+    code = "nothing_to_bill"
+    message = "This table session has nothing to pay for yet"
+
+
+class BillPaid(Conflict):
+    code = "bill_paid"
+    message = "This bill is paid in full"
+
+
+class BillNotOpen(Conflict):
+    code = "bill_not_open"
+    message = "This bill is no longer open"
+
+
+class BillPartlyPaid(Conflict):
+    code = "bill_partly_paid"
+    message = "A share of this bill is already paid: its service charge can no longer change"
+
+
+class BillSharePending(Conflict):
+    code = "bill_share_pending"
+    message = (
+        "A share of this bill is being paid: its service charge can change once that "
+        "payment is done or expires"
+    )
+
+
+class ShareExceedsBill(Conflict):
+    code = "share_exceeds_bill"
+    message = "This share is more than is left to pay on the bill"
+
+
+class LineAlreadyPaid(Conflict):
+    code = "line_already_paid"
+    message = "An item chosen is already paid (or being paid) by another share"
+
+
+class BillChanged(Conflict):
+    code = "bill_changed"
+    message = "The bill changed while your share was being prepared: try again"
+
+
+class UnknownBillLine(Unprocessable):
+    code = "unknown_bill_line"
+    message = "This item is not on the bill"
+    loc = ("body", "line_ids")
+
+
+class EmptyShare(Unprocessable):
+    code = "empty_share"
+    message = "The items chosen cost nothing: there is nothing to pay"
+    loc = ("body", "line_ids")
+
+
+# --- menu options, tax classes and pickup points ----------------------------------------
+
+
+class TaxClassNameTaken(Conflict):
+    code = "tax_class_name_taken"
+    message = "This venue already has a tax class with this name"
+
+
+class TaxClassInUse(Conflict):
+    code = "tax_class_in_use"
+    message = "Items use this tax class; give them another one (or none) first"
+
+
+class InvalidTaxClass(Unprocessable):
+    code = "invalid_tax_class"
+    message = "`tax_class_id` must be a tax class of this venue"
+    loc = ("body", "tax_class_id")
+
+
+class VariantNameTaken(Conflict):
+    code = "variant_name_taken"
+    message = "This item already has a variant with this name"
+
+
+class AddOnGroupNameTaken(Conflict):
+    code = "add_on_group_name_taken"
+    message = "This item already has an add-on group with this name"
+
+
+class AddOnNameTaken(Conflict):
+    code = "add_on_name_taken"
+    message = "This group already has an add-on with this name"
+
+
+class InvalidChoices(Unprocessable):
+    code = "invalid_choices"
+    message = "`min_choices` cannot be more than `max_choices`"
+    loc = ("body", "min_choices")
+
+
+class OptionCurrencyMismatch(Unprocessable):
+    code = "option_currency_mismatch"
+    message = "A variant or add-on is priced in its item's currency"
+    loc = ("body", "currency")
+
+
+class PickupPointNameTaken(Conflict):
+    code = "pickup_point_name_taken"
+    message = "This venue already has a pickup point with this name"
+
+
+class PickupPointInUse(Conflict):
+    code = "pickup_point_in_use"
+    message = "Orders were placed at this pickup point; deactivate it instead"
+
+
+CONSTRAINT_ERRORS.update(
+    {
+        "uq_tax_class_venue_id_name": TaxClassNameTaken,
+        "fk_menu_item_tax_class_id_tax_class": TaxClassInUse,
+        "uq_menu_item_variant_item_id_name": VariantNameTaken,
+        "uq_add_on_group_item_id_name": AddOnGroupNameTaken,
+        "uq_add_on_group_id_name": AddOnNameTaken,
+        "ck_add_on_group_choices_range": InvalidChoices,
+        "uq_pickup_point_venue_id_name": PickupPointNameTaken,
+        "fk_venue_order_pickup_point_id_pickup_point": PickupPointInUse,
+    }
+)
+
+
+# --- table sessions and orders ---------------------------------------------------------
+
+
+class SessionJoinExpired(PermissionDenied):
+    code = "session_join_expired"
+    message = "You joined this table too long ago; scan the table's code again"
+
+
+class TooFarFromVenue(PermissionDenied):
+    code = "too_far_from_venue"
+    message = "You are too far from the venue to order at its table"
+
+
+class TableNotFree(Conflict):
+    code = "table_not_free"
+    message = "That table already has an open session"
+
+
+class SessionMergeRefused(Conflict):
+    code = "session_merge_refused"
+    message = "These two sessions cannot be merged"
+
+
+class VenueNotAcceptingOrders(Conflict):
+    code = "venue_not_accepting_orders"
+    message = "The venue is not taking orders right now"
+
+
+class VenueClosedNow(Conflict):
+    code = "venue_closed"
+    message = "The venue is closed now"
+
+
+class ItemSoldOut(Conflict):
+    code = "item_sold_out"
+    message = "An item of the order is sold out"
+
+
+class VariantSoldOut(Conflict):
+    code = "variant_sold_out"
+    message = "A variant of the order is sold out"
+
+
+class AddOnSoldOut(Conflict):
+    code = "add_on_sold_out"
+    message = "An add-on of the order is sold out"
+
+
+class BillIssued(Conflict):
+    code = "bill_issued"
+    message = "The table's bill has been issued; no more orders on this session"
+
+
+class InvalidOrderTransition(Conflict):
+    code = "invalid_order_transition"
+    message = "The order cannot make this move"
+
+
+class UnknownItem(Unprocessable):
+    code = "unknown_item"
+    message = "No such item on this venue's menu"
+    loc = ("body", "lines")
+
+
+class VariantRequired(Unprocessable):
+    code = "variant_required"
+    message = "This item is ordered as one of its variants"
+    loc = ("body", "lines")
+
+
+class UnknownVariant(Unprocessable):
+    code = "unknown_variant"
+    message = "No such variant of this item"
+    loc = ("body", "lines")
+
+
+class UnknownAddOn(Unprocessable):
+    code = "unknown_add_on"
+    message = "No such add-on for this item"
+    loc = ("body", "lines")
+
+
+class AddOnChoices(Unprocessable):
+    code = "add_on_choices"
+    message = "Too few or too many add-ons of a group"
+    loc = ("body", "lines")
+
+
+class OrderKindMismatch(Conflict):
+    code = "order_kind_mismatch"
+    message = "This kind of order cannot be placed here"
+
+
+class SubOrderMovedByItsVenue(PermissionDenied):
+    code = "sub_order_moved_by_its_venue"
+    message = "A food-court sub-order is moved by its own venue's staff"
+
+
 # --- live updates and push notifications ---
 
 

@@ -17,7 +17,7 @@ from app.core.errors import NotFound
 from app.crud.common import paginate
 from app.models import User
 from app.models.booking import Booking, BookingItem, BookingStatus, Ticket
-from app.models.payment import Payment
+from app.models.payment import Payment, PaymentStatus
 from app.schema.booking import BookingItemRead, BookingRead, PaymentRead, StaffBookingRead
 from app.schema.common import Page, PageParams
 
@@ -101,15 +101,27 @@ def expire_holds(session: Session, *, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def confirmed_ids(session: Session, *, event_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
-    return list(
-        session.exec(
-            select(Booking.id)
-            .where(Booking.event_id == event_id, Booking.status == BookingStatus.CONFIRMED)
-            .order_by(col(Booking.id))
-            .limit(limit)
-        )
+def owed_on_cancelled_event(
+    session: Session, *, event_id: uuid.UUID, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """Bookings of a cancelled event still owed money, by id after `after`: confirmed
+    ones, and cancelled ones whose payment was refunded only in part (the policy's
+    share when the consumer cancelled)."""
+    owed = sa.or_(
+        col(Booking.status) == BookingStatus.CONFIRMED,
+        sa.and_(
+            col(Booking.status) == BookingStatus.CANCELLED,
+            sa.exists().where(
+                col(Payment.booking_id) == col(Booking.id),
+                col(Payment.status) == PaymentStatus.CAPTURED,
+                col(Payment.refunded_minor) < col(Payment.amount_minor),
+            ),
+        ),
     )
+    statement = select(Booking.id).where(Booking.event_id == event_id, owed)
+    if after is not None:
+        statement = statement.where(col(Booking.id) > after)
+    return list(session.exec(statement.order_by(col(Booking.id)).limit(limit)))
 
 
 # --- reading -----------------------------------------------------------------------

@@ -101,3 +101,35 @@ def retry_failed(session: Session, *, job_id: int) -> JobRow:
     row = get(session, job_id)
     assert row is not None
     return row
+
+
+def prune(session: Session, *, succeeded_before: datetime, failed_before: datetime) -> int:
+    """Delete jobs finished long ago (succeeded before `succeeded_before`; failed or
+    cancelled before `failed_before`, once nobody needs to retry them), with their
+    events and recorded errors. Returns how many jobs went."""
+    deleted = session.execute(
+        sa.text(
+            """
+            WITH finished AS (
+                SELECT j.id, j.status, max(e.at) AS finished_at
+                FROM procrastinate_jobs j
+                JOIN procrastinate_events e ON e.job_id = j.id
+                WHERE j.status IN ('succeeded', 'failed', 'cancelled', 'aborted')
+                GROUP BY j.id, j.status
+            ), gone AS (
+                DELETE FROM procrastinate_jobs j
+                USING finished f
+                WHERE j.id = f.id AND (
+                    (f.status = 'succeeded' AND f.finished_at < :succeeded_before)
+                    OR (f.status <> 'succeeded' AND f.finished_at < :failed_before)
+                )
+                RETURNING j.id
+            ), errors AS (
+                DELETE FROM job_error WHERE job_id IN (SELECT id FROM gone)
+            )
+            SELECT count(*) FROM gone
+            """
+        ),
+        {"succeeded_before": succeeded_before, "failed_before": failed_before},
+    ).scalar_one()
+    return int(deleted)

@@ -1,4 +1,5 @@
-"""Menus, categories and items of a venue, and the whole-menu read.
+"""Menus, categories and items of a venue, their options (variants, add-on groups and
+add-ons), the venue's tax classes, and the whole-menu read.
 
 Every write first bumps `venue.menu_version` (an atomic UPDATE that also locks
 the venue row, so writes to one venue's menus are serialised); the version is
@@ -21,27 +22,51 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlmodel import Session, col, select
 
 from app.core.errors import (
+    AddOnGroupNameTaken,
+    AddOnNameTaken,
     CategoryNameTaken,
+    InvalidChoices,
     InvalidItemCategory,
     InvalidParentCategory,
+    InvalidTaxClass,
     MenuNameTaken,
     NotAlcoholic,
     NotEmpty,
     NotFound,
+    OptionCurrencyMismatch,
     OrderMismatch,
     SubcategoryDepth,
+    TaxClassInUse,
+    TaxClassNameTaken,
+    VariantNameTaken,
 )
 from app.crud import venue as venue_crud
 from app.crud.common import get_or_404
 from app.models import Venue
-from app.models.menu import Menu, MenuCategory, MenuItem
+from app.models.menu import (
+    AddOn,
+    AddOnGroup,
+    Menu,
+    MenuCategory,
+    MenuItem,
+    MenuItemVariant,
+    TaxClass,
+)
 from app.schema.menu import (
+    AddOnCreate,
+    AddOnGroupCreate,
+    AddOnGroupUpdate,
+    AddOnUpdate,
     CategoryCreate,
     CategoryUpdate,
     ItemCreate,
     ItemUpdate,
     MenuCreate,
     MenuUpdate,
+    TaxClassCreate,
+    TaxClassUpdate,
+    VariantCreate,
+    VariantUpdate,
 )
 
 # --- menus ------------------------------------------------------------------------------
@@ -309,10 +334,19 @@ def list_items(session: Session, *, category: MenuCategory) -> Sequence[MenuItem
     ).all()
 
 
+def _check_tax_class(session: Session, *, venue: Venue, tax_class_id: uuid.UUID | None) -> None:
+    if tax_class_id is None:
+        return
+    tax_class = session.get(TaxClass, tax_class_id)
+    if tax_class is None or tax_class.venue_id != venue.id:
+        raise InvalidTaxClass()
+
+
 def create_item(
     session: Session, *, venue: Venue, category: MenuCategory, data: ItemCreate
 ) -> MenuItem:
     venue_crud.bump_menu_version(session, venue_id=venue.id)
+    _check_tax_class(session, venue=venue, tax_class_id=data.tax_class_id)
     item = MenuItem(
         venue_id=venue.id,
         category_id=category.id,
@@ -333,6 +367,10 @@ def update_item(session: Session, *, venue: Venue, item: MenuItem, data: ItemUpd
     final = {k: changes.get(k, getattr(item, k)) for k in ("is_alcoholic", "abv", "ibu")}
     if not final["is_alcoholic"] and (final["abv"] is not None or final["ibu"] is not None):
         raise NotAlcoholic()
+    if changes.get("tax_class_id") is not None:
+        _check_tax_class(session, venue=venue, tax_class_id=changes["tax_class_id"])
+    if "currency" in changes and changes["currency"] != item.currency:
+        _recurrency_options(session, item=item, currency=changes["currency"])
     if category_id is not None and category_id != item.category_id:
         target = session.get(MenuCategory, category_id)
         if target is None or target.venue_id != venue.id:
@@ -346,6 +384,19 @@ def update_item(session: Session, *, venue: Venue, item: MenuItem, data: ItemUpd
     session.add(item)
     session.flush()
     return item
+
+
+def _recurrency_options(session: Session, *, item: MenuItem, currency: str) -> None:
+    """An item's options are priced in its currency: they follow it when it changes."""
+    session.execute(
+        sa.update(MenuItemVariant)
+        .where(col(MenuItemVariant.item_id) == item.id)
+        .values(currency=currency)
+    )
+    groups = sa.select(col(AddOnGroup.id)).where(col(AddOnGroup.item_id) == item.id)
+    session.execute(
+        sa.update(AddOn).where(col(AddOn.group_id).in_(groups)).values(currency=currency)
+    )
 
 
 def delete_item(session: Session, *, venue: Venue, item: MenuItem) -> None:
@@ -373,6 +424,347 @@ def set_availability(
     return item
 
 
+# --- tax classes ------------------------------------------------------------------------
+
+
+def list_tax_classes(session: Session, *, venue: Venue) -> Sequence[TaxClass]:
+    return session.exec(
+        select(TaxClass)
+        .where(TaxClass.venue_id == venue.id)
+        .order_by(col(TaxClass.name), col(TaxClass.id))
+    ).all()
+
+
+def get_tax_class(session: Session, *, venue: Venue, tax_class_id: uuid.UUID) -> TaxClass:
+    return get_or_404(session, TaxClass, tax_class_id, what="tax class", venue_id=venue.id)
+
+
+def find_tax_class_by_name(session: Session, *, venue: Venue, name: str) -> TaxClass | None:
+    return session.exec(
+        select(TaxClass).where(
+            TaxClass.venue_id == venue.id, sa.func.lower(col(TaxClass.name)) == name.lower()
+        )
+    ).first()
+
+
+def _tax_class_name_free(
+    session: Session, *, venue: Venue, name: str, except_id: uuid.UUID | None = None
+) -> None:
+    found = find_tax_class_by_name(session, venue=venue, name=name)
+    if found is not None and found.id != except_id:
+        raise TaxClassNameTaken(f"This venue already has a tax class called {name!r}")
+
+
+def create_tax_class(session: Session, *, venue: Venue, data: TaxClassCreate) -> TaxClass:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    _tax_class_name_free(session, venue=venue, name=data.name)
+    tax_class = TaxClass(venue_id=venue.id, name=data.name, rate_bps=data.rate_bps)
+    session.add(tax_class)
+    session.flush()
+    return tax_class
+
+
+def update_tax_class(
+    session: Session, *, venue: Venue, tax_class: TaxClass, data: TaxClassUpdate
+) -> TaxClass:
+    """Rename or re-rate a tax class: the menu shows the new one at once (orders already
+    placed keep a copy of the name and rate they were taxed at)."""
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes:
+        _tax_class_name_free(session, venue=venue, name=changes["name"], except_id=tax_class.id)
+    for key, value in changes.items():
+        setattr(tax_class, key, value)
+    session.add(tax_class)
+    session.flush()
+    return tax_class
+
+
+def delete_tax_class(session: Session, *, venue: Venue, tax_class: TaxClass) -> None:
+    """Delete a tax class that no item uses (else TaxClassInUse)."""
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    used = _count_items(session, col(MenuItem.tax_class_id) == tax_class.id)
+    if used:
+        raise TaxClassInUse(
+            {
+                "message": f"{used} item(s) use the tax class {tax_class.name!r}; give them "
+                "another tax class (or none) first",
+                "items": used,
+            }
+        )
+    session.delete(tax_class)
+    session.flush()
+
+
+# --- item options -----------------------------------------------------------------------
+
+
+def _option_currency(item: MenuItem, currency: str | None) -> str:
+    if currency is not None and currency != item.currency:
+        raise OptionCurrencyMismatch(
+            f"This item is priced in {item.currency}; its options are too (not {currency})"
+        )
+    return item.currency
+
+
+def _named(
+    session: Session, model: Any, *, name: str, except_id: uuid.UUID | None, **where: Any
+) -> bool:
+    stmt = sa.select(model.id).where(sa.func.lower(model.name) == name.lower())
+    for key, value in where.items():
+        stmt = stmt.where(getattr(model, key) == value)
+    if except_id is not None:
+        stmt = stmt.where(model.id != except_id)
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def list_variants(session: Session, *, item: MenuItem) -> Sequence[MenuItemVariant]:
+    return session.exec(
+        select(MenuItemVariant)
+        .where(MenuItemVariant.item_id == item.id)
+        .order_by(
+            col(MenuItemVariant.display_order), col(MenuItemVariant.name), col(MenuItemVariant.id)
+        )
+    ).all()
+
+
+def get_variant(session: Session, *, venue: Venue, variant_id: uuid.UUID) -> MenuItemVariant:
+    return get_or_404(session, MenuItemVariant, variant_id, what="variant", venue_id=venue.id)
+
+
+def create_variant(
+    session: Session, *, venue: Venue, item: MenuItem, data: VariantCreate
+) -> MenuItemVariant:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    currency = _option_currency(item, data.currency)
+    if _named(session, MenuItemVariant, name=data.name, except_id=None, item_id=item.id):
+        raise VariantNameTaken(f"This item already has a variant called {data.name!r}")
+    order = data.display_order
+    if order is None:
+        order = _next_order(
+            session, col(MenuItemVariant.display_order), MenuItemVariant.item_id == item.id
+        )
+    variant = MenuItemVariant(
+        venue_id=venue.id,
+        item_id=item.id,
+        name=data.name,
+        price_minor=data.price_minor,
+        currency=currency,
+        is_available=data.is_available,
+        display_order=order,
+    )
+    session.add(variant)
+    session.flush()
+    return variant
+
+
+def update_variant(
+    session: Session, *, venue: Venue, variant: MenuItemVariant, data: VariantUpdate
+) -> MenuItemVariant:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    changes = data.model_dump(exclude_unset=True)
+    if "currency" in changes:
+        item = session.get(MenuItem, variant.item_id)
+        assert item is not None  # the variant's foreign key
+        _option_currency(item, changes["currency"])
+    if "name" in changes and _named(
+        session,
+        MenuItemVariant,
+        name=changes["name"],
+        except_id=variant.id,
+        item_id=variant.item_id,
+    ):
+        raise VariantNameTaken(f"This item already has a variant called {changes['name']!r}")
+    for key, value in changes.items():
+        setattr(variant, key, value)
+    session.add(variant)
+    session.flush()
+    return variant
+
+
+def delete_variant(session: Session, *, venue: Venue, variant: MenuItemVariant) -> None:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    session.delete(variant)
+    session.flush()
+
+
+def set_variant_availability(
+    session: Session, *, venue: Venue, variant: MenuItemVariant, is_available: bool
+) -> MenuItemVariant:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    variant.is_available = is_available
+    session.add(variant)
+    session.flush()
+    return variant
+
+
+def list_add_on_groups(session: Session, *, item: MenuItem) -> list[dict[str, Any]]:
+    """The item's add-on groups in order, each with its add-ons in order (two queries)."""
+    groups = session.exec(
+        select(AddOnGroup)
+        .where(AddOnGroup.item_id == item.id)
+        .order_by(col(AddOnGroup.display_order), col(AddOnGroup.name), col(AddOnGroup.id))
+    ).all()
+    add_ons = list_add_ons(session, group_ids=[g.id for g in groups])
+    return [group_with_add_ons(g, add_ons) for g in groups]
+
+
+def list_add_ons(session: Session, *, group_ids: Sequence[uuid.UUID]) -> Sequence[AddOn]:
+    if not group_ids:
+        return []
+    return session.exec(
+        select(AddOn)
+        .where(col(AddOn.group_id).in_(group_ids))
+        .order_by(col(AddOn.display_order), col(AddOn.name), col(AddOn.id))
+    ).all()
+
+
+def group_with_add_ons(group: AddOnGroup, add_ons: Sequence[AddOn]) -> dict[str, Any]:
+    """A group as AddOnGroupRead data, with those of `add_ons` that are its own."""
+    return {
+        "id": group.id,
+        "item_id": group.item_id,
+        "name": group.name,
+        "min_choices": group.min_choices,
+        "max_choices": group.max_choices,
+        "display_order": group.display_order,
+        "add_ons": [a for a in add_ons if a.group_id == group.id],
+    }
+
+
+def get_add_on_group(session: Session, *, venue: Venue, group_id: uuid.UUID) -> AddOnGroup:
+    return get_or_404(session, AddOnGroup, group_id, what="add-on group", venue_id=venue.id)
+
+
+def _add_on_row(
+    session: Session,
+    *,
+    venue: Venue,
+    item: MenuItem,
+    group: AddOnGroup,
+    data: AddOnCreate,
+) -> AddOn:
+    currency = _option_currency(item, data.currency)
+    if _named(session, AddOn, name=data.name, except_id=None, group_id=group.id):
+        raise AddOnNameTaken(f"This group already has an add-on called {data.name!r}")
+    order = data.display_order
+    if order is None:
+        order = _next_order(session, col(AddOn.display_order), AddOn.group_id == group.id)
+    add_on = AddOn(
+        venue_id=venue.id,
+        group_id=group.id,
+        name=data.name,
+        price_minor=data.price_minor,
+        currency=currency,
+        is_available=data.is_available,
+        display_order=order,
+    )
+    session.add(add_on)
+    session.flush()
+    return add_on
+
+
+def create_add_on_group(
+    session: Session, *, venue: Venue, item: MenuItem, data: AddOnGroupCreate
+) -> dict[str, Any]:
+    """A group, with the add-ons sent along (AddOnGroupRead data)."""
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    if _named(session, AddOnGroup, name=data.name, except_id=None, item_id=item.id):
+        raise AddOnGroupNameTaken(f"This item already has an add-on group called {data.name!r}")
+    order = data.display_order
+    if order is None:
+        order = _next_order(session, col(AddOnGroup.display_order), AddOnGroup.item_id == item.id)
+    group = AddOnGroup(
+        venue_id=venue.id,
+        item_id=item.id,
+        name=data.name,
+        min_choices=data.min_choices,
+        max_choices=data.max_choices,
+        display_order=order,
+    )
+    session.add(group)
+    session.flush()
+    add_ons = [
+        _add_on_row(session, venue=venue, item=item, group=group, data=a) for a in data.add_ons
+    ]
+    return group_with_add_ons(group, add_ons)
+
+
+def update_add_on_group(
+    session: Session, *, venue: Venue, group: AddOnGroup, data: AddOnGroupUpdate
+) -> dict[str, Any]:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    changes = data.model_dump(exclude_unset=True)
+    low = changes.get("min_choices", group.min_choices)
+    high = changes.get("max_choices", group.max_choices)
+    if low > high:
+        raise InvalidChoices(f"`min_choices` ({low}) cannot be more than `max_choices` ({high})")
+    if "name" in changes and _named(
+        session, AddOnGroup, name=changes["name"], except_id=group.id, item_id=group.item_id
+    ):
+        raise AddOnGroupNameTaken(
+            f"This item already has an add-on group called {changes['name']!r}"
+        )
+    for key, value in changes.items():
+        setattr(group, key, value)
+    session.add(group)
+    session.flush()
+    return group_with_add_ons(group, list_add_ons(session, group_ids=[group.id]))
+
+
+def delete_add_on_group(session: Session, *, venue: Venue, group: AddOnGroup) -> None:
+    """Delete a group with its add-ons."""
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    session.delete(group)
+    session.flush()
+
+
+def get_add_on(session: Session, *, venue: Venue, add_on_id: uuid.UUID) -> AddOn:
+    return get_or_404(session, AddOn, add_on_id, what="add-on", venue_id=venue.id)
+
+
+def create_add_on(session: Session, *, venue: Venue, group: AddOnGroup, data: AddOnCreate) -> AddOn:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    item = session.get(MenuItem, group.item_id)
+    assert item is not None  # the group's foreign key
+    return _add_on_row(session, venue=venue, item=item, group=group, data=data)
+
+
+def update_add_on(session: Session, *, venue: Venue, add_on: AddOn, data: AddOnUpdate) -> AddOn:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    changes = data.model_dump(exclude_unset=True)
+    if "currency" in changes:
+        group = session.get(AddOnGroup, add_on.group_id)
+        item = session.get(MenuItem, group.item_id) if group is not None else None
+        assert item is not None  # the foreign keys
+        _option_currency(item, changes["currency"])
+    if "name" in changes and _named(
+        session, AddOn, name=changes["name"], except_id=add_on.id, group_id=add_on.group_id
+    ):
+        raise AddOnNameTaken(f"This group already has an add-on called {changes['name']!r}")
+    for key, value in changes.items():
+        setattr(add_on, key, value)
+    session.add(add_on)
+    session.flush()
+    return add_on
+
+
+def delete_add_on(session: Session, *, venue: Venue, add_on: AddOn) -> None:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    session.delete(add_on)
+    session.flush()
+
+
+def set_add_on_availability(
+    session: Session, *, venue: Venue, add_on: AddOn, is_available: bool
+) -> AddOn:
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    add_on.is_available = is_available
+    session.add(add_on)
+    session.flush()
+    return add_on
+
+
 # --- the whole menu ---------------------------------------------------------------------
 
 _MENU_COLUMNS = ("id", "name", "description", "display_order")
@@ -391,16 +783,41 @@ _ITEM_COLUMNS = (
     "ibu",
     "ingredients",
     "tags",
+    "tax_class_id",
+    "is_available",
+    "display_order",
+)
+_TAX_CLASS_COLUMNS = ("id", "name", "rate_bps")
+_VARIANT_COLUMNS = (
+    "id",
+    "item_id",
+    "name",
+    "price_minor",
+    "currency",
+    "is_available",
+    "display_order",
+)
+_GROUP_COLUMNS = ("id", "item_id", "name", "min_choices", "max_choices", "display_order")
+_ADD_ON_COLUMNS = (
+    "id",
+    "group_id",
+    "name",
+    "price_minor",
+    "currency",
     "is_available",
     "display_order",
 )
 
 
 def _rows_as_json(model: Any, columns: Sequence[str], *, venue_id: uuid.UUID) -> Any:
-    """A scalar subquery: the venue's rows of `model` in display order, as the text of
-    one JSON array holding an array of `columns` per row (NULL when there are none)."""
+    """A scalar subquery: the venue's rows of `model` in display order (by name for a
+    model without one), as the text of one JSON array holding an array of `columns`
+    per row (NULL when there are none)."""
     row = sa.func.json_build_array(*(getattr(model, c) for c in columns))
-    ordered = aggregate_order_by(row, col(model.display_order), col(model.name), col(model.id))
+    order = [col(model.name), col(model.id)]
+    if hasattr(model, "display_order"):
+        order.insert(0, col(model.display_order))
+    ordered = aggregate_order_by(row, *order)
     return (
         sa.select(sa.cast(sa.func.json_agg(ordered), sa.Text))
         .where(col(model.venue_id) == venue_id)
@@ -455,13 +872,43 @@ def assemble_tree(
     return tree
 
 
+def attach_options(
+    items: Sequence[dict[str, Any]],
+    *,
+    tax_classes: Sequence[dict[str, Any]],
+    variants: Sequence[dict[str, Any]],
+    groups: Sequence[dict[str, Any]],
+    add_ons: Sequence[dict[str, Any]],
+) -> None:
+    """Give each item (in place) its `tax_class` (or None), `variants` and
+    `add_on_groups` with their `add_ons`, each list in display order. Rows whose
+    parent is not among the rows are left out."""
+    tax_by_id = {t["id"]: t for t in tax_classes}
+    variants_by_item: dict[Any, list[dict[str, Any]]] = {}
+    for variant in variants:
+        variants_by_item.setdefault(variant["item_id"], []).append(variant)
+    add_ons_by_group: dict[Any, list[dict[str, Any]]] = {}
+    for add_on in add_ons:
+        add_ons_by_group.setdefault(add_on["group_id"], []).append(add_on)
+    groups_by_item: dict[Any, list[dict[str, Any]]] = {}
+    for group in groups:
+        groups_by_item.setdefault(group["item_id"], []).append(
+            {**group, "add_ons": add_ons_by_group.get(group["id"], [])}
+        )
+    for item in items:
+        item["tax_class"] = tax_by_id.get(item.get("tax_class_id"))
+        item["variants"] = variants_by_item.get(item["id"], [])
+        item["add_on_groups"] = groups_by_item.get(item["id"], [])
+
+
 def build_tree(session: Session, *, venue: Venue) -> dict[str, Any]:
     """The whole menu as plain data (the shape of VenueMenuRead), in one statement.
 
-    The venue's current `menu_version` and its menus, categories and items are scalar
-    subqueries of a single SELECT, so they all come from one snapshot: a change
-    committed meanwhile is either entirely in the body (with its version) or not at
-    all. The version may be newer than the one the route's guard read."""
+    The venue's current `menu_version` and its menus, categories, items, tax classes,
+    variants, add-on groups and add-ons are scalar subqueries of a single SELECT, so
+    they all come from one snapshot: a change committed meanwhile is either entirely
+    in the body (with its version) or not at all. The version may be newer than the
+    one the route's guard read."""
     row = session.execute(
         sa.select(
             sa.select(col(Venue.menu_version))
@@ -471,6 +918,10 @@ def build_tree(session: Session, *, venue: Venue) -> dict[str, Any]:
             _rows_as_json(Menu, _MENU_COLUMNS, venue_id=venue.id).label("menus"),
             _rows_as_json(MenuCategory, _CATEGORY_COLUMNS, venue_id=venue.id).label("categories"),
             _rows_as_json(MenuItem, _ITEM_COLUMNS, venue_id=venue.id).label("items"),
+            _rows_as_json(TaxClass, _TAX_CLASS_COLUMNS, venue_id=venue.id).label("tax_classes"),
+            _rows_as_json(MenuItemVariant, _VARIANT_COLUMNS, venue_id=venue.id).label("variants"),
+            _rows_as_json(AddOnGroup, _GROUP_COLUMNS, venue_id=venue.id).label("groups"),
+            _rows_as_json(AddOn, _ADD_ON_COLUMNS, venue_id=venue.id).label("add_ons"),
         )
     ).one()
     if row.version is None:  # deleted since the guard read it
@@ -479,6 +930,13 @@ def build_tree(session: Session, *, venue: Venue) -> dict[str, Any]:
     for item in items:
         if item["abv"] is not None:
             item["abv"] = float(item["abv"])  # JSON writes 5.0 as 5
+    attach_options(
+        items,
+        tax_classes=_decode(_TAX_CLASS_COLUMNS, row.tax_classes),
+        variants=_decode(_VARIANT_COLUMNS, row.variants),
+        groups=_decode(_GROUP_COLUMNS, row.groups),
+        add_ons=_decode(_ADD_ON_COLUMNS, row.add_ons),
+    )
     menus = assemble_tree(
         _decode(_MENU_COLUMNS, row.menus), _decode(_CATEGORY_COLUMNS, row.categories), items
     )

@@ -28,7 +28,7 @@ from app.core.text import contains_pattern
 from app.crud import membership as membership_crud
 from app.crud.common import get_or_404, paginate
 from app.models import User, Venue, VenueKind, VenueMembership, VenueRole, VenueStatus
-from app.models.venue import VenueOpeningHours
+from app.models.venue import DEFAULT_PAYMENT_MODE, VenueOpeningHours
 from app.schema.common import Page, PageParams
 from app.schema.venue import (
     KIND_FIELDS,
@@ -283,7 +283,8 @@ def create(session: Session, *, data: VenueCreate, creator: User) -> Venue:
     _check_database_knows_zone(session, data.timezone)
     if data.food_court_id is not None:
         _food_court_for(session, food_court_id=data.food_court_id, user=creator)
-    venue = Venue(**data.model_dump(exclude={"opening_hours"}))
+    venue = Venue(**data.model_dump(exclude={"opening_hours", "payment_mode"}))
+    venue.payment_mode = data.payment_mode or DEFAULT_PAYMENT_MODE[data.kind]
     session.add(venue)
     session.flush()
     set_hours(session, venue=venue, hours=data.opening_hours)

@@ -154,13 +154,18 @@ class RefundReason(StrEnum):
     ORDER_REJECTED = "order_rejected"  # the venue (or one QSR of a food court) said no
     ORDER_CANCELLED = "order_cancelled"
     OVERPAID = "overpaid"  # a bill share captured after the bill was already paid
+    # Money the gateway captured on our order that no payment of ours took: a second
+    # attempt captured after the first, or an attempt of the wrong amount.
+    STRAY_CAPTURE = "stray_capture"
 
 
 class Refund(SQLModel, table=True):
     """Money going back on a captured payment. The sum of a payment's refunds that
     are not failed never exceeds what was paid: it is the payment's `refunded_minor`,
     raised under the payment's row lock when a refund is asked for (and lowered again
-    if the gateway refuses it for good), so the CHECK on `payment` backs the rule."""
+    if the gateway refuses it for good), so the CHECK on `payment` backs the rule.
+    A stray capture's refund (`stray_payment_id`) gives back a gateway payment that
+    never counted as paid, and is not part of that sum."""
 
     __tablename__ = "refund"
     __table_args__ = (
@@ -168,7 +173,13 @@ class Refund(SQLModel, table=True):
         enum_check("reason", RefundReason),
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
         sa.CheckConstraint("attempts >= 0", name="attempts_non_negative"),
+        sa.CheckConstraint(
+            "(reason = 'stray_capture') = (stray_payment_id IS NOT NULL)",
+            name="stray_payment_when_stray",
+        ),
         sa.Index("ix_refund_status_created_at", "status", "created_at"),
+        # One refund per stray gateway payment, however often it is reported.
+        sa.Index("uq_refund_stray_payment_id", "stray_payment_id", unique=True),
     )
 
     id: uuid.UUID = IdField()
@@ -183,6 +194,9 @@ class Refund(SQLModel, table=True):
         default=None, foreign_key="user.id", ondelete="SET NULL"
     )
     provider_refund_id: str | None = Field(default=None, max_length=64)
+    # A stray capture's own gateway payment (not the payment's `provider_payment_id`);
+    # its amount is not counted in the payment's `refunded_minor`.
+    stray_payment_id: str | None = Field(default=None, max_length=64)
     attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = CreatedAtField()

@@ -1,4 +1,5 @@
-"""Menu requests and responses: menus, categories, items, reordering, bulk import."""
+"""Menu requests and responses: menus, categories, items, reordering, bulk import, and
+the items' options (variants, add-on groups and add-ons) and the venue's tax classes."""
 
 from __future__ import annotations
 
@@ -159,7 +160,7 @@ class _ItemFields(RequestModel):
     ibu: Ibu | None = None
 
 
-class ItemCreate(_ItemFields):
+class _ItemCreateFields(_ItemFields):
     name: ItemName
     price_minor: MoneyMinor
     currency: Currency = "INR"
@@ -173,6 +174,12 @@ class ItemCreate(_ItemFields):
         if not self.is_alcoholic and (self.abv is not None or self.ibu is not None):
             raise ValueError("`abv` and `ibu` are only for alcoholic items (is_alcoholic: true)")
         return self
+
+
+class ItemCreate(_ItemCreateFields):
+    tax_class_id: uuid.UUID | None = Field(
+        default=None, description="A tax class of this venue (none: no tax on this item)"
+    )
 
 
 _ITEM_NOT_NULL = (
@@ -198,6 +205,9 @@ class ItemUpdate(_ItemFields):
     tags: Tags | None = None
     is_available: Flag | None = None
     category_id: uuid.UUID | None = None
+    tax_class_id: uuid.UUID | None = Field(
+        default=None, description="A tax class of this venue; null: no tax on this item"
+    )
 
     model_config = ConfigDict(json_schema_extra=drop_null(*_ITEM_NOT_NULL))
 
@@ -229,11 +239,224 @@ class ItemRead(BaseModel):
     ibu: int | None
     ingredients: list[str]
     tags: list[str]
+    tax_class_id: uuid.UUID | None
     is_available: bool
     display_order: int
 
 
+# --- tax classes ------------------------------------------------------------------------
+
+TaxClassName = Annotated[
+    str, Field(min_length=1, max_length=100), NoNul, AfterValidator(_strip_required)
+]
+RateBps = Annotated[
+    StrictInteger, Field(ge=0, le=10_000, description="Basis points: 500 = 5%, 10000 = 100%")
+]
+
+
+class TaxClassCreate(RequestModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: TaxClassName
+    rate_bps: RateBps
+
+
+class TaxClassUpdate(RequestModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null("name", "rate_bps"))
+
+    name: TaxClassName | None = None
+    rate_bps: RateBps | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        refuse_nulls(self, ("name", "rate_bps"))
+        return self
+
+
+class TaxClassRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    venue_id: uuid.UUID
+    name: str
+    rate_bps: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- item options: variants, add-on groups, add-ons -------------------------------------
+
+OptionName = Annotated[
+    str, Field(min_length=1, max_length=100), NoNul, AfterValidator(_strip_required)
+]
+DisplayOrder = Annotated[StrictInteger, Field(ge=0, le=10_000)]
+Choices = Annotated[StrictInteger, Field(ge=0, le=50)]
+MAX_VARIANTS = 20
+MAX_ADD_ON_GROUPS = 10
+MAX_ADD_ONS = 50
+
+
+class VariantCreate(RequestModel):
+    """A size or portion with its own price; `currency` defaults to the item's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: OptionName
+    price_minor: MoneyMinor
+    currency: Currency | None = Field(default=None, description="The item's currency")
+    is_available: Flag = True
+    display_order: DisplayOrder | None = Field(default=None, description="Else after the others")
+
+
+_VARIANT_NOT_NULL = ("name", "price_minor", "currency", "is_available", "display_order")
+
+
+class VariantUpdate(RequestModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null(*_VARIANT_NOT_NULL))
+
+    name: OptionName | None = None
+    price_minor: MoneyMinor | None = None
+    currency: Currency | None = None
+    is_available: Flag | None = None
+    display_order: DisplayOrder | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        refuse_nulls(self, _VARIANT_NOT_NULL)
+        return self
+
+
+class VariantRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    item_id: uuid.UUID
+    name: str
+    price_minor: int
+    currency: str
+    is_available: bool
+    display_order: int
+
+
+class AddOnCreate(RequestModel):
+    """One extra of a group; free unless priced. `currency` defaults to the item's."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: OptionName
+    price_minor: MoneyMinor = 0
+    currency: Currency | None = Field(default=None, description="The item's currency")
+    is_available: Flag = True
+    display_order: DisplayOrder | None = Field(default=None, description="Else after the others")
+
+
+_ADD_ON_NOT_NULL = _VARIANT_NOT_NULL
+
+
+class AddOnUpdate(RequestModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null(*_ADD_ON_NOT_NULL))
+
+    name: OptionName | None = None
+    price_minor: MoneyMinor | None = None
+    currency: Currency | None = None
+    is_available: Flag | None = None
+    display_order: DisplayOrder | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        refuse_nulls(self, _ADD_ON_NOT_NULL)
+        return self
+
+
+class AddOnRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    group_id: uuid.UUID
+    name: str
+    price_minor: int
+    currency: str
+    is_available: bool
+    display_order: int
+
+
+def _check_choices(min_choices: int | None, max_choices: int | None) -> None:
+    if max_choices is not None and max_choices < 1:
+        raise ValueError("`max_choices` is at least 1")
+    if min_choices is not None and max_choices is not None and min_choices > max_choices:
+        raise ValueError(
+            f"`min_choices` ({min_choices}) cannot be more than `max_choices` ({max_choices})"
+        )
+
+
+class AddOnGroupCreate(RequestModel):
+    """A choice of extras: between `min_choices` and `max_choices` different add-ons
+    of the group per ordered item (min 0: optional). Add-ons may come along."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: OptionName
+    min_choices: Choices = 0
+    max_choices: Choices = 1
+    display_order: DisplayOrder | None = Field(default=None, description="Else after the others")
+    add_ons: list[AddOnCreate] = Field(default_factory=list, max_length=MAX_ADD_ONS)
+
+    @model_validator(mode="after")
+    def _choices(self) -> Self:
+        _check_choices(self.min_choices, self.max_choices)
+        names = [" ".join(a.name.split()).casefold() for a in self.add_ons]
+        if len(set(names)) != len(names):
+            raise ValueError("Two add-ons of a group cannot have the same name")
+        return self
+
+
+_GROUP_NOT_NULL = ("name", "min_choices", "max_choices", "display_order")
+
+
+class AddOnGroupUpdate(RequestModel):
+    """A partial update; the resulting `min_choices` may not exceed `max_choices`."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=drop_null(*_GROUP_NOT_NULL))
+
+    name: OptionName | None = None
+    min_choices: Choices | None = None
+    max_choices: Choices | None = None
+    display_order: DisplayOrder | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        refuse_nulls(self, _GROUP_NOT_NULL)
+        _check_choices(self.min_choices, self.max_choices)
+        return self
+
+
+class AddOnGroupRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    item_id: uuid.UUID
+    name: str
+    min_choices: int
+    max_choices: int
+    display_order: int
+    add_ons: list[AddOnRead]
+
+
 # --- the whole menu ---------------------------------------------------------------------
+
+
+class TaxClassBrief(BaseModel):
+    id: uuid.UUID
+    name: str
+    rate_bps: int
+
+
+class ItemTree(ItemRead):
+    """An item of the whole menu, with its tax class and its options, in order."""
+
+    tax_class: TaxClassBrief | None
+    variants: list[VariantRead]
+    add_on_groups: list[AddOnGroupRead]
 
 
 class CategoryTree(BaseModel):
@@ -241,7 +464,7 @@ class CategoryTree(BaseModel):
     name: str
     description: str | None
     display_order: int
-    items: list[ItemRead]
+    items: list[ItemTree]
     subcategories: list[CategoryTree]
 
 
@@ -254,7 +477,8 @@ class MenuTree(BaseModel):
 
 
 class VenueMenuRead(BaseModel):
-    """Every menu of a venue with its categories, subcategories and items, in order."""
+    """Every menu of a venue with its categories, subcategories and items (with their
+    tax classes and options), in order."""
 
     venue_id: uuid.UUID
     version: int = Field(description="Changes with every change of the menus (the ETag)")
@@ -266,12 +490,39 @@ class VenueMenuRead(BaseModel):
 MAX_IMPORT_ITEMS = 2000
 
 
+class AddOnGroupImport(RequestModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: OptionName
+    min_choices: Choices = 0
+    max_choices: Choices = 1
+    add_ons: list[AddOnCreate] = Field(default_factory=list, max_length=MAX_ADD_ONS)
+
+    @model_validator(mode="after")
+    def _choices(self) -> Self:
+        _check_choices(self.min_choices, self.max_choices)
+        return self
+
+
+class ItemImport(_ItemCreateFields):
+    """An item with its options; its tax class is named (`tax_class`), not an id."""
+
+    tax_class: TaxClassName | None = Field(
+        default=None,
+        description="The name of a tax class of the import's `tax_classes` or of the venue",
+    )
+    variants: list[VariantCreate] = Field(default_factory=list, max_length=MAX_VARIANTS)
+    add_on_groups: list[AddOnGroupImport] = Field(
+        default_factory=list, max_length=MAX_ADD_ON_GROUPS
+    )
+
+
 class SubcategoryImport(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name: MenuName
     description: Description = None
-    items: list[ItemCreate] = Field(default_factory=list, max_length=MAX_IMPORT_ITEMS)
+    items: list[ItemImport] = Field(default_factory=list, max_length=MAX_IMPORT_ITEMS)
 
 
 class CategoryImport(SubcategoryImport):
@@ -285,6 +536,11 @@ class MenuImport(RequestModel):
 
     name: MenuName
     description: Description = None
+    tax_classes: list[TaxClassCreate] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Tax classes to create, or to update by name (the items name them)",
+    )
     categories: list[CategoryImport] = Field(min_length=1, max_length=200)
 
 
@@ -292,4 +548,8 @@ class MenuImportResult(BaseModel):
     menu: MenuRead
     categories: int
     items: int
+    variants: int
+    add_on_groups: int
+    add_ons: int
+    tax_classes: int = Field(description="Tax classes created or updated")
     replaced: bool

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from app.core.phone import PhoneNumber
-from app.models.venue import VenueKind, VenueRole, VenueStatus
+from app.models.venue import PaymentMode, VenueKind, VenueRole, VenueStatus
 from app.schema.common import (
     EMAIL_SCHEMA,
     FiniteNumber,
@@ -169,6 +169,13 @@ Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_strip
 Latitude = Annotated[FiniteNumber, Field(ge=-90, le=90), AfterValidator(_finite)]
 Longitude = Annotated[FiniteNumber, Field(ge=-180, le=180), AfterValidator(_finite)]
 MoneyMinor = Annotated[StrictInteger, Field(ge=0, le=10**12, description="Minor units (paise)")]
+ServiceChargeBps = Annotated[
+    StrictInteger,
+    Field(ge=0, le=2500, description="On dine-in bills, in basis points (500 = 5%; at most 25%)"),
+]
+PackagingChargeMinor = Annotated[
+    StrictInteger, Field(ge=0, le=10**8, description="Per pickup order, minor units (paise)")
+]
 
 
 # --- opening hours ----------------------------------------------------------------------
@@ -337,6 +344,16 @@ class VenueCreate(_VenueFields):
     cuisines: list[Cuisine] = Field(default_factory=list, max_length=20)
     # A QSR created inside a food court (the creator must manage the food court).
     food_court_id: uuid.UUID | None = None
+    # Ordering and bills
+    payment_mode: PaymentMode | None = Field(
+        default=None,
+        description="When a table pays; by default at the end (a tab) at nightclubs and "
+        "restaurants, per order at QSRs and food courts",
+    )
+    prices_include_tax: Flag = False
+    packaging_charge_minor: PackagingChargeMinor = 0
+    service_charge_bps: ServiceChargeBps = 0
+    is_accepting_orders: Flag = True
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Self:
@@ -357,6 +374,11 @@ _NOT_NULL_ON_UPDATE = (
     "photos",
     "opening_hours",
     "cuisines",
+    "payment_mode",
+    "prices_include_tax",
+    "packaging_charge_minor",
+    "service_charge_bps",
+    "is_accepting_orders",
 )
 
 
@@ -377,6 +399,12 @@ class VenueUpdate(_VenueFields):
     photos: list[HttpLink] | None = Field(default=None, max_length=20)
     opening_hours: WeeklyHours | None = None
     cuisines: list[Cuisine] | None = Field(default=None, max_length=20)
+    # Ordering and bills
+    payment_mode: PaymentMode | None = None
+    prices_include_tax: Flag | None = None
+    packaging_charge_minor: PackagingChargeMinor | None = None
+    service_charge_bps: ServiceChargeBps | None = None
+    is_accepting_orders: Flag | None = None
 
     model_config = ConfigDict(json_schema_extra=drop_null(*_NOT_NULL_ON_UPDATE))
 
@@ -449,6 +477,12 @@ class VenueRead(VenueBrief):
     dress_code: str | None
     # QSR
     drive_thru: bool | None
+    # Ordering and bills
+    payment_mode: PaymentMode
+    prices_include_tax: bool
+    packaging_charge_minor: int
+    service_charge_bps: int
+    is_accepting_orders: bool
     opening_hours: list[OpeningHours]
     open_now: bool
     created_at: datetime

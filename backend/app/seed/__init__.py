@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from app.seed import bookings, passes, people, places, posters, venues
+from app.seed import bookings, orders, passes, people, places, posters, venues
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ def seed_all(session: Session) -> None:
     places.seed(session, now=now)
     passes.seed(session, now=now)
     bookings.seed(session, now=now)
+    orders.seed(session)
     posters.seed(session)
     session.flush()
     logger.info("demo data in place")

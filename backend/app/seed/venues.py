@@ -2,6 +2,10 @@
 their opening hours and menus (a few hundred items). Every venue is verified and
 active.
 
+Menus carry tax classes ("Food GST 5%", "Alcohol VAT 20%") and item options (see
+`app.seed.menu_options`); QSRs and nightclubs have pickup points; restaurants add a
+service charge.
+
 Business logins (password for all of them, as for the demo admin: `socia-demo-2026`):
 - owners: `owner.<group>@demo.socia.app` for the groups `toit`, `koramangala`,
   `skyline`, `southern`, `forum` and `quick` (each owns several venues; `forum`
@@ -28,11 +32,13 @@ from sqlmodel import Session, col, func, select
 from app.core.security import hash_password
 from app.crud import membership as membership_crud
 from app.crud import menu as menu_crud
+from app.crud import pickup_point as pickup_point_crud
 from app.crud import venue as venue_crud
 from app.models import User, Venue, VenueKind, VenueRole
 from app.models.base import utcnow
+from app.schema.pickup_point import PickupPointCreate
 from app.schema.venue import OpeningHours, VenueCreate, Weekday
-from app.seed import images, people
+from app.seed import images, menu_options, people
 from app.services import menu_import
 
 logger = logging.getLogger(__name__)
@@ -773,16 +779,46 @@ def qsr_menu(cuisine: str) -> dict[str, Any]:
 
 
 def menus_for(spec: DemoVenue) -> list[dict[str, Any]]:
+    """The venue's import documents, with tax classes and item options."""
+    menus: list[dict[str, Any]] = []
     if spec.kind == VenueKind.NIGHTCLUB:
-        return [BAR, BAR_BITES]
-    if spec.kind == VenueKind.RESTAURANT:
+        menus = [BAR, BAR_BITES]
+    elif spec.kind == VenueKind.RESTAURANT:
         menus = [restaurant_menu(" ".join(spec.cuisines))]
         if "brewpub" in spec.cuisines or "continental" in spec.cuisines:
             menus.append(BAR)
-        return menus
+    elif spec.kind == VenueKind.QSR:
+        menus = [qsr_menu(" ".join(spec.cuisines))]
+    return [menu_options.with_options(menu) for menu in menus]
+
+
+def order_settings(spec: DemoVenue) -> dict[str, Any]:
+    """How a demo venue takes orders: restaurants add a 5% service charge; QSRs (prices
+    include tax, as printed on a counter menu) charge for packaging on pickup."""
+    if spec.kind == VenueKind.RESTAURANT:
+        return {"service_charge_bps": 500}
     if spec.kind == VenueKind.QSR:
-        return [qsr_menu(" ".join(spec.cuisines))]
+        return {"prices_include_tax": True, "packaging_charge_minor": 1_000}
+    return {}
+
+
+def pickup_points_for(spec: DemoVenue) -> list[str]:
+    """Where pickup orders are collected: a QSR's counter, a nightclub's bars, a food
+    court's collection point (for carts with items of several of its QSRs)."""
+    if spec.kind == VenueKind.QSR:
+        return ["Pickup counter"]
+    if spec.kind == VenueKind.FOOD_COURT:
+        return ["Collection point"]
+    if spec.kind == VenueKind.NIGHTCLUB:
+        return ["Main bar", "Terrace bar"]
     return []
+
+
+def _pickup_points(session: Session, venue: Venue, names: list[str]) -> None:
+    have = {p.name for p in pickup_point_crud.list_for_venue(session, venue=venue)}
+    for name in names:
+        if name not in have:
+            pickup_point_crud.create(session, venue=venue, data=PickupPointCreate(name=name))
 
 
 # --- seeding ----------------------------------------------------------------------------
@@ -848,6 +884,7 @@ def seed(session: Session) -> None:
                 food_court_id=food_court.id if spec.in_food_court and food_court else None,
                 photos=[images.image_url(images.venue_image(spec.name))],
                 **spec.extra,
+                **order_settings(spec),
             )
             venue = venue_crud.create(session, data=data, creator=owner)
             venue_crud.verify(session, venue=venue, at=utcnow())
@@ -867,6 +904,7 @@ def seed(session: Session) -> None:
             _user(session, f"staff.{slug(spec.name)}@{DOMAIN}", f"{spec.name} Staff"),
             VenueRole.STAFF,
         )
+        _pickup_points(session, venue, pickup_points_for(spec))
         if not menu_crud.list_menus(session, venue=venue):
             for document in menus_for(spec):
                 menu = menu_import.validate(document)

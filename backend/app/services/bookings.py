@@ -299,6 +299,19 @@ def _fits_now(session: Session, *, booking: Booking) -> bool:
     return capacity.first_short(wanted=wanted, draws=draws, left=left) is None
 
 
+def _still_on_sale(session: Session, *, booking: Booking) -> bool:
+    """Are all the booking's passes still sold (active, their sale not ended)?"""
+    now = _now()
+    items = booking_crud.items_of(session, booking_id=booking.id)
+    offerings = [session.get(Offering, item.offering_id) for item in items]
+    return all(
+        o is not None
+        and o.status is OfferingStatus.ACTIVE
+        and (o.sale_ends_at is None or now < o.sale_ends_at)
+        for o in offerings
+    )
+
+
 def _confirm(session: Session, *, booking: Booking) -> None:
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = _now()
@@ -323,8 +336,13 @@ def on_payment_captured(session: Session, *, payment: Payment) -> None:
     elif booking.status is BookingStatus.HELD and booking.hold_expires_at > _now():
         _confirm(session, booking=booking)
         return
-    elif booking.status is not BookingStatus.CANCELLED and _fits_now(session, booking=booking):
-        _confirm(session, booking=booking)  # paid late, and places remain
+    elif (
+        booking.status is not BookingStatus.CANCELLED
+        and not event_crud.is_over(event, _now())
+        and _still_on_sale(session, booking=booking)
+        and _fits_now(session, booking=booking)
+    ):
+        _confirm(session, booking=booking)  # paid late, still on sale, and places remain
         return
     else:
         reason = RefundReason.CAPTURED_TOO_LATE
@@ -426,30 +444,44 @@ def cancel_event(session: Session, *, event: Event) -> Event:
     return event
 
 
-def _cancel_for_event(session: Session, *, booking_id: uuid.UUID) -> None:
+def _cancel_for_event(session: Session, *, booking_id: uuid.UUID) -> bool:
+    """Cancel a booking of a cancelled event and give back all that is left of its
+    payment (a consumer who had cancelled and got the policy's share gets the rest: the
+    night did not happen). Returns whether it did anything."""
     booking = session.get(Booking, booking_id)
     if booking is None:
-        return
+        return False
     payment, booking = _locked(session, booking=booking)
-    if booking.status is not BookingStatus.CONFIRMED:
-        return  # done by an earlier run
-    _cancel(session, booking=booking)
-    if payment is not None and payments.refundable(payment) > 0:
+    did = False
+    if booking.status is BookingStatus.CONFIRMED:
+        _cancel(session, booking=booking)
+        did = True
+    if (
+        booking.status is BookingStatus.CANCELLED
+        and payment is not None
+        and payments.refundable(payment) > 0
+    ):
         payments.request_refund(
             session, payment=payment, amount=None, reason=RefundReason.EVENT_CANCELLED
         )
+        did = True
+    return did
 
 
 def refund_cancelled_event(open_session: SessionOpener, *, event_id: uuid.UUID) -> int:
-    """Cancel and refund in full each confirmed booking, one per transaction; safe to
-    run again (what is done is skipped). Returns how many it did."""
+    """Cancel each confirmed booking and refund in full what is left of every booking's
+    payment, one booking per transaction; safe to run again (what is done is skipped).
+    Returns how many bookings it settled."""
     done = 0
+    after: uuid.UUID | None = None
     while True:
         with open_session() as session:
-            ids = booking_crud.confirmed_ids(session, event_id=event_id, limit=50)
+            ids = booking_crud.owed_on_cancelled_event(
+                session, event_id=event_id, after=after, limit=50
+            )
         if not ids:
             return done
         for booking_id in ids:
             with open_session() as session:
-                _cancel_for_event(session, booking_id=booking_id)
-            done += 1
+                done += _cancel_for_event(session, booking_id=booking_id)
+        after = ids[-1]

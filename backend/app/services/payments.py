@@ -13,7 +13,10 @@
   one that arrives after a later state are absorbed (recorded, answered 200). A
   forged signature is refused before anything is written.
 - When a payment's state changes, the thing it pays for is told (a booking is
-  confirmed on capture, released on failure: `app.services.bookings`).
+  confirmed on capture, released on failure: `app.services.bookings`; an order is
+  placed on capture, abandoned on failure: `app.services.orders`; a share of a
+  split bill is paid, or refunded when it no longer fits, or failed:
+  `app.services.bills`).
 - Refunds: `request_refund` raises the payment's `refunded_minor` under its row lock
   (the CHECK `refunded_minor <= amount_minor` backs the rule) and queues `send_refund`;
   `send_refund` looks the refund up at the gateway first (a lost answer is never
@@ -264,12 +267,16 @@ def record_payment(
     provider: PaymentProvider,
     order: GatewayOrder,
     booking_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
+    bill_share_id: uuid.UUID | None = None,
 ) -> Payment:
     """The payment row for a gateway order just made, with its `order_created` event."""
     payment = Payment(
         id=payment_id,
         purpose=purpose,
         booking_id=booking_id,
+        order_id=order_id,
+        bill_share_id=bill_share_id,
         payer_id=payer.id,
         amount_minor=order.amount,
         currency=order.currency,
@@ -341,7 +348,11 @@ def transition(
 
 
 def apply_gateway_payment(session: Session, *, payment: Payment, seen: GatewayPayment) -> bool:
-    """What the gateway says of one attempt, applied to a *locked* payment."""
+    """What the gateway says of one attempt, applied to a *locked* payment.
+
+    Money captured on our order that this payment does not take (an attempt of the
+    wrong amount, or a second attempt captured after another) is given back: a stray
+    capture's refund, once per gateway payment."""
     to = _FROM_GATEWAY[seen.status]
     if to in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED) and (
         seen.amount != payment.amount_minor or seen.currency != payment.currency
@@ -354,8 +365,66 @@ def apply_gateway_payment(session: Session, *, payment: Payment, seen: GatewayPa
             payment.amount_minor,
             payment.currency,
         )
+        if to is PaymentStatus.CAPTURED:
+            _refund_stray(session, payment=payment, seen=seen)
+        return False
+    if (
+        to is PaymentStatus.CAPTURED
+        and payment.status is PaymentStatus.CAPTURED
+        and payment.provider_payment_id not in (None, seen.payment_id)
+    ):
+        _refund_stray(session, payment=payment, seen=seen)
         return False
     return transition(session, payment=payment, to=to, seen=seen)
+
+
+def _refund_stray(session: Session, *, payment: Payment, seen: GatewayPayment) -> None:
+    """Give back a captured gateway payment that no payment of ours took."""
+    from app.services import tasks  # tasks run this module's work: imported when needed
+
+    if seen.amount <= 0:
+        return
+    table = sa.table(
+        Refund.__tablename__,
+        sa.column("id", sa.Uuid()),
+        sa.column("payment_id", sa.Uuid()),
+        sa.column("amount_minor"),
+        sa.column("reason"),
+        sa.column("status"),
+        sa.column("stray_payment_id"),
+    )
+    refund_id = uuid.uuid4()
+    made = session.execute(
+        pg_insert(table)
+        .values(
+            id=refund_id,
+            payment_id=payment.id,
+            amount_minor=seen.amount,
+            reason=RefundReason.STRAY_CAPTURE.value,
+            status=RefundStatus.PENDING.value,
+            stray_payment_id=seen.payment_id,
+        )
+        .on_conflict_do_nothing(index_elements=["stray_payment_id"])
+        .returning(table.c.id)
+    ).first()
+    if made is None:
+        return  # refunded already
+    logger.warning(
+        "payment %s: stray capture %s of %s %s on its order is refunded",
+        payment.id,
+        seen.payment_id,
+        seen.amount,
+        seen.currency,
+    )
+    record(
+        session,
+        payment=payment,
+        kind=PaymentEventKind.REFUND_REQUESTED,
+        amount_minor=seen.amount,
+        refund_id=refund_id,
+        data={"reason": RefundReason.STRAY_CAPTURE.value, "stray_payment_id": seen.payment_id},
+    )
+    jobs.defer(session, tasks.send_refund, refund_id=str(refund_id))
 
 
 def _settle(session: Session, *, payment: Payment, before: PaymentStatus) -> None:
@@ -367,6 +436,20 @@ def _settle(session: Session, *, payment: Payment, before: PaymentStatus) -> Non
             bookings.on_payment_captured(session, payment=payment)
         elif payment.status is PaymentStatus.FAILED and before is PaymentStatus.CREATED:
             bookings.on_payment_failed(session, payment=payment)
+    elif payment.purpose is PaymentPurpose.ORDER and payment.order_id is not None:
+        from app.services import orders  # orders make payments: imported when needed
+
+        if payment.status is PaymentStatus.CAPTURED:
+            orders.on_payment_captured(session, payment=payment)
+        elif payment.status is PaymentStatus.FAILED and before is PaymentStatus.CREATED:
+            orders.on_payment_failed(session, payment=payment)
+    elif payment.purpose is PaymentPurpose.BILL_SHARE and payment.bill_share_id is not None:
+        from app.services import bills  # bills make payments: imported when needed
+
+        if payment.status is PaymentStatus.CAPTURED:
+            bills.on_payment_captured(session, payment=payment)
+        elif payment.status is PaymentStatus.FAILED and before is PaymentStatus.CREATED:
+            bills.on_payment_failed(session, payment=payment)
 
 
 def _best(attempts: list[GatewayPayment]) -> GatewayPayment | None:
@@ -415,11 +498,18 @@ def _find_payment(session: Session, *, provider: str, event: WebhookEvent) -> Pa
     if payment_id is None and event.payment is not None:
         payment_id = event.payment.payment_id
     if payment_id:
-        return session.exec(
+        found = session.exec(
             select(Payment).where(
                 Payment.provider == provider, Payment.provider_payment_id == payment_id
             )
         ).first()
+        if found is None:  # a stray capture we are giving back
+            found = session.exec(
+                select(Payment)
+                .join(Refund, col(Refund.payment_id) == col(Payment.id))
+                .where(Payment.provider == provider, Refund.stray_payment_id == payment_id)
+            ).first()
+        return found
     return None
 
 
@@ -517,9 +607,11 @@ def reconcile(session: Session, *, payment_id: uuid.UUID) -> Payment:
         raise NotFound("payment")
     provider = provider_for(payment.provider)
     best: GatewayPayment | None = None
+    attempts: list[GatewayPayment] = []
     error: str | None = None
     try:
-        best = _best(provider.fetch_order_payments(payment.provider_order_id or ""))
+        attempts = provider.fetch_order_payments(payment.provider_order_id or "")
+        best = _best(attempts)
         if (
             best is not None
             and best.status is GatewayPaymentStatus.AUTHORIZED
@@ -540,6 +632,12 @@ def reconcile(session: Session, *, payment_id: uuid.UUID) -> Payment:
     )
     if best is not None:
         apply_gateway_payment(session, payment=payment, seen=best)
+        for other in attempts:  # other attempts captured too: given back
+            if (
+                other.status is GatewayPaymentStatus.CAPTURED
+                and other.payment_id != best.payment_id
+            ):
+                apply_gateway_payment(session, payment=payment, seen=other)
     return payment
 
 
@@ -616,6 +714,26 @@ def request_refund(
     return refund
 
 
+def due_refunds(session: Session, *, now: datetime | None = None) -> list[uuid.UUID]:
+    """Refunds still pending after the reconcile delay since anything last happened to
+    them (and less than 30 days old): sent but their webhook lost, or their job gave up
+    during a long outage. Sending again is safe: the gateway is asked first."""
+    now = now or _now()
+    before = now - timedelta(seconds=settings.PAYMENT_RECONCILE_AFTER_SECONDS)
+    return list(
+        session.exec(
+            select(Refund.id)
+            .where(
+                Refund.status == RefundStatus.PENDING,
+                col(Refund.updated_at) <= before,
+                col(Refund.created_at) > now - timedelta(days=30),
+            )
+            .order_by(col(Refund.updated_at))
+            .limit(200)
+        )
+    )
+
+
 class RefundNotSent(Exception):
     """The gateway did not say what became of a refund (a transient failure): try again."""
 
@@ -635,14 +753,15 @@ def _refund_to_send(session: Session, *, refund_id: uuid.UUID) -> _RefundToSend 
         return None
     payment = session.get(Payment, refund.payment_id)
     assert payment is not None
-    assert payment.provider_payment_id is not None
+    provider_payment_id = refund.stray_payment_id or payment.provider_payment_id
+    assert provider_payment_id is not None
     refund.attempts += 1
     session.add(refund)
     session.flush()
     return _RefundToSend(
         refund_id=refund.id,
         provider=payment.provider,
-        provider_payment_id=payment.provider_payment_id,
+        provider_payment_id=provider_payment_id,
         amount=refund.amount_minor,
         reference=refund.id.hex,
     )
@@ -761,7 +880,8 @@ def _apply_gateway_refund(
 def _fail_refund(session: Session, *, payment: Payment, refund: Refund, error: str) -> None:
     refund.status = RefundStatus.FAILED
     refund.last_error = error[:500]
-    payment.refunded_minor -= refund.amount_minor
+    if refund.stray_payment_id is None:  # a stray capture's never counted
+        payment.refunded_minor -= refund.amount_minor
     session.add(refund)
     session.add(payment)
     record(

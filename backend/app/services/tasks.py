@@ -8,11 +8,18 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
   anything, geo cells of long-expired posters).
 - `prune_idempotency_keys`: every hour, deletes the stored answers of money-moving
   requests older than `IDEMPOTENCY_KEY_TTL_HOURS` (they are no longer replayed anyway).
+- `prune_jobs`: every day, deletes jobs that succeeded more than a week ago and jobs
+  that failed more than 30 days ago, with their events and recorded errors.
 - `send_refund`: one pending refund to the gateway; transient failures retried.
 - `deliver_test_webhook`: the test gateway's signed webhook, to our webhook handler.
 - `reconcile_payments`, `expire_holds`: every minute (pending payments asked at the
   gateway; holds past their time marked expired).
+- `reconcile_refunds`: every 5 minutes, refunds pending too long looked up at the
+  gateway (a lost webhook, a send job that gave up) and settled or sent.
 - `refund_cancelled_event`: a cancelled event's confirmed bookings refunded in full.
+- `expire_bill_shares`: every minute, pending bill shares past their time marked
+  expired (what is left to pay already ignores them).
+- `expire_unpaid_orders`: every minute, prepaid orders not paid in time are abandoned.
 - `prune_live_events`: every hour, deletes live events older than
   `LIVE_EVENT_RETENTION_HOURS` (a stream cannot resume that far back).
 - `send_push` lives in `app.services.push_tasks` (deferred by `app.services.notify`).
@@ -38,7 +45,7 @@ from app.crud import job as job_crud
 from app.crud import live as live_crud
 from app.models.base import utcnow
 from app.providers import email as email_provider
-from app.services import bookings, payments, poster_stats
+from app.services import bills, bookings, orders, payments, poster_stats
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +91,27 @@ def prune_idempotency_keys(timestamp: int) -> None:  # noqa: ARG001 (passed by p
     logger.info("deleted %d expired idempotency keys", deleted)
 
 
-@jobs.queue.periodic(cron="23 * * * *")
+#: How long finished jobs stay visible: succeeded ones for a week, failed ones (listed
+#: by `socia jobs failed` for someone to look at or retry) for 30 days.
+JOBS_SUCCEEDED_KEPT = timedelta(days=7)
+JOBS_FAILED_KEPT = timedelta(days=30)
+
+
+@jobs.queue.periodic(cron="23 3 * * *")
+@jobs.queue.task(name="prune_jobs", queueing_lock="prune_jobs")
+def prune_jobs(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Daily: the queue forgets jobs finished long ago, and their errors."""
+    now = utcnow()
+    with jobs.task_session() as session:
+        deleted = job_crud.prune(
+            session,
+            succeeded_before=now - JOBS_SUCCEEDED_KEPT,
+            failed_before=now - JOBS_FAILED_KEPT,
+        )
+    logger.info("pruned %d finished jobs", deleted)
+
+
+@jobs.queue.periodic(cron="29 * * * *")
 @jobs.queue.task(name="prune_live_events", queueing_lock="prune_live_events")
 def prune_live_events(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
     """Hourly: forget live events older than LIVE_EVENT_RETENTION_HOURS."""
@@ -183,6 +210,23 @@ def reconcile_payments(timestamp: int) -> None:  # noqa: ARG001 (passed by procr
             logger.exception("could not reconcile payment %s", payment_id)
 
 
+@jobs.queue.periodic(cron="*/5 * * * *")
+@jobs.queue.task(name="reconcile_refunds", queueing_lock="reconcile_refunds")
+def reconcile_refunds(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Every 5 minutes: refunds still pending after the delay are looked up at the
+    gateway (and sent if it has none by our reference), so a lost refund webhook or a
+    send job that gave up never leaves money owed."""
+    with jobs.task_session() as session:
+        due = payments.due_refunds(session)
+    for refund_id in due:
+        try:
+            payments.send_refund(jobs.task_session, refund_id=refund_id)
+        except payments.RefundNotSent as exc:
+            logger.info("refund %s still not settled: %s", refund_id, exc)
+        except Exception:
+            logger.exception("could not reconcile refund %s", refund_id)
+
+
 @jobs.queue.periodic(cron="* * * * *")
 @jobs.queue.task(name="expire_holds", queueing_lock="expire_holds")
 def expire_holds(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
@@ -202,3 +246,24 @@ def refund_cancelled_event(*, event_id: str) -> None:
     booking per transaction: run again (or resumed after a crash), it skips the done ones."""
     done = bookings.refund_cancelled_event(jobs.task_session, event_id=uuid.UUID(event_id))
     logger.info("event %s: %d bookings cancelled and refunded", event_id, done)
+
+
+@jobs.queue.periodic(cron="* * * * *")
+@jobs.queue.task(name="expire_bill_shares", queueing_lock="expire_bill_shares")
+def expire_bill_shares(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Every minute: pending shares of bills past their time become expired (what is
+    left to pay already ignores them)."""
+    with jobs.task_session() as session:
+        expired = bills.expire_shares(session)
+    if expired:
+        logger.info("%d bill shares expired", expired)
+
+
+@jobs.queue.periodic(cron="* * * * *")
+@jobs.queue.task(name="expire_unpaid_orders", queueing_lock="expire_unpaid_orders")
+def expire_unpaid_orders(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Every minute: prepaid orders not paid within `ORDER_PAYMENT_MINUTES` are abandoned."""
+    with jobs.task_session() as session:
+        expired = orders.expire_unpaid(session)
+    if expired:
+        logger.info("%d unpaid orders abandoned", expired)

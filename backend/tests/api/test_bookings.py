@@ -455,6 +455,63 @@ def test_cancelling_the_event_refunds_every_confirmed_booking_once(
         ]
 
 
+def test_cancelling_the_event_gives_back_the_rest_to_who_had_cancelled(
+    session: Session, client: TestClient, consumer: User
+) -> None:
+    night = make_night(session, price_minor=100_000, refund_percent=50)
+    booking = _confirmed(client, session, night, consumer)
+    kept = _confirmed(client, session, night, make_consumer(session))
+    assert (
+        client.post(
+            f"/api/v1/bookings/{booking.id}/cancel", headers=auth_headers(consumer)
+        ).status_code
+        == 200
+    )
+    run_jobs(session)  # the policy's half goes back
+    resp = client.post(
+        f"/api/v1/venues/{night.venue.id}/events/{night.event.id}/cancel",
+        headers=auth_headers(night.owner),
+    )
+    assert resp.status_code == 200, resp.text
+    run_jobs(session)
+    from app.core import jobs
+    from app.services import bookings as bookings_service
+
+    assert bookings_service.refund_cancelled_event(jobs.task_session, event_id=night.event.id) == 0
+    refunds = session.exec(
+        select(Refund).join(Payment).where(Payment.booking_id == booking.id)
+    ).all()
+    assert sorted((r.amount_minor, r.reason) for r in refunds) == [
+        (100_000, RefundReason.CONSUMER_CANCELLED),
+        (100_000, RefundReason.EVENT_CANCELLED),
+    ]
+    payment = session.exec(select(Payment).where(Payment.booking_id == booking.id)).one()
+    assert payment.refunded_minor == payment.amount_minor == 200_000
+    other = session.exec(select(Refund).join(Payment).where(Payment.booking_id == kept.id)).all()
+    assert [(r.amount_minor, r.reason) for r in other] == [(200_000, RefundReason.EVENT_CANCELLED)]
+
+
+def test_a_payment_after_the_hold_expired_is_refunded_once_the_sale_has_ended(
+    session: Session, client: TestClient, night: Night, consumer: User
+) -> None:
+    resp = post_booking(client, night, consumer)
+    booking = booking_of(session, resp)
+    booking.hold_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    night.offering.sale_ends_at = datetime.now(UTC) - timedelta(seconds=30)
+    session.add_all([booking, night.offering])
+    session.flush()
+    pay(client, session, resp)
+    assert booking_of(session, resp).status is BookingStatus.EXPIRED
+    run_jobs(session)
+    refund = session.exec(
+        select(Refund).join(Payment).where(Payment.booking_id == booking.id)
+    ).one()
+    assert (refund.reason, refund.status) == (
+        RefundReason.CAPTURED_TOO_LATE,
+        RefundStatus.PROCESSED,
+    )
+
+
 def test_a_second_offering_draws_from_the_same_pool(
     session: Session, client: TestClient, night: Night, consumer: User
 ) -> None:
@@ -573,6 +630,11 @@ def test_a_consumer_cannot_hold_a_night_by_booking_again_and_again_without_payin
     third = post_booking(client, night, consumer)
     assert third.status_code == 409
     assert third.json()["error"] == "too_many_holds"
+    # The refused request had written its booking and payment before counting the
+    # holds: they rolled back with it.
+    mine = session.exec(select(Booking).where(Booking.consumer_id == consumer.id)).all()
+    assert len(mine) == 2
+    assert len(session.exec(select(Payment).where(Payment.payer_id == consumer.id)).all()) == 2
     assert post_booking(client, night, make_consumer(session)).status_code == 201  # others can
 
 

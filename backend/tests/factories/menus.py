@@ -1,4 +1,5 @@
-"""Factories for menus, categories and items (and whole menus of any size)."""
+"""Factories for menus, categories and items (and whole menus of any size), tax
+classes, item options and pickup points."""
 
 from __future__ import annotations
 
@@ -9,7 +10,17 @@ from sqlmodel import Session
 
 from app.crud import venue as venue_crud
 from app.models import Venue
-from app.models.menu import DietMarker, Menu, MenuCategory, MenuItem
+from app.models.menu import (
+    AddOn,
+    AddOnGroup,
+    DietMarker,
+    Menu,
+    MenuCategory,
+    MenuItem,
+    MenuItemVariant,
+    TaxClass,
+)
+from app.models.order import PickupPoint
 
 _seq = itertools.count(1)
 
@@ -114,3 +125,88 @@ def make_full_menu(
     session.flush()
     venue_crud.bump_menu_version(session, venue_id=venue.id)
     return menu
+
+
+def make_tax_class(
+    session: Session, *, venue: Venue, name: str | None = None, rate_bps: int = 500
+) -> TaxClass:
+    tax_class = TaxClass(venue_id=venue.id, name=name or f"Tax {next(_seq)}", rate_bps=rate_bps)
+    session.add(tax_class)
+    session.flush()
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    return tax_class
+
+
+def make_variant(
+    session: Session,
+    *,
+    item: MenuItem,
+    name: str | None = None,
+    price_minor: int = 30_000,
+    **fields: Any,
+) -> MenuItemVariant:
+    variant = MenuItemVariant(
+        venue_id=item.venue_id,
+        item_id=item.id,
+        name=name or f"Variant {next(_seq)}",
+        price_minor=price_minor,
+        currency=item.currency,
+        **fields,
+    )
+    session.add(variant)
+    session.flush()
+    venue_crud.bump_menu_version(session, venue_id=item.venue_id)
+    return variant
+
+
+def make_add_on_group(
+    session: Session,
+    *,
+    item: MenuItem,
+    name: str | None = None,
+    min_choices: int = 0,
+    max_choices: int = 2,
+    **fields: Any,
+) -> AddOnGroup:
+    group = AddOnGroup(
+        venue_id=item.venue_id,
+        item_id=item.id,
+        name=name or f"Group {next(_seq)}",
+        min_choices=min_choices,
+        max_choices=max_choices,
+        **fields,
+    )
+    session.add(group)
+    session.flush()
+    venue_crud.bump_menu_version(session, venue_id=item.venue_id)
+    return group
+
+
+def make_add_on(
+    session: Session,
+    *,
+    group: AddOnGroup,
+    name: str | None = None,
+    price_minor: int = 5_000,
+    **fields: Any,
+) -> AddOn:
+    add_on = AddOn(
+        venue_id=group.venue_id,
+        group_id=group.id,
+        name=name or f"Add-on {next(_seq)}",
+        price_minor=price_minor,
+        **fields,
+    )
+    session.add(add_on)
+    session.flush()
+    venue_crud.bump_menu_version(session, venue_id=group.venue_id)
+    return add_on
+
+
+def make_pickup_point(
+    session: Session, *, venue: Venue, name: str | None = None, **fields: Any
+) -> PickupPoint:
+    point = PickupPoint(venue_id=venue.id, name=name or f"Counter {next(_seq)}", **fields)
+    session.add(point)
+    session.flush()
+    return point

@@ -51,6 +51,9 @@ class FakeRazorpay:
         self.orders: dict[str, dict[str, Any]] = {}
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        # What a new refund's status is: "pending" as Razorpay's often are at first
+        # (settle them with `settle_refunds`).
+        self.refund_status = "processed"
         self._lock = threading.Lock()
         gateway = self
 
@@ -217,7 +220,7 @@ class FakeRazorpay:
             "payment_id": payment_id,
             "receipt": body.get("receipt"),
             "notes": body.get("notes", {}),
-            "status": "processed",
+            "status": self.refund_status,
             "created_at": int(time.time()),
         }
         self.refunds[refund_id] = refund
@@ -230,6 +233,13 @@ class FakeRazorpay:
         return 200, refund
 
     # --- what customers and Razorpay do -------------------------------------------
+
+    def settle_refunds(self) -> None:
+        """Razorpay processes every pending refund (no webhook is sent)."""
+        for refund in self.refunds.values():
+            if refund["status"] == "pending":
+                refund["status"] = "processed"
+
     def pay(self, order_id: str, *, capture: bool = True, fail: bool = False) -> dict[str, Any]:
         """A customer pays the order at checkout (auto-capture by default)."""
         with self._lock:

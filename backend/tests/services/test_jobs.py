@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import text
 from sqlmodel import Session, col, func, select
 
 from app.core import jobs
+from app.crud import job as job_crud
 from app.models.base import utcnow
 from app.models.poster import PosterCell
 from app.providers.email import EmailMessage
@@ -79,3 +81,45 @@ def test_prune_posters_runs_hourly_and_prunes(session: Session) -> None:
     jobs.defer(session, tasks.prune_posters, timestamp=int(utcnow().timestamp()))
     assert run_jobs(session) == 1
     assert session.exec(cells).one() == 0
+
+
+def _finished_job(session: Session, *, status: str, days_ago: int) -> int:
+    job_id = tasks.queue_email(session, to="old@example.com", template="verify_email", context={})
+    session.execute(
+        text("UPDATE procrastinate_jobs SET status = :status WHERE id = :id"),
+        {"status": status, "id": job_id},
+    )
+    session.execute(
+        text(
+            "UPDATE procrastinate_events SET at = now() - make_interval(days => :d)"
+            " WHERE job_id = :id"
+        ),
+        {"d": days_ago, "id": job_id},
+    )
+    return job_id
+
+
+def test_prune_jobs_forgets_long_finished_jobs_and_their_errors(session: Session) -> None:
+    periodic = {p.task.name: p.cron for p in jobs.queue.periodic_registry.periodic_tasks.values()}
+    assert periodic["prune_jobs"] == "23 3 * * *"
+    old_failure = _finished_job(session, status="failed", days_ago=31)
+    recent_failure = _finished_job(session, status="failed", days_ago=3)
+    old_success = _finished_job(session, status="succeeded", days_ago=8)
+    recent_success = _finished_job(session, status="succeeded", days_ago=1)
+    waiting = tasks.queue_email(session, to="new@example.com", template="verify_email", context={})
+    session.execute(  # not due yet: stays todo
+        text(
+            "UPDATE procrastinate_jobs SET scheduled_at = now() + interval '1 day' WHERE id = :id"
+        ),
+        {"id": waiting},
+    )
+    job_crud.record_error(session, job_id=old_failure, task_name="send_email", attempt=1, error="x")
+    jobs.defer(session, tasks.prune_jobs, timestamp=int(utcnow().timestamp()))
+    assert run_jobs(session) == 1
+    left = set(session.execute(text("SELECT id FROM procrastinate_jobs")).scalars())
+    assert {recent_failure, recent_success, waiting} <= left
+    assert not {old_failure, old_success} & left
+    errors = session.execute(
+        text("SELECT count(*) FROM job_error WHERE job_id = :id"), {"id": old_failure}
+    ).scalar_one()
+    assert errors == 0

@@ -169,5 +169,5 @@ def test_prune_live_events_keeps_the_retention_window(session: Session) -> None:
 
 def test_prune_live_events_runs_every_hour() -> None:
     periodic = {p.task.name: p.cron for p in jobs.queue.periodic_registry.periodic_tasks.values()}
-    assert periodic["prune_live_events"] == "23 * * * *"
+    assert periodic["prune_live_events"] == "29 * * * *"
     assert "send_push" in jobs.queue.tasks

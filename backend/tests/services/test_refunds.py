@@ -5,11 +5,14 @@ on the way back never refunded twice. Against a fake Razorpay on loopback."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
+from app.core import jobs
 from app.core.errors import BookingNotPaid, RefundExceedsPaid
 from app.models.payment import (
     Payment,
@@ -21,7 +24,7 @@ from app.models.payment import (
 )
 from app.providers.payments.base import GatewayError, GatewayRefund
 from app.providers.payments.razorpay import RazorpayProvider
-from app.services import payments
+from app.services import payments, tasks
 from tests.factories.jobs import make_due, queued_jobs, run_jobs
 from tests.factories.payments import Night, book, make_night
 from tests.fakes.razorpay import FakeRazorpay
@@ -196,3 +199,123 @@ def test_a_refund_webhook_settles_a_pending_refund(
     assert refund.status is RefundStatus.PROCESSED
     run_jobs(session)  # the job finds it done: nothing sent
     assert len(gateway.refunds) == 1
+
+
+def _age(session: Session, refund: Refund, *, hours: int = 1) -> None:
+    session.execute(
+        sa.update(Refund)
+        .where(col(Refund.id) == refund.id)
+        .values(updated_at=sa.func.now() - timedelta(hours=hours))
+    )
+    session.expire_all()
+
+
+def _reconcile(session: Session) -> None:
+    jobs.defer(session, tasks.reconcile_refunds, timestamp=int(datetime.now(UTC).timestamp()))
+    run_jobs(session)
+
+
+def test_a_refund_pending_at_the_gateway_whose_webhook_is_lost_is_settled_by_reconciling(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    payment = captured(session, gateway, night)
+    payments.request_refund(session, payment=payment, amount=None, reason=RefundReason.MANAGER)
+    gateway.refund_status = "pending"
+    run_jobs(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PENDING
+    assert refund.provider_refund_id == next(iter(gateway.refunds))
+    gateway.settle_refunds()  # processed at the gateway; the webhook never arrives
+    _reconcile(session)
+    assert refunds_of(session, payment)[0].status is RefundStatus.PENDING  # too recent
+    _age(session, refund)
+    _reconcile(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PROCESSED
+    assert len(gateway.refunds) == 1  # looked up, never sent again
+
+
+def test_a_refund_whose_job_gave_up_is_sent_once_the_gateway_is_back(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    payment = captured(session, gateway, night)
+    payments.request_refund(session, payment=payment, amount=50_000, reason=RefundReason.MANAGER)
+    gateway.mode = "crash"
+    run_jobs(session)
+    session.execute(sa.text("DELETE FROM procrastinate_jobs WHERE task_name = 'send_refund'"))
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PENDING  # no job left to send it
+    gateway.mode = "ok"
+    _age(session, refund)
+    _reconcile(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PROCESSED
+    assert [r["amount"] for r in gateway.refunds.values()] == [50_000]
+    _age(session, refund)
+    _reconcile(session)  # settled refunds are left alone
+    assert len(gateway.refunds) == 1
+
+
+def _deliver(session: Session, gateway: FakeRazorpay, paid: dict[str, Any]) -> None:
+    body, headers = gateway.webhook("payment.captured", payment=paid)
+    payments.handle_webhook(session, provider_name="razorpay", body=body, headers=headers)
+
+
+def test_a_second_attempt_captured_on_a_paid_order_is_given_back_once(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    payment = captured(session, gateway, night)
+    assert payment.provider_order_id is not None
+    first = payment.provider_payment_id
+    again = gateway.pay(payment.provider_order_id)  # the customer paid a second time
+    _deliver(session, gateway, again)
+    _deliver(session, gateway, again)  # and the gateway says so twice
+    [refund] = refunds_of(session, payment)
+    assert (refund.reason, refund.amount_minor) == (RefundReason.STRAY_CAPTURE, 100_000)
+    assert refund.stray_payment_id == again["id"]
+    run_jobs(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.PROCESSED
+    assert [(r["payment_id"], r["amount"]) for r in gateway.refunds.values()] == [
+        (again["id"], 100_000)
+    ]
+    session.refresh(payment)
+    # The payment itself stays paid in full, by its first attempt.
+    assert (payment.status, payment.provider_payment_id) == (PaymentStatus.CAPTURED, first)
+    assert payment.refunded_minor == 0
+    assert payments.refundable(payment) == 100_000
+
+
+def test_a_capture_of_the_wrong_amount_is_not_applied_and_is_given_back(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    made = book(session, night=night)
+    assert made.order is not None
+    assert made.payment is not None
+    paid = gateway.pay(made.order.order_id)
+    gateway.payments[paid["id"]]["amount"] = paid["amount"] = 1_000  # not what was asked
+    _deliver(session, gateway, paid)
+    payment = payments.lock(session, payment_id=made.payment.id)
+    assert payment.status is PaymentStatus.CREATED
+    [refund] = refunds_of(session, payment)
+    assert (refund.reason, refund.amount_minor) == (RefundReason.STRAY_CAPTURE, 1_000)
+    gateway.mode = "refuse"
+    run_jobs(session)
+    [refund] = refunds_of(session, payment)
+    assert refund.status is RefundStatus.FAILED
+    session.refresh(payment)
+    assert payment.refunded_minor == 0  # a stray refund never counted against the payment
+
+
+def test_reconciling_finds_every_captured_attempt(
+    session: Session, gateway: FakeRazorpay, night: Night
+) -> None:
+    made = book(session, night=night)
+    assert made.order is not None
+    assert made.payment is not None
+    one, two = gateway.pay(made.order.order_id), gateway.pay(made.order.order_id)
+    payments.reconcile(session, payment_id=made.payment.id)  # both webhooks were lost
+    payment = payments.lock(session, payment_id=made.payment.id)
+    assert payment.status is PaymentStatus.CAPTURED
+    [refund] = refunds_of(session, payment)
+    assert {payment.provider_payment_id, refund.stray_payment_id} == {one["id"], two["id"]}

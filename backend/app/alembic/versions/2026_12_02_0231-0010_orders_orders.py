@@ -810,12 +810,22 @@ def upgrade() -> None:
         op.f("ck_refund_reason_valid"),
         "refund",
         "reason IN ('consumer_cancelled', 'manager', 'event_cancelled', 'captured_too_late',"
-        " 'order_rejected', 'order_cancelled', 'overpaid')",
+        " 'order_rejected', 'order_cancelled', 'overpaid', 'stray_capture')",
     )
+    op.add_column("refund", sa.Column("stray_payment_id", sa.String(length=64), nullable=True))
+    op.create_check_constraint(
+        op.f("ck_refund_stray_payment_when_stray"),
+        "refund",
+        "(reason = 'stray_capture') = (stray_payment_id IS NOT NULL)",
+    )
+    op.create_index("uq_refund_stray_payment_id", "refund", ["stray_payment_id"], unique=True)
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
+    op.drop_index("uq_refund_stray_payment_id", table_name="refund")
+    op.drop_constraint(op.f("ck_refund_stray_payment_when_stray"), "refund", type_="check")
+    op.drop_column("refund", "stray_payment_id")
     op.drop_constraint(op.f("ck_refund_reason_valid"), "refund", type_="check")
     op.create_check_constraint(
         op.f("ck_refund_reason_valid"),

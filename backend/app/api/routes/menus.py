@@ -94,7 +94,7 @@ def import_menu(
     response: Response,
     payload: Annotated[
         dict[str, Any],
-        bounded_json(max_depth=10, max_bytes=settings.MAX_MENU_IMPORT_BODY_BYTES, check_text=False),
+        bounded_json(max_depth=14, max_bytes=settings.MAX_MENU_IMPORT_BODY_BYTES, check_text=False),
         Body(
             description="A whole menu (the MenuImport shape): name, description and categories "
             "with their items and subcategories. Validated completely; every problem is "
