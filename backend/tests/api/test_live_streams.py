@@ -22,7 +22,8 @@ from sqlmodel import Session
 from app.core import db
 from app.crud import live as live_crud
 from app.models import User, Venue, VenueKind, VenueRole
-from app.models.order import LiveEventKind, TableSession
+from app.models.base import utcnow
+from app.models.order import LiveEventKind, Order, OrderKind, OrderStatus, TableSession
 from app.services.live import LISTENER_NAME
 from tests.conftest import TestDatabase
 from tests.factories import add_member, auth_headers, make_consumer, make_user, make_venue
@@ -380,3 +381,45 @@ def test_the_listener_reconnects_and_reads_what_it_missed(
             assert len(ended) == 2
         missed = record(live_engine, venue_id=place.venue.id, user_id=place.consumer.id)
         assert reader.next().id == str(missed)
+
+
+def test_an_order_moved_through_one_process_reaches_streams_on_the_other(
+    servers: tuple[LiveServer, LiveServer], place: Place, live_engine: Engine
+) -> None:
+    """The orders code's own event: staff move an order through the second process;
+    the board and the consumer's own stream on the first get it."""
+    first, second = servers
+    with Session(live_engine, expire_on_commit=False) as session:
+        order = Order(
+            venue_id=place.venue.id,
+            kind=OrderKind.PICKUP,
+            status=OrderStatus.PLACED,
+            placed_by_id=place.consumer.id,
+            number=7,
+            currency="INR",
+            placed_at=utcnow(),
+        )
+        session.add(order)
+        session.commit()
+    board_token = token_for(first, place.staff, "venue", place.venue.id)
+    me_token = token_for(first, place.consumer, "me", None)
+    with (
+        first.client() as client,
+        open_stream(client, _venue_path(place.venue), board_token) as board,
+        open_stream(client, "/api/v1/live/me", me_token) as mine,
+    ):
+        board_reader, my_reader = SseReader(board), SseReader(mine)
+        assert board_reader.next().event == my_reader.next().event == "ready"
+        with second.client() as staff_client:
+            moved = staff_client.post(
+                f"/api/v1/venues/{place.venue.id}/orders/{order.id}/status",
+                json={"to": "accepted"},
+                headers={**auth_headers(place.staff), "Idempotency-Key": str(uuid.uuid4())},
+            )
+        assert moved.status_code == 200, moved.text
+        for reader in (board_reader, my_reader):
+            event = reader.next()
+            assert event.event == "order"
+            body = event.json()
+            assert body["order_id"] == str(order.id)
+            assert body["data"]["status"] == "accepted"
