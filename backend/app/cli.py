@@ -295,7 +295,7 @@ def serve(
         int | None,
         typer.Option(
             min=1,
-            help="Worker processes [default: 2 per CPU, 2 to 8, at most DB_CONNECTION_BUDGET / 4]",
+            help="Worker processes [default: 2 per CPU, 2 to 8, at most DB_CONNECTION_BUDGET / 5]",
             show_default=False,
         ),
     ] = None,
@@ -324,11 +324,12 @@ def serve(
     os.environ["DATABASE_URL"] = url
     _close_connections()
     logger.info(
-        "%d workers x (pool %d + overflow %d) = %d database connections "
+        "%d workers x (pool %d + overflow %d + %d listener) = %d database connections "
         "(DB_CONNECTION_BUDGET=%d), %d threads each",
         plan.workers,
         plan.pool_size,
         plan.max_overflow,
+        plan.listener_connections,
         plan.connections,
         cfg.DB_CONNECTION_BUDGET,
         plan.threadpool_size,

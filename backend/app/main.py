@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,7 +17,10 @@ from app.core.db import db_slots
 from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, JsonCORSMiddleware, RequestIdMiddleware
+from app.services import live as live_service
 from app.web import docs, web_router
+
+logger = logging.getLogger(__name__)
 
 
 def create_app(cfg: Settings = settings) -> FastAPI:
@@ -33,7 +37,15 @@ def create_app(cfg: Settings = settings) -> FastAPI:
         # finds a thread. See app/core/db.py.
         anyio.to_thread.current_default_thread_limiter().total_tokens = cfg.THREADPOOL_SIZE
         db_slots.reset()
-        yield
+        if cfg.PUSH_PROVIDER == "console" and cfg.is_production:
+            logger.warning("PUSH_PROVIDER=console: push notifications are only written to the log")
+        # The one LISTEN connection of this process, feeding its live streams.
+        if cfg.LIVE_LISTEN_AT_STARTUP:
+            live_service.hub.start()
+        try:
+            yield
+        finally:
+            await live_service.hub.stop()
 
     app = FastAPI(
         title=cfg.PROJECT_NAME,

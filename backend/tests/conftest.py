@@ -19,6 +19,8 @@ import tempfile
 os.environ["ENVIRONMENT"] = "test"
 os.environ.setdefault("SMS_PROVIDER", "console")
 os.environ.setdefault("EMAIL_BACKEND", "console")
+# The live listener connects with the first stream, not with every test client.
+os.environ.setdefault("LIVE_LISTEN_AT_STARTUP", "false")
 # Long enough for HS256 (PyJWT warns below 32 bytes); never the default in tests.
 os.environ.setdefault("SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnop")
 # Parallel workers share one Redis (when REDIS_URL is set): each keeps its own counters.
@@ -56,9 +58,27 @@ class TestDatabase:
 
     __test__ = False
 
-    def __init__(self, url: str, admin_dsn: str) -> None:
+    def __init__(
+        self, url: str, admin_dsn: str, *, template: str | None = None, lock: Path | None = None
+    ) -> None:
         self.url = url
         self.admin_dsn = admin_dsn
+        self._template = template
+        self._lock = lock
+
+    def create_migrated_database(self) -> str:
+        """A new database at the head migration (a copy of the run's template), for
+        tests whose servers must see committed rows; drop it with `drop_database`."""
+        assert self._template is not None
+        assert self._lock is not None
+        name = f"socia_scratch_{uuid.uuid4().hex[:10]}"
+        with FileLock(str(self._lock)), psycopg.connect(self.admin_dsn, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(self._template)
+                )
+            )
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
 
     def create_empty_database(self) -> str:
         name = f"socia_scratch_{uuid.uuid4().hex[:10]}"
@@ -112,7 +132,7 @@ def _clone_for_worker(base: TestDatabase, run_dir: Path) -> TestDatabase:
                 )
             )
     url = make_url(base.url).set(database=clone).render_as_string(hide_password=False)
-    return TestDatabase(url, base.admin_dsn)
+    return TestDatabase(url, base.admin_dsn, template=template, lock=run_dir / "template.lock")
 
 
 @pytest.fixture(scope="session")

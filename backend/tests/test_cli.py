@@ -195,7 +195,10 @@ def test_serve_refuses_pools_over_the_connection_budget(unused_port: int) -> Non
         DB_MAX_OVERFLOW="10",
     )
     assert result.returncode == 2
-    assert "4 workers x (DB_POOL_SIZE=20 + DB_MAX_OVERFLOW=10) = 120 connections" in result.stderr
+    assert (
+        "4 workers x (DB_POOL_SIZE=20 + DB_MAX_OVERFLOW=10 + 1 live listener) = 124 connections"
+        in result.stderr
+    )
     assert "DB_CONNECTION_BUDGET=60" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -430,7 +433,9 @@ def test_serve_runs_production_workers(scratch_url: str, unused_port: int) -> No
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     messages = [line["message"] for line in lines]  # production logs are JSON lines
     # The default budget (60) shared by the two workers.
-    assert "2 workers x (pool 20 + overflow 10) = 60 database connections" in "\n".join(messages)
+    assert "2 workers x (pool 20 + overflow 9 + 1 listener) = 60 database connections" in "\n".join(
+        messages
+    )
     assert any(m.startswith("Started parent process") for m in messages)
     assert sum(m.startswith("Started server process") for m in messages) == 2
 

@@ -8,6 +8,7 @@ from app.api.routes import (
     bills,
     bookings,
     events,
+    live,
     menu_options,
     menus,
     offerings,
@@ -44,3 +45,4 @@ api_router.include_router(bookings.router)
 api_router.include_router(payments.router)
 api_router.include_router(bills.router)
 api_router.include_router(orders.router)
+api_router.include_router(live.router)

@@ -220,6 +220,33 @@ class Settings(BaseSettings):
     # A prepaid order not paid within this many minutes is abandoned (the expiry job).
     ORDER_PAYMENT_MINUTES: int = Field(default=15, ge=1, le=120)
 
+    # --- Live updates and push notifications ---
+    # A stream token (POST /api/v1/live/tokens) opens its stream for this long; the
+    # stream itself then runs until LIVE_STREAM_MAX_SECONDS (the client fetches a new
+    # token and reconnects with its Last-Event-ID, so a revoked role stops at the latest
+    # then).
+    LIVE_TOKEN_TTL_SECONDS: int = Field(default=60, ge=5, le=3600)
+    LIVE_STREAM_MAX_SECONDS: float = Field(default=3600, ge=0, le=24 * 3600)
+    # A comment line on every idle stream this often (proxies and browsers keep it open).
+    LIVE_HEARTBEAT_SECONDS: float = Field(default=15.0, gt=0, le=300)
+    # Events a slow stream may have waiting before it is closed (it resumes from the log).
+    LIVE_STREAM_BUFFER: int = Field(default=1000, ge=10, le=100_000)
+    # Whether the app opens its LISTEN connection at startup (otherwise with its first
+    # stream); one per worker process, outside the pool.
+    LIVE_LISTEN_AT_STARTUP: bool = True
+    # Hours the live event log keeps events (a stream resumes at most this far back).
+    LIVE_EVENT_RETENTION_HOURS: int = Field(default=48, ge=1, le=24 * 90)
+    # "console" writes push notifications to the log (allowed in production, with a
+    # warning at startup: the live streams carry the same news); "fcm" sends them with
+    # Firebase Cloud Messaging (HTTP v1) as the service account below.
+    PUSH_PROVIDER: Literal["console", "fcm"] = "console"
+    FCM_PROJECT_ID: str | None = None
+    FCM_CLIENT_EMAIL: str | None = None
+    FCM_PRIVATE_KEY: SecretStr | None = None
+    FCM_TOKEN_URI: HttpUrl = HttpUrl("https://oauth2.googleapis.com/token")
+    FCM_API_BASE_URL: HttpUrl = HttpUrl("https://fcm.googleapis.com")
+    FCM_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=60)
+
     # --- Request size (bad input) ---
     # A request body above this many bytes gets a 413 before it is parsed.
     MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1024)
@@ -281,6 +308,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 "THREADPOOL_SIZE must be larger than DB_POOL_SIZE + DB_MAX_OVERFLOW, "
                 "so that every request holding a connection can always get a thread"
+            )
+        if self.PUSH_PROVIDER == "fcm" and (
+            not self.FCM_PROJECT_ID
+            or not self.FCM_CLIENT_EMAIL
+            or self.FCM_PRIVATE_KEY is None
+            or not self.FCM_PRIVATE_KEY.get_secret_value()
+        ):
+            raise ValueError(
+                "PUSH_PROVIDER=fcm needs FCM_PROJECT_ID, FCM_CLIENT_EMAIL and FCM_PRIVATE_KEY "
+                "(from the Firebase service account's JSON key)"
             )
         if not self.is_production:
             return self

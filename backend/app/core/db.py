@@ -11,9 +11,10 @@ connection, and `THREADPOOL_SIZE` is kept larger than the slot count so it
 always finds a thread. Load beyond that queues instead of stalling.
 
 The connections add up across processes: `socia serve` shares `DB_CONNECTION_BUDGET`
-between its worker processes (`plan_server`), so workers x (pool + overflow) never
-exceeds it, and the deployment keeps the budget (plus the job workers' connections and
-a reserve for migrations and Adminer) below PostgreSQL's `max_connections`
+between its worker processes (`plan_server`), so workers x (pool + overflow + the one
+LISTEN connection of the live streams) never exceeds it, and the deployment keeps the
+budget (plus the job workers' connections and a reserve for migrations and Adminer)
+below PostgreSQL's `max_connections`
 (docker-compose.yml sets it, and tests/core/test_compose.py checks the sum).
 """
 
@@ -112,6 +113,9 @@ def db_slot_count(cfg: Settings = settings) -> int:
 MIN_CONNECTIONS_PER_WORKER = 4
 # Threads beyond the database slots (see the module docstring) when derived.
 SPARE_THREADS = 16
+# Each worker process also keeps one connection outside its pool: the LISTEN connection
+# that feeds its live streams (app/services/live.py).
+LISTENER_CONNECTIONS = 1
 
 
 class ConnectionBudgetError(ValueError):
@@ -132,8 +136,14 @@ class ServerPlan:
         return self.pool_size + self.max_overflow
 
     @property
+    def listener_connections(self) -> int:
+        """Per worker, outside its pool: the LISTEN connection of its live streams."""
+        return LISTENER_CONNECTIONS
+
+    @property
     def connections(self) -> int:
-        return self.workers * self.connections_per_worker
+        """Everything the workers may open: their pools and their LISTEN connections."""
+        return self.workers * (self.connections_per_worker + LISTENER_CONNECTIONS)
 
     def environment(self) -> dict[str, str]:
         """The settings each worker process reads."""
@@ -163,11 +173,12 @@ def plan_server(
     budget = cfg.DB_CONNECTION_BUDGET
     given = cfg.model_fields_set
     if workers is None:
-        workers = max(1, min(default_workers(cpu_count), budget // MIN_CONNECTIONS_PER_WORKER))
+        per_worker = MIN_CONNECTIONS_PER_WORKER + LISTENER_CONNECTIONS
+        workers = max(1, min(default_workers(cpu_count), budget // per_worker))
     if {"DB_POOL_SIZE", "DB_MAX_OVERFLOW"} & given:
         pool_size, max_overflow = cfg.DB_POOL_SIZE, cfg.DB_MAX_OVERFLOW
     else:
-        share = budget // workers
+        share = budget // workers - LISTENER_CONNECTIONS
         if share < 1:
             raise ConnectionBudgetError(
                 f"DB_CONNECTION_BUDGET={budget} cannot give each of {workers} workers "
@@ -176,10 +187,12 @@ def plan_server(
         pool_size = max(1, -(-share * 2 // 3))
         max_overflow = share - pool_size
     slots = pool_size + max_overflow
-    if workers * slots > budget:
+    if workers * (slots + LISTENER_CONNECTIONS) > budget:
         raise ConnectionBudgetError(
-            f"{workers} workers x (DB_POOL_SIZE={pool_size} + DB_MAX_OVERFLOW={max_overflow}) "
-            f"= {workers * slots} connections, more than DB_CONNECTION_BUDGET={budget}"
+            f"{workers} workers x (DB_POOL_SIZE={pool_size} + DB_MAX_OVERFLOW={max_overflow} "
+            f"+ {LISTENER_CONNECTIONS} live listener) = "
+            f"{workers * (slots + LISTENER_CONNECTIONS)} connections, more than "
+            f"DB_CONNECTION_BUDGET={budget}"
         )
     threadpool_size = cfg.THREADPOOL_SIZE
     if "THREADPOOL_SIZE" not in given:

@@ -1287,3 +1287,16 @@ class OrderKindMismatch(Conflict):
 class SubOrderMovedByItsVenue(PermissionDenied):
     code = "sub_order_moved_by_its_venue"
     message = "A food-court sub-order is moved by its own venue's staff"
+
+
+# --- live updates and push notifications ---
+
+
+class InvalidStreamToken(NotAuthenticated):
+    code = "invalid_stream_token"
+    message = "Invalid or expired stream token; ask POST /api/v1/live/tokens for a new one"
+
+
+class LiveUnavailable(ServiceUnavailable):
+    code = "live_unavailable"
+    message = "Live updates are unavailable right now; retry shortly"

@@ -53,7 +53,7 @@ from sqlmodel import Session
 from app.core import db
 
 #: Modules whose import registers tasks on `queue` (imported by every worker).
-TASK_MODULES = ["app.services.tasks"]
+TASK_MODULES = ["app.services.tasks", "app.services.push_tasks"]
 
 
 def libpq_url(sqlalchemy_url: str) -> str:

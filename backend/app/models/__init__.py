@@ -13,6 +13,7 @@ from app.models import (  # noqa: F401  (registers tables)
     order,
     payment,
     poster,
+    push,
     table,
 )
 from app.models.base import SQLModel

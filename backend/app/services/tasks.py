@@ -20,6 +20,9 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
 - `expire_bill_shares`: every minute, pending bill shares past their time marked
   expired (what is left to pay already ignores them).
 - `expire_unpaid_orders`: every minute, prepaid orders not paid in time are abandoned.
+- `prune_live_events`: every hour, deletes live events older than
+  `LIVE_EVENT_RETENTION_HOURS` (a stream cannot resume that far back).
+- `send_push` lives in `app.services.push_tasks` (deferred by `app.services.notify`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from app.core.config import settings
 from app.core.errors import AppError, ServiceUnavailable
 from app.crud import idempotency as idempotency_crud
 from app.crud import job as job_crud
+from app.crud import live as live_crud
 from app.models.base import utcnow
 from app.providers import email as email_provider
 from app.services import bills, bookings, orders, payments, poster_stats
@@ -105,6 +109,16 @@ def prune_jobs(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate
             failed_before=now - JOBS_FAILED_KEPT,
         )
     logger.info("pruned %d finished jobs", deleted)
+
+
+@jobs.queue.periodic(cron="29 * * * *")
+@jobs.queue.task(name="prune_live_events", queueing_lock="prune_live_events")
+def prune_live_events(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Hourly: forget live events older than LIVE_EVENT_RETENTION_HOURS."""
+    before = utcnow() - timedelta(hours=settings.LIVE_EVENT_RETENTION_HOURS)
+    with jobs.task_session() as session:
+        deleted = live_crud.prune(session, before=before)
+    logger.info("deleted %d live events older than %s", deleted, before.isoformat())
 
 
 # --- failures ---------------------------------------------------------------------------

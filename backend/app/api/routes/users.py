@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Path, status
 
 from app.api.deps import CurrentUser, SessionDep, commit
 from app.core.errors import (
@@ -12,6 +12,7 @@ from app.core.errors import (
     EmailAlreadySet,
     EmailTaken,
     InvalidCode,
+    NotFound,
     OtpTryLimit,
     PhoneAlreadySet,
     PhoneTaken,
@@ -21,8 +22,10 @@ from app.core.errors import (
     raises,
 )
 from app.core.ratelimit import client_ip
+from app.crud import push_device as push_device_crud
 from app.crud import user as user_crud
 from app.schema.auth import OtpRequested
+from app.schema.live import PushDeviceRead, PushDeviceRegister
 from app.schema.user import AttachEmail, AttachPhone, AttachPhoneRequest, UserRead, UserUpdate
 from app.services import accounts as accounts_service
 from app.services import auth as auth_service
@@ -95,3 +98,43 @@ def attach_phone(body: AttachPhone, user: CurrentUser, session: SessionDep, ip: 
     outcome = otp_service.attach_phone(session, user=user, phone=body.phone, code=body.code, ip=ip)
     commit(session)  # a wrong try counts even though the answer is an error
     return outcome.unwrap()
+
+
+# --- push devices ------------------------------------------------------------------------
+
+DeviceToken = Annotated[
+    str,
+    Path(
+        min_length=8,
+        max_length=4096,
+        pattern=r"^[A-Za-z0-9_:.\-]+$",
+        description="The device's push token (an FCM registration token).",
+    ),
+]
+
+
+@router.get("/me/push-devices", response_model=list[PushDeviceRead])
+def list_push_devices(user: CurrentUser, session: SessionDep) -> Any:
+    """The caller's devices that get push notifications."""
+    return push_device_crud.list_for(session, user=user)
+
+
+@router.put("/me/push-devices/{token}", response_model=PushDeviceRead)
+def register_push_device(
+    token: DeviceToken, body: PushDeviceRegister, user: CurrentUser, session: SessionDep
+) -> Any:
+    """Register this device for the caller's push notifications (again: refreshes it;
+    a token registered by another account moves to the caller)."""
+    device, _created = push_device_crud.register(
+        session, user=user, token=token, platform=body.platform
+    )
+    commit(session)
+    return device
+
+
+@router.delete("/me/push-devices/{token}", status_code=status.HTTP_204_NO_CONTENT)
+@raises(NotFound)
+def remove_push_device(token: DeviceToken, user: CurrentUser, session: SessionDep) -> None:
+    """Stop push notifications to this device (sign-out on the device)."""
+    push_device_crud.remove(session, user=user, token=token)
+    commit(session)
