@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -400,9 +400,7 @@ def _recurrency_options(session: Session, *, item: MenuItem, currency: str) -> N
 
 
 def delete_item(session: Session, *, venue: Venue, item: MenuItem) -> None:
-    venue_crud.bump_menu_version(session, venue_id=venue.id)
-    session.delete(item)
-    session.flush()
+    delete_row(session, venue=venue, row=item)
 
 
 def reorder_items(
@@ -414,14 +412,27 @@ def reorder_items(
     return list_items(session, category=category)
 
 
+Sellable = TypeVar("Sellable", MenuItem, MenuItemVariant, AddOn)
+
+
 def set_availability(
-    session: Session, *, venue: Venue, item: MenuItem, is_available: bool
-) -> MenuItem:
+    session: Session, *, venue: Venue, item: Sellable, is_available: bool
+) -> Sellable:
+    """Mark an item, a variant or an add-on sold out (or back); the menu's version moves."""
     venue_crud.bump_menu_version(session, venue_id=venue.id)
     item.is_available = is_available
     session.add(item)
     session.flush()
     return item
+
+
+def delete_row(
+    session: Session, *, venue: Venue, row: MenuItem | MenuItemVariant | AddOnGroup | AddOn
+) -> None:
+    """Delete an item or one of its options (a group with its add-ons)."""
+    venue_crud.bump_menu_version(session, venue_id=venue.id)
+    session.delete(row)
+    session.flush()
 
 
 # --- tax classes ------------------------------------------------------------------------
@@ -583,19 +594,13 @@ def update_variant(
 
 
 def delete_variant(session: Session, *, venue: Venue, variant: MenuItemVariant) -> None:
-    venue_crud.bump_menu_version(session, venue_id=venue.id)
-    session.delete(variant)
-    session.flush()
+    delete_row(session, venue=venue, row=variant)
 
 
 def set_variant_availability(
     session: Session, *, venue: Venue, variant: MenuItemVariant, is_available: bool
 ) -> MenuItemVariant:
-    venue_crud.bump_menu_version(session, venue_id=venue.id)
-    variant.is_available = is_available
-    session.add(variant)
-    session.flush()
-    return variant
+    return set_availability(session, venue=venue, item=variant, is_available=is_available)
 
 
 def list_add_on_groups(session: Session, *, item: MenuItem) -> list[dict[str, Any]]:
@@ -714,9 +719,7 @@ def update_add_on_group(
 
 def delete_add_on_group(session: Session, *, venue: Venue, group: AddOnGroup) -> None:
     """Delete a group with its add-ons."""
-    venue_crud.bump_menu_version(session, venue_id=venue.id)
-    session.delete(group)
-    session.flush()
+    delete_row(session, venue=venue, row=group)
 
 
 def get_add_on(session: Session, *, venue: Venue, add_on_id: uuid.UUID) -> AddOn:
@@ -750,19 +753,13 @@ def update_add_on(session: Session, *, venue: Venue, add_on: AddOn, data: AddOnU
 
 
 def delete_add_on(session: Session, *, venue: Venue, add_on: AddOn) -> None:
-    venue_crud.bump_menu_version(session, venue_id=venue.id)
-    session.delete(add_on)
-    session.flush()
+    delete_row(session, venue=venue, row=add_on)
 
 
 def set_add_on_availability(
     session: Session, *, venue: Venue, add_on: AddOn, is_available: bool
 ) -> AddOn:
-    venue_crud.bump_menu_version(session, venue_id=venue.id)
-    add_on.is_available = is_available
-    session.add(add_on)
-    session.flush()
-    return add_on
+    return set_availability(session, venue=venue, item=add_on, is_available=is_available)
 
 
 # --- the whole menu ---------------------------------------------------------------------
