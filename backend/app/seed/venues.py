@@ -4,7 +4,8 @@ active.
 
 Menus carry tax classes ("Food GST 5%", "Alcohol VAT 20%") and item options (see
 `app.seed.menu_options`); QSRs and nightclubs have pickup points; restaurants add a
-service charge.
+service charge. Biryani Darbar, Highway Bites and the Forum Food Hall with its QSRs
+are open around the clock, so ordering can be tried at any hour.
 
 Business logins (password for all of them, as for the demo admin: `socia-demo-2026`):
 - owners: `owner.<group>@demo.socia.app` for the groups `toit`, `koramangala`,
@@ -76,6 +77,8 @@ class DemoVenue:
     cost_for_two: int = 1_000  # rupees
     extra: dict[str, Any] = field(default_factory=dict)
     in_food_court: bool = False
+    # Open around the clock, so ordering can be tried at any hour of the day.
+    always_open: bool = False
 
 
 VENUES = [
@@ -228,6 +231,7 @@ VENUES = [
         (30, 70),
         ("biryani", "hyderabadi"),
         700,
+        always_open=True,
     ),
     DemoVenue(
         "Green Leaf Kitchen",
@@ -295,6 +299,7 @@ VENUES = [
         ("burgers", "fast food"),
         500,
         {"drive_thru": True},
+        always_open=True,
     ),
     DemoVenue(
         "Dosa Express",
@@ -325,6 +330,7 @@ VENUES = [
         (350, 350),
         cost_for_two=700,
         extra={"capacity": 400},
+        always_open=True,
     ),
     DemoVenue(
         "Wok Street",
@@ -336,6 +342,7 @@ VENUES = [
         500,
         {"drive_thru": False},
         in_food_court=True,
+        always_open=True,
     ),
     DemoVenue(
         "Tandoor Corner",
@@ -347,6 +354,7 @@ VENUES = [
         500,
         {"drive_thru": False},
         in_food_court=True,
+        always_open=True,
     ),
     DemoVenue(
         "Idli Factory",
@@ -358,6 +366,7 @@ VENUES = [
         300,
         {"drive_thru": False},
         in_food_court=True,
+        always_open=True,
     ),
     DemoVenue(
         "Shake Shack Lane",
@@ -369,6 +378,7 @@ VENUES = [
         400,
         {"drive_thru": False},
         in_food_court=True,
+        always_open=True,
     ),
     DemoVenue(
         "Burrito Bay",
@@ -380,6 +390,7 @@ VENUES = [
         600,
         {"drive_thru": False},
         in_food_court=True,
+        always_open=True,
     ),
 ]
 
@@ -879,7 +890,9 @@ def seed(session: Session) -> None:
                 instagram_handle=slug(spec.name).replace("-", "_")[:30],
                 google_maps_url=f"https://maps.google.com/?q={lat},{lng}",
                 avg_cost_for_two_minor=spec.cost_for_two * 100,
-                opening_hours=hours_for(spec.kind),
+                opening_hours=(
+                    _every_day(time(0, 0), time(0, 0)) if spec.always_open else hours_for(spec.kind)
+                ),
                 cuisines=list(spec.cuisines),
                 food_court_id=food_court.id if spec.in_food_court and food_court else None,
                 photos=[images.image_url(images.venue_image(spec.name))],
