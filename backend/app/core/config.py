@@ -219,6 +219,9 @@ class Settings(BaseSettings):
     ORDER_MAX_DISTANCE_METRES: int = Field(default=300, ge=10, le=100_000)
     # A prepaid order not paid within this many minutes is abandoned (the expiry job).
     ORDER_PAYMENT_MINUTES: int = Field(default=15, ge=1, le=120)
+    # Prepaid orders one consumer may have waiting for payment at once (each one made a
+    # gateway order): more is a 409 until one is paid or abandoned.
+    ORDER_MAX_UNPAID: int = Field(default=3, ge=1, le=50)
 
     # --- Live updates and push notifications ---
     # A stream token (POST /api/v1/live/tokens) opens its stream for this long; the

@@ -1300,3 +1300,11 @@ class InvalidStreamToken(NotAuthenticated):
 class LiveUnavailable(ServiceUnavailable):
     code = "live_unavailable"
     message = "Live updates are unavailable right now; retry shortly"
+
+
+class TooManyUnpaidOrders(Conflict):
+    code = "too_many_unpaid_orders"
+    message = (
+        "You have orders waiting for payment: pay for them, or wait until they are "
+        "abandoned, before placing another"
+    )

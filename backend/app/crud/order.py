@@ -280,6 +280,29 @@ def add_change(
     return change
 
 
+def count_unpaid(session: Session, *, consumer_id: uuid.UUID, since: datetime) -> int:
+    """The consumer's top-level orders waiting for payment, made after `since`."""
+    return int(
+        session.exec(
+            select(sa.func.count())
+            .select_from(Order)
+            .where(
+                Order.placed_by_id == consumer_id,
+                Order.status == OrderStatus.AWAITING_PAYMENT,
+                col(Order.parent_id).is_(None),
+                col(Order.created_at) >= since,
+            )
+        ).one()
+    )
+
+
+def lock_consumer(session: Session, *, consumer_id: uuid.UUID) -> None:
+    """Serialise one consumer's order placing until the transaction ends (an advisory
+    lock on their id), so parallel requests cannot all pass the unpaid count."""
+    key = sa.func.hashtextextended(f"place_order:{consumer_id}", 0)
+    session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
 def unpaid_before(session: Session, *, before: datetime, limit: int = 200) -> list[uuid.UUID]:
     """Top-level orders still awaiting payment, made before `before`."""
     return list(

@@ -63,6 +63,7 @@ from app.core.errors import (
     OrderKindMismatch,
     SubOrderMovedByItsVenue,
     TableSessionClosed,
+    TooManyUnpaidOrders,
     UnknownAddOn,
     UnknownItem,
     UnknownVariant,
@@ -478,9 +479,12 @@ def place_order(
     total = sum(p.totals.total_minor for p in parts)
     root_id = uuid.uuid4()
     payment_id = uuid.uuid4()
+    pays = place.prepaid and total > 0
+    if pays:  # a first look, before the gateway is asked; counted again under the lock
+        _check_unpaid(session, consumer=consumer, now=now)
 
     # The gateway first, holding no lock.
-    provider = payments.current_provider() if place.prepaid and total > 0 else None
+    provider = payments.current_provider() if pays else None
     gateway_order = (
         payments.open_order(
             provider,
@@ -493,6 +497,9 @@ def place_order(
         else None
     )
 
+    if provider is not None:
+        order_crud.lock_consumer(session, consumer_id=consumer.id)
+        _check_unpaid(session, consumer=consumer, now=now)
     if place.table_session is not None:
         # Held until the commit: a bill, merge or close of the session waits for us.
         locked = session_crud.lock(session, session_id=place.table_session.id, share=True)
@@ -562,6 +569,19 @@ def place_order(
     for each in (root, *children):
         _live(session, order=each, what="placed")
     return OrderCheckout(order=root, payment=payment, gateway_order=gateway_order)
+
+
+def _check_unpaid(session: Session, *, consumer: User, now: datetime) -> None:
+    since = now - timedelta(minutes=settings.ORDER_PAYMENT_MINUTES)
+    waiting = order_crud.count_unpaid(session, consumer_id=consumer.id, since=since)
+    if waiting >= settings.ORDER_MAX_UNPAID:
+        raise TooManyUnpaidOrders(
+            {
+                "message": TooManyUnpaidOrders.message,
+                "unpaid": waiting,
+                "max_unpaid": settings.ORDER_MAX_UNPAID,
+            }
+        )
 
 
 # --- what the payment says ------------------------------------------------------------

@@ -725,3 +725,27 @@ def test_sessions_and_orders_write_the_live_log(session: Session) -> None:
     assert events[-1].user_id == consumer.id
     assert events[-1].venue_id == d.venue.id
     assert events[-1].data["from"] == "placed"
+
+
+def test_unpaid_prepaid_orders_are_capped_per_consumer_until_one_is_paid(
+    session: Session,
+) -> None:
+    from app.core.config import settings
+    from app.core.errors import TooManyUnpaidOrders
+
+    d = make_dining(session, kind=VenueKind.QSR)
+    consumer = make_consumer(session)
+    made = [
+        order_pickup(session, point=d.pickup, consumer=consumer, lines=[line(d.item)])
+        for _ in range(settings.ORDER_MAX_UNPAID)
+    ]
+    with pytest.raises(TooManyUnpaidOrders) as refused, session.begin_nested():
+        order_pickup(session, point=d.pickup, consumer=consumer, lines=[line(d.item)])
+    detail = refused.value.detail
+    assert isinstance(detail, dict)
+    assert (detail["unpaid"], detail["max_unpaid"]) == (3, settings.ORDER_MAX_UNPAID)
+    pay(session, made[0])
+    again = order_pickup(session, point=d.pickup, consumer=consumer, lines=[line(d.item)])
+    assert again.order.status is OrderStatus.AWAITING_PAYMENT
+    other = order_pickup(session, point=d.pickup, lines=[line(d.item)])  # others are not held up
+    assert other.order.status is OrderStatus.AWAITING_PAYMENT

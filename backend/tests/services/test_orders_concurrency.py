@@ -265,3 +265,32 @@ def test_orders_placed_at_once_get_distinct_numbers(
     numbers = _race(engine, *(place(u) for u in phones))
     assert all(isinstance(n, int) for n in numbers), numbers
     assert sorted(n for n in numbers if isinstance(n, int)) == [1, 2, 3, 4, 5, 6]
+
+
+def test_parallel_pickup_orders_of_one_consumer_stop_at_the_unpaid_limit(
+    engine: Engine, committed: list[Dining]
+) -> None:
+    from app.core.config import settings
+    from app.core.errors import TooManyUnpaidOrders
+
+    d = _dining(engine, committed, kind=VenueKind.QSR)
+    [consumer] = _consumers(engine, 1)
+
+    def place(session: Session) -> object:
+        return order_pickup(session, point=d.pickup, consumer=consumer, lines=[line(d.item)])
+
+    results = _race(engine, *([place] * 8))
+    refused = [r for r in results if isinstance(r, TooManyUnpaidOrders)]
+    assert len(refused) == 8 - settings.ORDER_MAX_UNPAID
+    assert all(not isinstance(r, Exception) or isinstance(r, TooManyUnpaidOrders) for r in results)
+    with Session(engine) as check:
+        waiting = check.exec(
+            select(Order).where(
+                Order.placed_by_id == consumer.id, Order.status == S.AWAITING_PAYMENT
+            )
+        ).all()
+        assert len(waiting) == settings.ORDER_MAX_UNPAID
+        gateway_orders = check.exec(
+            select(Payment).where(col(Payment.order_id).in_([o.id for o in waiting]))
+        ).all()
+        assert len(gateway_orders) == settings.ORDER_MAX_UNPAID

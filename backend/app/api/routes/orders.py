@@ -32,6 +32,7 @@ from app.core.errors import (
     SubOrderMovedByItsVenue,
     TableSessionClosed,
     TooFarFromVenue,
+    TooManyUnpaidOrders,
     UnknownAddOn,
     UnknownItem,
     UnknownVariant,
@@ -72,6 +73,7 @@ VENUE_ORDERS = "/venues/{venue_id}/orders"
     VenueNotAcceptingOrders,
     VenueClosedNow,
     BillIssued,
+    TooManyUnpaidOrders,
     PaymentUnavailable,
 )
 def place_order(
