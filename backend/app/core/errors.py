@@ -547,7 +547,7 @@ class OverBookingLimit(Conflict):
 
 class MixedCurrencies(Conflict):
     code = "mixed_currencies"
-    message = "One booking cannot mix offerings priced in different currencies"
+    message = "One booking or order cannot mix prices in different currencies"
 
 
 class DateOfBirthRequired(Conflict):
@@ -1307,4 +1307,19 @@ class TooManyUnpaidOrders(Conflict):
     message = (
         "You have orders waiting for payment: pay for them, or wait until they are "
         "abandoned, before placing another"
+    )
+
+
+class SessionNotSettled(Conflict):
+    code = "session_not_settled"
+    message = (
+        "This table's tab is not paid: issue its bill and let it be paid (or reject its "
+        "orders before a bill is issued) before closing the session"
+    )
+
+
+class SharePendingForPayer(Conflict):
+    code = "share_pending_for_payer"
+    message = (
+        "You are already paying a share of this bill: finish that payment, or wait until it expires"
     )

@@ -280,6 +280,18 @@ def add_change(
     return change
 
 
+def session_tax_mode(session: Session, *, session_id: uuid.UUID) -> bool | None:
+    """Whether the prices of the session's orders include tax (as its first order was
+    priced), or None before its first order. A session keeps one way of pricing, so its
+    bill adds up even if the venue changes its setting meanwhile."""
+    return session.exec(
+        select(Order.prices_include_tax)
+        .where(Order.session_id == session_id)
+        .order_by(col(Order.created_at), col(Order.id))
+        .limit(1)
+    ).first()
+
+
 def count_unpaid(session: Session, *, consumer_id: uuid.UUID, since: datetime) -> int:
     """The consumer's top-level orders waiting for payment, made after `since`."""
     return int(

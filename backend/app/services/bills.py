@@ -56,11 +56,13 @@ from app.core.errors import (
     NothingToBill,
     SessionNotPayAtEnd,
     ShareExceedsBill,
+    SharePendingForPayer,
     TableSessionClosed,
     UnknownBillLine,
 )
 from app.crud import bill as bill_crud
 from app.crud import live as live_crud
+from app.crud import order as order_crud
 from app.crud import table_session as session_crud
 from app.models import User, Venue
 from app.models.order import (
@@ -191,9 +193,10 @@ def issue_bill(session: Session, *, table_session: TableSession) -> tuple[Bill, 
     lines = bill_crud.billable_lines(session, session_id=locked.id)
     venue = session.get(Venue, locked.venue_id)
     assert venue is not None
+    include = order_crud.session_tax_mode(session, session_id=locked.id)
     totals = _totals(
         lines,
-        prices_include_tax=venue.prices_include_tax,
+        prices_include_tax=venue.prices_include_tax if include is None else include,
         service_charge_bps=venue.service_charge_bps,
     )
     if totals.total_minor <= 0:
@@ -324,10 +327,32 @@ def share_amount(session: Session, *, bill: Bill, data: BillShareCreate, now: da
     return _items_amount(session, bill=bill, line_ids=data.line_ids, counting=counting, left=left)
 
 
+def _refuse_second_pending(session: Session, *, bill: Bill, payer: User, now: datetime) -> None:
+    pending = [
+        share
+        for share in bill_crud.shares_of(session, bill_id=bill.id)
+        if share.payer_id == payer.id
+        and share.status is BillShareStatus.PENDING
+        and bill_crud.counts(share, now=now)
+    ]
+    if pending:
+        raise SharePendingForPayer(
+            {
+                "message": SharePendingForPayer.message,
+                "share_id": str(pending[0].id),
+                "expires_at": pending[0].expires_at.isoformat(),
+            }
+        )
+
+
 def create_share(
     session: Session, *, bill: Bill, payer: User, data: BillShareCreate
 ) -> ShareCheckout:
-    """A pending share of the bill and its payment (see the module's doc)."""
+    """A pending share of the bill and its payment (see the module's doc). A payer has
+    one pending share at a time, and must have joined the table recently."""
+    assert bill.session_id is not None
+    table_sessions.require_recent_member(session, table_session_id=bill.session_id, user=payer)
+    _refuse_second_pending(session, bill=bill, payer=payer, now=_now())
     amount = share_amount(session, bill=bill, data=data, now=_now())  # a first look
     share_id, payment_id = uuid.uuid4(), uuid.uuid4()
     # The gateway first, holding no lock.
@@ -341,6 +366,7 @@ def create_share(
     )
     bill = bill_crud.lock(session, bill_id=bill.id)
     now = _now()
+    _refuse_second_pending(session, bill=bill, payer=payer, now=now)
     if share_amount(session, bill=bill, data=data, now=now) != amount:
         raise BillChanged()
     share = BillShare(

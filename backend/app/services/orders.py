@@ -59,6 +59,7 @@ from app.core.errors import (
     AddOnSoldOut,
     BillIssued,
     ItemSoldOut,
+    MixedCurrencies,
     NotFound,
     OrderKindMismatch,
     SubOrderMovedByItsVenue,
@@ -72,6 +73,7 @@ from app.core.errors import (
     VenueClosedNow,
     VenueNotAcceptingOrders,
 )
+from app.crud import bill as bill_crud
 from app.crud import live
 from app.crud import order as order_crud
 from app.crud import table as table_crud
@@ -123,6 +125,13 @@ class _Place:
     pickup_point: PickupPoint | None = None
     # The venues whose items may be ordered (a food court: its QSRs).
     item_venues: dict[uuid.UUID, Venue] = field(default_factory=dict)
+    # A session's orders keep the way its first order was priced (see the bill).
+    prices_include_tax: bool | None = None
+
+    def include_tax(self, venue: Venue) -> bool:
+        return (
+            venue.prices_include_tax if self.prices_include_tax is None else self.prices_include_tax
+        )
 
 
 def _public(venue: Venue) -> bool:
@@ -165,6 +174,7 @@ def _place(session: Session, *, consumer: User, data: OrderCreate) -> _Place:
             prepaid=not at_end,
             table_session=table_session,
             item_venues={venue.id: venue},
+            prices_include_tax=order_crud.session_tax_mode(session, session_id=table_session.id),
         )
     assert data.pickup_point_id is not None
     if data.kind is not None and data.kind is not OrderKind.PICKUP:
@@ -244,6 +254,14 @@ def _lines(session: Session, *, place: _Place, wanted: list[OrderLineCreate]) ->
         if item is None:
             raise UnknownItem(loc=(*loc, "item_id"))
         facts: dict[str, object] = {"item_id": str(item.id), "item": item.name, "line": index}
+        if item.currency != place.venue.currency:  # options share their item's currency
+            raise MixedCurrencies(
+                {
+                    "message": f"{item.name} is priced in {item.currency}, "
+                    f"this order in {place.venue.currency}",
+                    **facts,
+                }
+            )
         if not item.is_available:
             raise ItemSoldOut({"message": f"{item.name} is sold out", **facts})
         own_variants = {v.id: v for v in variants.get(item.id, [])}
@@ -329,7 +347,7 @@ def _parts(*, place: _Place, lines: list[_Line], with_service: bool) -> list[_Pa
                 lines=own,
                 totals=pricing.totals(
                     [line.pricing_input() for line in own],
-                    prices_include_tax=venue.prices_include_tax,
+                    prices_include_tax=place.include_tax(venue),
                     service_charge_bps=venue.service_charge_bps if with_service else 0,
                     packaging_minor=venue.packaging_charge_minor
                     if place.kind is OrderKind.PICKUP
@@ -352,6 +370,7 @@ def _new_order(
     note: str | None,
     parent: Order | None,
     now: datetime,
+    order_id: uuid.UUID | None = None,
 ) -> Order:
     taxes: list[dict[str, object]]
     if totals is not None:
@@ -378,6 +397,7 @@ def _new_order(
         }
         taxes = [t.as_json() for p in parts for t in p.totals.taxes]
     order = Order(
+        id=order_id or uuid.uuid4(),
         venue_id=venue.id,
         parent_id=parent.id if parent is not None else None,
         kind=place.kind,
@@ -387,7 +407,7 @@ def _new_order(
         placed_by_id=consumer.id,
         note=note,
         currency=venue.currency,
-        prices_include_tax=venue.prices_include_tax,
+        prices_include_tax=place.include_tax(venue),
         taxes=taxes,
         placed_at=now if status is OrderStatus.PLACED else None,
     )
@@ -523,6 +543,7 @@ def place_order(
         note=data.note,
         parent=None,
         now=now,
+        order_id=root_id,
     )
     if split:
         children = []
@@ -589,8 +610,9 @@ def _check_unpaid(session: Session, *, consumer: User, now: datetime) -> None:
 
 def _issue_bills(session: Session, *, root: Order, children: list[Order], now: datetime) -> None:
     """A paid bill for each prepaid order: the order itself, or each sub-order (in its
-    QSR's own invoice sequence)."""
-    for order in children or [root]:
+    QSR's own invoice sequence), in venue order: each QSR's invoice counter stays locked
+    to the commit, so carts captured at once lock them in the same order."""
+    for order in sorted(children, key=lambda o: o.venue_id.bytes) or [root]:
         if order_crud.bill_of(session, order_id=order.id) is not None:
             continue
         number = invoices.next_number(session, venue_id=order.venue_id, at=now)
@@ -740,6 +762,22 @@ def _sync_parent(session: Session, *, parent: Order, children: list[Order]) -> N
         _set_status(session, order=parent, to=to, by_id=None, reason="its parts ended")
 
 
+def _refuse_if_billed(session: Session, *, session_id: uuid.UUID | None) -> None:
+    """An order on a tab whose bill is issued (open or paid) is on that bill: it can no
+    longer be rejected or cancelled. Issuing a bill holds the session's lock (taken
+    here too), so the two never cross."""
+    if session_id is None:
+        return
+    session_crud.lock(session, session_id=session_id, share=True)
+    if bill_crud.live_for_session(session, session_id=session_id) is not None:
+        raise BillIssued(
+            {
+                "message": "The table's bill has been issued with this order on it;"
+                " it can no longer be rejected or cancelled",
+            }
+        )
+
+
 def move(
     session: Session,
     *,
@@ -754,19 +792,13 @@ def move(
     payment = order_crud.payment_of(session, order_id=root_id)
     if payment is not None:
         payment = payments.lock(session, payment_id=payment.id)
-    if order.session_id is not None and payment is None and to in order_flow.REFUNDING:
-        # An order on a tab whose bill is issued is on that bill: it stays (a bill being
-        # issued holds the session's lock, so the two never cross).
-        session_crud.lock(session, session_id=order.session_id, share=True)
-        if session_crud.open_bill(session, session_id=order.session_id) is not None:
-            raise BillIssued(
-                {
-                    "message": "The table's bill has been issued with this order on it;"
-                    " it can no longer be rejected or cancelled",
-                }
-            )
+    on_tab = order.session_id is not None and payment is None and to in order_flow.REFUNDING
+    if on_tab and order.session_id is not None:
+        _refuse_if_billed(session, session_id=order.session_id)
     parent = order_crud.lock(session, order_id=order.parent_id) if order.parent_id else None
     locked = order_crud.lock(session, order_id=order.id)
+    if on_tab and locked.session_id not in (None, order.session_id):
+        _refuse_if_billed(session, session_id=locked.session_id)  # merged meanwhile
     children = order_crud.lock_children(session, parent_id=locked.id)
     by_id = by.id if by is not None else None
     if children:  # a food-court order as a whole: only its consumer cancels it

@@ -28,23 +28,29 @@ from app.core.errors import (
     NotFound,
     SessionJoinExpired,
     SessionMergeRefused,
+    SessionNotSettled,
     TableNotFree,
     TableSessionClosed,
     TooFarFromVenue,
 )
 from app.core.geo import haversine_m
+from app.crud import bill as bill_crud
 from app.crud import live
+from app.crud import order as order_crud
 from app.crud import table as table_crud
 from app.crud import table_session as session_crud
 from app.models import User, Venue
 from app.models.order import (
+    BillStatus,
     LiveEventKind,
     Order,
     SessionCloseReason,
     TableSession,
+    TableSessionMember,
     TableSessionStatus,
 )
 from app.models.table import VenueTable
+from app.models.venue import PaymentMode
 
 
 def _now() -> datetime:
@@ -101,6 +107,27 @@ def open_or_join(
     return table_session
 
 
+def _check_recent(member: TableSessionMember) -> None:
+    if member.joined_at < _now() - timedelta(hours=settings.ORDER_SESSION_JOIN_HOURS):
+        raise SessionJoinExpired(
+            {
+                "message": SessionJoinExpired.message,
+                "joined_at": member.joined_at.isoformat(),
+                "join_hours": settings.ORDER_SESSION_JOIN_HOURS,
+            }
+        )
+
+
+def require_recent_member(session: Session, *, table_session_id: uuid.UUID, user: User) -> None:
+    """The user joined the session recently enough to act on its bill (asking for it,
+    paying a share), as for ordering: someone who sat there hours ago (or scanned a
+    photographed code once) cannot freeze or hold up the table's tab."""
+    member = session_crud.membership(session, session_id=table_session_id, user_id=user.id)
+    if member is None:
+        raise NotFound("table session")
+    _check_recent(member)
+
+
 def require_member_for_order(
     session: Session,
     *,
@@ -118,14 +145,7 @@ def require_member_for_order(
     table_session = session_crud.get(session, session_id=table_session_id)
     if table_session.status is not TableSessionStatus.OPEN:
         raise TableSessionClosed()
-    if member.joined_at < _now() - timedelta(hours=settings.ORDER_SESSION_JOIN_HOURS):
-        raise SessionJoinExpired(
-            {
-                "message": SessionJoinExpired.message,
-                "joined_at": member.joined_at.isoformat(),
-                "join_hours": settings.ORDER_SESSION_JOIN_HOURS,
-            }
-        )
+    _check_recent(member)
     venue = session.get(Venue, table_session.venue_id)
     assert venue is not None
     check_distance(venue, point=point)
@@ -189,6 +209,11 @@ def merge(
         raise SessionMergeRefused(
             {"message": "The two sessions pay differently (per order, at the end)"}
         )
+    modes = {order_crud.session_tax_mode(session, session_id=s.id) for s in (source, target)}
+    if len(modes - {None}) > 1:
+        raise SessionMergeRefused(
+            {"message": "The two sessions' orders were priced differently (with, without tax)"}
+        )
     for each in (source, target):
         if session_crud.open_bill(session, session_id=each.id) is not None:
             raise BillIssued({"message": BillIssued.message, "session_id": str(each.id)})
@@ -213,8 +238,24 @@ def merge(
 
 
 def close(session: Session, *, table_session: TableSession, by: User | None) -> TableSession:
-    """Close an open session (staff)."""
+    """Close an open session (staff). A pay-at-the-end session whose orders are not paid
+    stays open: its bill is asked for and paid first (or its orders rejected before a
+    bill is issued), so no tab is lost."""
     locked = _locked_open(session, table_session=table_session)
+    if locked.payment_mode is PaymentMode.AT_END:
+        bill = bill_crud.live_for_session(session, session_id=locked.id)
+        unpaid = (
+            bill.status is not BillStatus.PAID
+            if bill is not None
+            else bool(bill_crud.billable_lines(session, session_id=locked.id))
+        )
+        if unpaid:
+            raise SessionNotSettled(
+                {
+                    "message": SessionNotSettled.message,
+                    "bill_id": str(bill.id) if bill is not None else None,
+                }
+            )
     session_crud.close(
         session,
         table_session=locked,

@@ -164,6 +164,12 @@ def test_a_consumer_of_another_session_at_the_same_table_is_404(
     assert item is not None
     staff = world.users[Actor.STAFF]
     assert staff is not None
+    rejected = client.post(  # the tab is empty again: it may be closed
+        f"/api/v1/venues/{world.venue.id}/orders/{world.ids['order_id']}/status",
+        json={"to": "rejected"},
+        headers=auth_headers(staff),
+    )
+    assert rejected.status_code == 200, rejected.text
     closed = client.post(
         f"/api/v1/venues/{world.venue.id}/table-sessions/{ts.id}/close", headers=auth_headers(staff)
     )

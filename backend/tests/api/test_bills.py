@@ -159,7 +159,11 @@ def test_three_members_pay_equal_shares_and_the_session_closes(
     assert [a.json()["share"]["amount_minor"] for a in answers] == [38_366, 38_366, 38_368]
     assert answers[0].json()["checkout"]["amount_minor"] == 38_366
     assert answers[2].json()["bill"]["left_minor"] == 0
-    more = share(client, bill, tab.members[0])
+    again = share(client, bill, tab.members[0])
+    assert (again.status_code, again.json()["error"]) == (409, "share_pending_for_payer")
+    fourth = make_consumer(session)
+    join(session, table_session=tab.table_session, user=fourth)
+    more = share(client, bill, fourth)
     assert more.status_code == 409
     assert more.json()["error"] == "share_exceeds_bill"
     assert more.json()["detail"]["left_minor"] == 0

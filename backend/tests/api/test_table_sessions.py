@@ -149,6 +149,16 @@ def test_staff_list_move_merge_and_close(session: Session, client: TestClient) -
     again = order_on_session(session, table_session=s2, consumer=guest, lines=[line(d.item)])
     assert again.order.session_id == s2.id
 
+    # A tab with orders on it is not closed before its bill is paid: no tab is lost.
+    unpaid = client.post(_venue_url(d.venue.id, f"/{s2.id}/close"), headers=h)
+    assert_error(unpaid, 409, "session_not_settled")
+    for placed in (order, again.order):
+        rejected = client.post(
+            f"/api/v1/venues/{d.venue.id}/orders/{placed.id}/status",
+            json={"to": "rejected", "reason": "kitchen closed"},
+            headers=h,
+        )
+        assert rejected.status_code == 200, rejected.text
     closed = client.post(_venue_url(d.venue.id, f"/{s2.id}/close"), headers=h)
     assert closed.status_code == 200
     assert closed.json()["close_reason"] == "staff"

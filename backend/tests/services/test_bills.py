@@ -244,7 +244,9 @@ def test_three_equal_shares_pay_the_bill_and_close_the_session(session: Session,
         for member in tab.members
     ]
     assert [m.share.amount_minor for m in made] == [38_366, 38_366, 38_368]
-    with pytest.raises(ShareExceedsBill):
+    from app.core.errors import SharePendingForPayer
+
+    with pytest.raises(SharePendingForPayer):  # one share at a time per payer
         take_share(session, bill=bill, payer=tab.members[0], method="full")
     for m in made:
         settle(session, m)
@@ -444,3 +446,69 @@ def test_an_order_on_an_issued_bill_can_no_longer_be_rejected_or_cancelled(
     )
     assert moved.status is OrderStatus.ACCEPTED  # the kitchen goes on
     assert _reload(session, bill).total_minor == 115_100
+
+
+def test_an_order_on_a_paid_bill_stays_on_it(session: Session, tab: Tab) -> None:
+    from app.core.errors import BillIssued
+    from app.models.order import OrderStatus
+    from app.services import orders as orders_service
+    from app.services.order_flow import Mover
+
+    bill = issue(session, tab=tab)
+    settle(session, take_share(session, bill=bill, payer=tab.members[0], method="full"))
+    run_jobs(session)
+    assert _reload(session, bill).status is BillStatus.PAID
+    with pytest.raises(BillIssued), session.begin_nested():
+        orders_service.move(
+            session, order=tab.orders[0], to=OrderStatus.CANCELLED, by=tab.owner, mover=Mover.STAFF
+        )
+
+
+def test_a_member_who_joined_long_ago_cannot_ask_for_the_bill_or_hold_a_share(
+    session: Session, tab: Tab
+) -> None:
+    from datetime import timedelta
+
+    from app.core.errors import SessionJoinExpired
+    from app.models.base import utcnow
+    from app.models.order import TableSessionMember
+
+    stale = session.get(TableSessionMember, (tab.table_session.id, tab.members[2].id))
+    assert stale is not None
+    stale.joined_at = utcnow() - timedelta(hours=5)
+    session.add(stale)
+    session.flush()
+    bill = issue(session, tab=tab)
+    with pytest.raises(SessionJoinExpired), session.begin_nested():
+        take_share(session, bill=bill, payer=tab.members[2], method="full")
+    assert take_share(session, bill=bill, payer=tab.members[0], method="full").share.amount_minor
+
+
+def test_a_tab_keeps_the_way_its_first_order_was_priced(session: Session) -> None:
+    """The venue switching to prices with tax inside, mid-tab, changes neither the orders
+    still to come on that tab nor its bill (new tabs follow the new setting)."""
+    from tests.factories import make_consumer
+    from tests.factories.menus import make_tax_class
+    from tests.factories.orders import join as sit
+    from tests.factories.orders import line, make_dining, order_on_session
+
+    d = make_dining(session, payment_mode=PaymentMode.AT_END, price_minor=10_000)
+    gst = make_tax_class(session, venue=d.venue, name="GST", rate_bps=500)
+    d.item.tax_class_id = gst.id
+    session.add(d.item)
+    guest = make_consumer(session)
+    tab_session = sit(session, table=d.table, user=guest)
+    first = order_on_session(
+        session, table_session=tab_session, consumer=guest, lines=[line(d.item)]
+    )
+    assert first.order.total_minor == 10_500
+    d.venue.prices_include_tax = True
+    session.add(d.venue)
+    session.flush()
+    second = order_on_session(
+        session, table_session=tab_session, consumer=guest, lines=[line(d.item)]
+    )
+    assert second.order.prices_include_tax is False
+    assert second.order.total_minor == 10_500
+    bill, _ = bills.issue_bill(session, table_session=tab_session)
+    assert (bill.subtotal_minor, bill.tax_minor, bill.total_minor) == (20_000, 1_000, 21_000)

@@ -108,8 +108,9 @@ def _claimed(engine: Engine, bill: Bill) -> tuple[int, list[BillShare]]:
 
 
 def _race_for_shares(
-    engine: Engine, tab: Tab, bill: Bill, requests: list[dict[str, object]]
+    engine: Engine, tab: Tab, bill: Bill, requests: list[dict[str, object]], *, first: int = 0
 ) -> list[str]:
+    """Each request by its own member (from `first` on): one pending share per payer."""
     barrier = threading.Barrier(min(len(requests), 8))
 
     def attempt(i: int) -> str:
@@ -119,9 +120,7 @@ def _race_for_shares(
             if i < 8:
                 barrier.wait()
             try:
-                take_share(
-                    session, bill=loaded, payer=tab.members[i % len(tab.members)], **requests[i]
-                )
+                take_share(session, bill=loaded, payer=tab.members[first + i], **requests[i])
                 session.commit()
                 return "taken"
             except REFUSED as exc:
@@ -135,7 +134,7 @@ def _race_for_shares(
 def test_members_racing_for_shares_never_claim_more_than_the_bill(
     engine: Engine, committed: list[Tab]
 ) -> None:
-    tab, bill = _tab(engine, committed, members=12)
+    tab, bill = _tab(engine, committed, members=3 * 48 + 16)
     with Session(engine) as s:
         line_ids = [
             line.id
@@ -155,14 +154,14 @@ def test_members_racing_for_shares_never_claim_more_than_the_bill(
             requests.append({"method": "custom", "amount_minor": rng.randint(1, 40_000)})
         else:
             requests.append({"method": "items", "line_ids": rng.sample(line_ids, 1)})
-    for _round in range(3):
-        results = _race_for_shares(engine, tab, bill, requests)
+    for round_no in range(3):
+        results = _race_for_shares(engine, tab, bill, requests, first=48 * round_no)
         assert set(results) <= {"taken", "share_exceeds_bill", "bill_changed", "line_already_paid"}
         claimed, _ = _claimed(engine, bill)
         assert claimed <= bill.total_minor
     # Whatever is left (if anything) goes to exactly one of many racing "full" shares.
     before, _ = _claimed(engine, bill)
-    results = _race_for_shares(engine, tab, bill, [{"method": "full"}] * 16)
+    results = _race_for_shares(engine, tab, bill, [{"method": "full"}] * 16, first=3 * 48)
     claimed, counting = _claimed(engine, bill)
     assert claimed == bill.total_minor
     assert results.count("taken") == (1 if before < bill.total_minor else 0)
@@ -221,16 +220,18 @@ def test_members_racing_for_shares_never_claim_more_than_the_bill(
 def test_members_racing_equal_shares_take_exactly_n_and_the_last_takes_the_rest(
     engine: Engine, committed: list[Tab]
 ) -> None:
-    tab, bill = _tab(engine, committed, members=12)
+    tab, bill = _tab(engine, committed, members=24)
     assert bill.total_minor == 148_200  # 7 parts: 21171 each, and 21174 for the last
     results = _race_for_shares(engine, tab, bill, [{"method": "equal", "parts": 7}] * 12)
     assert set(results) <= {"taken", "share_exceeds_bill", "bill_changed"}
     # The share that reaches the end costs more than the others' first look: those
     # requests were told `bill_changed`; a retry takes it.
-    for _retry in range(3):
+    for retry in range(3):
         if _claimed(engine, bill)[0] == bill.total_minor:
             break
-        _race_for_shares(engine, tab, bill, [{"method": "equal", "parts": 7}] * 4)
+        _race_for_shares(
+            engine, tab, bill, [{"method": "equal", "parts": 7}] * 4, first=12 + 4 * retry
+        )
     claimed, counting = _claimed(engine, bill)
     assert claimed == bill.total_minor
     assert sorted(s.amount_minor for s in counting) == [21_171] * 6 + [21_174]

@@ -749,3 +749,26 @@ def test_unpaid_prepaid_orders_are_capped_per_consumer_until_one_is_paid(
     assert again.order.status is OrderStatus.AWAITING_PAYMENT
     other = order_pickup(session, point=d.pickup, lines=[line(d.item)])  # others are not held up
     assert other.order.status is OrderStatus.AWAITING_PAYMENT
+
+
+def test_an_item_priced_in_another_currency_than_its_venue_is_refused(session: Session) -> None:
+    from app.core.errors import MixedCurrencies
+
+    d = make_dining(session, kind=VenueKind.QSR)
+    d.item.currency = "USD"
+    session.add(d.item)
+    session.flush()
+    with pytest.raises(MixedCurrencies), session.begin_nested():
+        order_pickup(session, point=d.pickup, lines=[line(d.item)])
+
+
+def test_the_gateway_order_names_the_order_placed(session: Session) -> None:
+    from app.services import payments
+    from tests.fakes.razorpay import FakeRazorpay
+
+    d = make_dining(session, kind=VenueKind.QSR)
+    with FakeRazorpay() as gateway, payments.use_provider(gateway.provider()):
+        made = order_pickup(session, point=d.pickup, lines=[line(d.item)])
+    assert made.gateway_order is not None
+    notes = gateway.orders[made.gateway_order.order_id]["notes"]
+    assert notes["order"] == str(made.order.id)

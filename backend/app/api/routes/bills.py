@@ -35,8 +35,10 @@ from app.core.errors import (
     NotFound,
     NothingToBill,
     PaymentUnavailable,
+    SessionJoinExpired,
     SessionNotPayAtEnd,
     ShareExceedsBill,
+    SharePendingForPayer,
     TableSessionClosed,
     UnknownBillLine,
     raises,
@@ -46,6 +48,7 @@ from app.models.order import TableSession
 from app.schema.bill import BillRead, BillShareCreate, BillShareCreated, BillShareRead
 from app.schema.booking import Checkout
 from app.services import bills as bills_service
+from app.services import table_sessions as sessions_service
 
 router = APIRouter(tags=["bills"], route_class=IdempotentRoute)
 
@@ -82,13 +85,14 @@ def _live_bill(session: SessionDep, table_session: TableSession) -> BillRead:
     status_code=status.HTTP_201_CREATED,
     responses=ALREADY_ISSUED,
 )
-@raises(NotFound, SessionNotPayAtEnd, TableSessionClosed, NothingToBill)
+@raises(NotFound, SessionNotPayAtEnd, TableSessionClosed, NothingToBill, SessionJoinExpired)
 def issue_session_bill(
-    table_session: MemberTableSession, session: SessionDep, response: Response
+    table_session: MemberTableSession, user: CurrentUser, session: SessionDep, response: Response
 ) -> BillRead:
-    """Ask for the session's bill (a member of the session): issued now with its
-    invoice number (201), or the one issued already (200). New orders wait for it to
-    be paid."""
+    """Ask for the session's bill (a member of the session who joined recently): issued
+    now with its invoice number (201), or the one issued already (200). New orders wait
+    for it to be paid."""
+    sessions_service.require_recent_member(session, table_session_id=table_session.id, user=user)
     return _issue(session, table_session, response)
 
 
@@ -151,6 +155,8 @@ def remove_service_charge(bill: MemberBill, session: SessionDep) -> BillRead:
     UnknownBillLine,
     EmptyShare,
     BillChanged,
+    SessionJoinExpired,
+    SharePendingForPayer,
     PaymentUnavailable,
 )
 def create_bill_share(

@@ -25,6 +25,7 @@ from app.core.errors import (
     BillIssued,
     InvalidOrderTransition,
     ItemSoldOut,
+    MixedCurrencies,
     NotFound,
     OrderKindMismatch,
     PaymentUnavailable,
@@ -74,6 +75,7 @@ VENUE_ORDERS = "/venues/{venue_id}/orders"
     VenueClosedNow,
     BillIssued,
     TooManyUnpaidOrders,
+    MixedCurrencies,
     PaymentUnavailable,
 )
 def place_order(

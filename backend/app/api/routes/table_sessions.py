@@ -22,6 +22,7 @@ from app.core.errors import (
     BillIssued,
     NotFound,
     SessionMergeRefused,
+    SessionNotSettled,
     TableNotFree,
     TableSessionClosed,
     TooFarFromVenue,
@@ -114,7 +115,7 @@ def merge_session(
 
 
 @router.post(ONE_SESSION + "/close", response_model=TableSessionRead)
-@raises(NotFound, TableSessionClosed)
+@raises(NotFound, TableSessionClosed, SessionNotSettled)
 def close_session(
     table_session: StaffedTableSession, user: CurrentUser, session: SessionDep
 ) -> TableSessionRead:
