@@ -21,12 +21,12 @@ from app.models.venue import PaymentMode
 from tests.authz import Actor, Case, World, check, expect
 from tests.authz import world as world  # the fixture
 from tests.factories import auth_headers, make_consumer
+from tests.factories.menus import make_pickup_point
 from tests.factories.orders import (
     join,
     line,
     make_food_court,
     make_menu_item,
-    make_pickup_point,
     order_on_session,
     order_pickup,
     pay,

@@ -1,5 +1,6 @@
-"""Factories for ordering: tax classes, variants, add-ons, pickup points, table
-sessions and orders, placed through the service as a consumer would."""
+"""Factories for ordering: venues ready to take orders, table sessions and orders,
+placed through the service as a consumer would. Menu options, tax classes and pickup
+points come from `tests.factories.menus`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlmodel import Session
 
 from app.core.table_token import encode_table_token
 from app.models import User, Venue, VenueKind, VenueRole
-from app.models.menu import AddOn, AddOnGroup, MenuItem, MenuItemVariant, TaxClass
+from app.models.menu import MenuItem
 from app.models.order import PickupPoint, TableSession
 from app.models.table import VenueTable
 from app.models.venue import DEFAULT_PAYMENT_MODE, PaymentMode
@@ -23,81 +24,15 @@ from app.services import table_sessions as sessions_service
 from app.services.orders import OrderCheckout
 from tests.factories import add_member, make_consumer, make_user, make_venue
 from tests.factories.jobs import run_jobs
-from tests.factories.menus import make_category, make_item, make_menu
+from tests.factories.menus import (
+    make_category,
+    make_item,
+    make_menu,
+    make_pickup_point,
+)
 from tests.factories.places import make_table
 
 _seq = itertools.count(1)
-
-
-def make_tax_class(
-    session: Session, *, venue: Venue, rate_bps: int = 500, name: str | None = None
-) -> TaxClass:
-    tax = TaxClass(venue_id=venue.id, name=name or f"GST {next(_seq)}", rate_bps=rate_bps)
-    session.add(tax)
-    session.flush()
-    return tax
-
-
-def make_variant(
-    session: Session, *, item: MenuItem, price_minor: int, name: str | None = None, **fields: Any
-) -> MenuItemVariant:
-    variant = MenuItemVariant(
-        venue_id=item.venue_id,
-        item_id=item.id,
-        name=name or f"Size {next(_seq)}",
-        price_minor=price_minor,
-        **fields,
-    )
-    session.add(variant)
-    session.flush()
-    return variant
-
-
-def make_add_on_group(
-    session: Session,
-    *,
-    item: MenuItem,
-    min_choices: int = 0,
-    max_choices: int = 1,
-    name: str | None = None,
-) -> AddOnGroup:
-    group = AddOnGroup(
-        venue_id=item.venue_id,
-        item_id=item.id,
-        name=name or f"Extras {next(_seq)}",
-        min_choices=min_choices,
-        max_choices=max_choices,
-    )
-    session.add(group)
-    session.flush()
-    return group
-
-
-def make_add_on(
-    session: Session,
-    *,
-    group: AddOnGroup,
-    price_minor: int = 0,
-    name: str | None = None,
-    **fields: Any,
-) -> AddOn:
-    add_on = AddOn(
-        venue_id=group.venue_id,
-        group_id=group.id,
-        name=name or f"Add-on {next(_seq)}",
-        price_minor=price_minor,
-        **fields,
-    )
-    session.add(add_on)
-    session.flush()
-    return add_on
-
-
-def make_pickup_point(session: Session, *, venue: Venue, name: str | None = None) -> PickupPoint:
-    point = PickupPoint(venue_id=venue.id, name=name or f"Counter {next(_seq)}")
-    session.add(point)
-    session.flush()
-    return point
 
 
 def make_menu_item(

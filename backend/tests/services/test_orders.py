@@ -55,16 +55,13 @@ from app.services import table_sessions as sessions_service
 from app.services.order_flow import Mover
 from tests.factories import make_consumer
 from tests.factories.jobs import run_jobs
+from tests.factories.menus import make_add_on, make_add_on_group, make_tax_class, make_variant
 from tests.factories.orders import (
     join,
     line,
-    make_add_on,
-    make_add_on_group,
     make_dining,
     make_food_court,
     make_menu_item,
-    make_tax_class,
-    make_variant,
     order_on_session,
     order_pickup,
     pay,
