@@ -223,6 +223,22 @@ class Settings(BaseSettings):
     # gateway order): more is a 409 until one is paid or abandoned.
     ORDER_MAX_UNPAID: int = Field(default=3, ge=1, le=50)
 
+    # --- Groups and group wallets ---
+    # People in one group at most (its admin included).
+    GROUP_MAX_MEMBERS: int = Field(default=20, ge=2, le=500)
+    # An invitation link works this long unless its maker says less, for at most
+    # GROUP_MAX_MEMBERS people.
+    GROUP_INVITE_HOURS: int = Field(default=48, ge=1, le=24 * 30)
+    # Stored-value caps (a group wallet is a small prepaid instrument: Indian rules cap
+    # what one may hold and take in). The most a wallet may hold, and the most one top-up
+    # may add, in minor units of the wallet's currency (paise: 10,000 and 5,000 rupees).
+    # A top-up captured when it no longer fits is refunded in full.
+    WALLET_MAX_BALANCE_MINOR: int = Field(default=1_000_000, ge=100, le=100_000_000)
+    WALLET_MAX_TOP_UP_MINOR: int = Field(default=500_000, ge=100, le=100_000_000)
+    # A spend above the admin's approval amount waits this long for them (holding the
+    # amount), then expires and gives it back.
+    WALLET_APPROVAL_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
+
     # --- Live updates and push notifications ---
     # A stream token (POST /api/v1/live/tokens) opens its stream for this long; the
     # stream itself then runs until LIVE_STREAM_MAX_SECONDS (the client fetches a new

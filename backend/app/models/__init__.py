@@ -8,6 +8,7 @@ from app.models import (  # noqa: F401  (registers tables)
     auth,
     booking,
     event,
+    group,
     job,
     menu,
     order,

@@ -196,6 +196,9 @@ class Order(SQLModel, table=True):
             name="amounts_non_negative",
         ),
         sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        sa.CheckConstraint(
+            "credit_minor >= 0 AND credit_minor <= total_minor", name="credit_within_total"
+        ),
         sa.CheckConstraint("kind <> 'pickup' OR session_id IS NULL", name="pickup_has_no_session"),
         sa.CheckConstraint(
             "kind = 'pickup' OR session_id IS NOT NULL OR parent_id IS NOT NULL",
@@ -229,6 +232,8 @@ class Order(SQLModel, table=True):
     service_charge_minor: int = MoneyField(default=0)
     rounding_minor: int = Field(default=0, sa_type=sa.BigInteger)  # may be negative
     total_minor: int = MoneyField(default=0)
+    # What the consumer's cover credit paid of it (the payment is for the rest).
+    credit_minor: int = MoneyField(default=0)
     prices_include_tax: bool = Field(default=False)
     # Per tax class: [{"name", "rate_bps", "taxable_minor", "tax_minor"}]
     taxes: list[dict[str, Any]] = Field(
@@ -470,6 +475,9 @@ class BillShare(SQLModel, table=True):
         enum_check("method", BillShareMethod),
         enum_check("status", BillShareStatus),
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+        sa.CheckConstraint(
+            "credit_minor >= 0 AND credit_minor <= amount_minor", name="credit_within_amount"
+        ),
         sa.Index("ix_bill_share_bill_id_status", "bill_id", "status"),
     )
 
@@ -478,6 +486,8 @@ class BillShare(SQLModel, table=True):
     payer_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
     method: BillShareMethod = Field(sa_column=EnumColumn(BillShareMethod))
     amount_minor: int = MoneyField()
+    # What the payer's cover credit paid of it (the payment is for the rest).
+    credit_minor: int = MoneyField(default=0)
     # ITEMS: the order lines this share pays for.
     line_ids: list[uuid.UUID] = Field(
         default_factory=list,

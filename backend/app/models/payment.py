@@ -34,6 +34,11 @@ class PaymentPurpose(StrEnum):
     BOOKING = "booking"
     ORDER = "order"  # a prepaid order (pickup, pay-per-order dine-in, a food-court cart)
     BILL_SHARE = "bill_share"  # a share of a pay-at-the-end bill
+    WALLET_TOP_UP = "wallet_top_up"  # money into a group's wallet
+
+
+# A payment made from a group's wallet rather than through a gateway (`app.services.wallets`).
+WALLET_PROVIDER = "wallet"
 
 
 class PaymentStatus(StrEnum):
@@ -60,7 +65,8 @@ class Payment(SQLModel, table=True):
         sa.CheckConstraint(
             "(purpose = 'booking') = (booking_id IS NOT NULL)"
             " AND (purpose = 'order') = (order_id IS NOT NULL)"
-            " AND (purpose = 'bill_share') = (bill_share_id IS NOT NULL)",
+            " AND (purpose = 'bill_share') = (bill_share_id IS NOT NULL)"
+            " AND (purpose = 'wallet_top_up') = (group_id IS NOT NULL)",
             name="one_subject",
         ),
         sa.UniqueConstraint("provider", "provider_order_id"),
@@ -77,6 +83,9 @@ class Payment(SQLModel, table=True):
     )
     bill_share_id: uuid.UUID | None = Field(
         default=None, foreign_key="bill_share.id", ondelete="RESTRICT", index=True
+    )
+    group_id: uuid.UUID | None = Field(
+        default=None, foreign_key="consumer_group.id", ondelete="RESTRICT", index=True
     )
     payer_id: uuid.UUID = Field(foreign_key="user.id", ondelete="RESTRICT", index=True)
     amount_minor: int = MoneyField()
@@ -157,6 +166,9 @@ class RefundReason(StrEnum):
     # Money the gateway captured on our order that no payment of ours took: a second
     # attempt captured after the first, or an attempt of the wrong amount.
     STRAY_CAPTURE = "stray_capture"
+    WALLET_CLOSED = "wallet_closed"  # a group closed: its balance back to who put it in
+    # A top-up captured when the group was closed or the wallet full.
+    WALLET_REFUSED = "wallet_refused"
 
 
 class Refund(SQLModel, table=True):
