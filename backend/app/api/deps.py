@@ -19,9 +19,11 @@ from app.core.errors import (
     AdminRequired,
     AppError,
     BusinessAccountRequired,
+    ConsumerAccountRequired,
     DatabaseUnavailable,
     NotAuthenticated,
     NotFound,
+    NotGroupAdmin,
     VenueRoleRequired,
     raises,
 )
@@ -30,6 +32,7 @@ from app.crud import auth as auth_crud
 from app.crud import bill as bill_crud
 from app.crud import booking as booking_crud
 from app.crud import event as event_crud
+from app.crud import group as group_crud
 from app.crud import order as order_crud
 from app.crud import poster as poster_crud
 from app.crud import table as table_crud
@@ -39,6 +42,7 @@ from app.crud import venue as venue_crud
 from app.crud.common import get_or_404
 from app.models import Event, User, Venue, VenueRole
 from app.models.booking import Booking, Ticket
+from app.models.group import Group
 from app.models.order import Bill, Order, TableSession
 from app.models.poster import Poster
 from app.models.table import VenueTable
@@ -377,3 +381,35 @@ def get_target_user(user_id: uuid.UUID, session: SessionDep) -> User:
 
 
 TargetUser = Annotated[User, Depends(get_target_user)]
+
+
+# --- groups: private to their current members (anyone else, platform admins too: 404) ---
+
+
+@raises(ConsumerAccountRequired)
+def get_current_consumer(user: CurrentUser) -> User:
+    """A consumer account: one that signs in with a phone number (a business account
+    that also added a phone is one too). Email-only business accounts and platform
+    admins without a phone get a 403."""
+    if user.phone is None:
+        raise ConsumerAccountRequired()
+    return user
+
+
+CurrentConsumer = Annotated[User, Depends(get_current_consumer)]
+
+
+@raises(NotFound)
+def get_group_of_member(group_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Group:
+    """A group the caller is a current member of (former members, anyone else: 404)."""
+    return group_crud.get_for_member(session, group_id=group_id, user_id=user.id)
+
+
+@raises(NotFound, NotGroupAdmin)
+def get_group_of_admin(group_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Group:
+    """A group the caller is the admin of (a plain member: 403; anyone else: 404)."""
+    return group_crud.get_for_admin(session, group_id=group_id, user_id=user.id)
+
+
+GroupOfMember = Annotated[Group, Depends(get_group_of_member)]
+GroupOfAdmin = Annotated[Group, Depends(get_group_of_admin)]

@@ -1323,3 +1323,21 @@ class SharePendingForPayer(Conflict):
     message = (
         "You are already paying a share of this bill: finish that payment, or wait until it expires"
     )
+
+
+# --- groups ------------------------------------------------------------------------------
+
+
+class ConsumerAccountRequired(PermissionDenied):
+    code = "consumer_account_required"
+    message = "Only consumer accounts (signed in with a phone number) can do this"
+
+
+class NotGroupAdmin(PermissionDenied):
+    code = "not_group_admin"
+    message = "Only the group's admin can do this"
+
+
+class GroupClosed(Conflict):
+    code = "group_closed"
+    message = "This group is closed; it can still be read but no longer changed"
