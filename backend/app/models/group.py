@@ -298,9 +298,7 @@ class CoverCreditEntry(SQLModel, table=True):
         enum_check("kind", CoverCreditEntryKind),
         sa.CheckConstraint("amount_minor <> 0", name="amount_non_zero"),
         sa.CheckConstraint("balance_after_minor >= 0", name="balance_never_negative"),
-        sa.CheckConstraint(
-            "(kind = 'spent') = (amount_minor < 0)", name="credit_or_debit_by_kind"
-        ),
+        sa.CheckConstraint("(kind = 'spent') = (amount_minor < 0)", name="credit_or_debit_by_kind"),
         sa.UniqueConstraint("credit_id", "seq"),
         sa.Index("ix_cover_credit_entry_order_id", "order_id"),
         sa.Index("ix_cover_credit_entry_bill_share_id", "bill_share_id"),

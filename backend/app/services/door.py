@@ -21,6 +21,10 @@ upload its scans twice. The batch's tickets are locked (`SELECT ... FOR UPDATE`,
 id order, so two batches never deadlock) while it is applied; its scans are applied
 in the order they were scanned (`scanned_at`, then the order sent), and answered
 in the order sent.
+
+In the batch's transaction, a pass let in for the first time gets its included cover
+credit (`app.services.cover_credit.grant_at_entry`: once per ticket, whatever the
+races).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from app.models.booking import (
     TicketStatus,
 )
 from app.schema.ticket import Attendance, ScanIn, ScanResult
+from app.services import cover_credit as cover_credit_service
 
 
 def door_opens_at(event: Event) -> datetime:
@@ -126,6 +131,7 @@ def record_scans(
     )
     results: dict[int, ScanResult] = {}
     changed: dict[uuid.UUID, Ticket] = {}
+    first_entries: set[uuid.UUID] = set()  # let in for the first time by this batch
     order = sorted(range(len(scans)), key=lambda i: (min(scans[i].scanned_at, now), i))
     for i in order:
         scan, name = scans[i], named[i]
@@ -155,6 +161,8 @@ def record_scans(
             )
             if ticket_crud.record_scan(session, scan=row):
                 if outcome == ScanOutcome.OK and ticket is not None:
+                    if scan.direction == ScanDirection.ENTRY and ticket.entered_at is None:
+                        first_entries.add(ticket.id)
                     _apply(ticket, scan.direction, at)
                     changed[ticket.id] = ticket
                 recorded[scan.client_nonce] = row
@@ -169,6 +177,7 @@ def record_scans(
         offering = offerings.get(ticket.offering_id) if ticket is not None else None
         results[i] = _result(event, previous, ticket, offering, replayed=True)
     ticket_crud.save_door_state(session, tickets=changed.values(), now=now)
+    cover_credit_service.grant_at_entry(session, event=event, ticket_ids=first_entries, now=now)
     return [results[i] for i in range(len(scans))]
 
 

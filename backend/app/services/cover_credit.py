@@ -1,0 +1,168 @@
+"""Cover-charge credit: a pass's included credit, given when its ticket is first let
+in at the door, spent on orders and bill shares at the event's venue until the
+event ends, never paid out.
+
+- Granting (`grant_at_entry`, called by the door in the scan's transaction): once per
+  ticket, whatever happens (a re-entry, the same scan uploaded again, two gates at
+  once): the credit's `ticket_id` is unique and it is inserted with
+  `INSERT .. ON CONFLICT DO NOTHING`. The holder is the booking's consumer; the guests
+  of a couple or group pass share the one credit of their pass (the credit is per
+  pass, not per guest). It expires when the event ends (`Event.ends_at`, which every
+  event has: the table requires it, after the start).
+- Spending (`spend`) takes what it can from the holder's unexpired credits at the
+  venue, the soonest-expiring first, under the credits' row locks taken in id order;
+  a balance never goes below zero (the ledger's CHECK says so too).
+- Giving back (`give_back`) returns what an order or a bill share took, once: to
+  expired credits too (the ledger stays true), where it stays unusable.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import UTC, datetime
+
+from sqlmodel import Session
+
+from app.crud import cover_credit as cover_credit_crud
+from app.models import Event
+from app.models.group import CoverCreditEntryKind
+
+
+def _one_subject(order_id: uuid.UUID | None, bill_share_id: uuid.UUID | None) -> None:
+    if (order_id is None) == (bill_share_id is None):
+        raise ValueError("exactly one of order_id and bill_share_id is required")
+
+
+def grant_at_entry(
+    session: Session,
+    *,
+    event: Event,
+    ticket_ids: Collection[uuid.UUID],
+    passes: dict[uuid.UUID, cover_credit_crud.PassCredit] | None = None,
+    now: datetime | None = None,
+) -> list[uuid.UUID]:
+    """Give each of these tickets (let in for the first time at `event`'s door) its
+    pass's credit, if it has one and has not had it; the ids of the credits made."""
+    now = now or datetime.now(UTC)
+    if passes is None:
+        passes = cover_credit_crud.passes(session, ticket_ids=ticket_ids)
+    made: list[uuid.UUID] = []
+    for ticket_id in sorted(ticket_ids):
+        pass_ = passes.get(ticket_id)
+        if pass_ is None or pass_.cover_credit_minor <= 0:
+            continue
+        credit_id = cover_credit_crud.grant(
+            session,
+            ticket_id=ticket_id,
+            holder_id=pass_.holder_id,
+            venue_id=event.venue_id,
+            event_id=event.id,
+            amount_minor=pass_.cover_credit_minor,
+            currency=pass_.currency,
+            expires_at=event.ends_at,
+            now=now,
+        )
+        if credit_id is not None:
+            made.append(credit_id)
+    return made
+
+
+def available(
+    session: Session,
+    *,
+    holder_id: uuid.UUID,
+    venue_id: uuid.UUID,
+    currency: str,
+    at: datetime,
+) -> int:
+    """What the holder can spend at the venue at `at`: the sum of the balances of
+    their credits there, in that currency, not expired (`expires_at > at`). A read
+    without locks: `spend` is the one that decides."""
+    return cover_credit_crud.available(
+        session, holder_id=holder_id, venue_id=venue_id, currency=currency, at=at
+    )
+
+
+def spend(
+    session: Session,
+    *,
+    holder_id: uuid.UUID,
+    venue_id: uuid.UUID,
+    currency: str,
+    amount: int,
+    order_id: uuid.UUID | None = None,
+    bill_share_id: uuid.UUID | None = None,
+    at: datetime,
+) -> int:
+    """Take up to `amount` from the holder's unexpired credits at the venue (the
+    soonest-expiring first, then the oldest id), writing one `spent` entry per credit
+    drawn on, for the order or the bill share (exactly one of them). Locks the
+    holder's credits there (in id order) until the transaction ends. Returns how much
+    it took (0 with nothing to take); the caller pays the rest with another tender."""
+    _one_subject(order_id, bill_share_id)
+    if amount < 0:
+        raise ValueError("amount must not be negative")
+    if amount == 0:
+        return 0
+    locked = cover_credit_crud.lock_spendable(
+        session, holder_id=holder_id, venue_id=venue_id, currency=currency, at=at
+    )
+    locked.sort(key=lambda c: (c.credit.expires_at, c.credit.id))
+    taken = 0
+    for credit in locked:
+        take = min(credit.balance_minor, amount - taken)
+        if take <= 0:
+            continue
+        cover_credit_crud.append(
+            session,
+            locked=credit,
+            kind=CoverCreditEntryKind.SPENT,
+            amount_minor=-take,
+            order_id=order_id,
+            bill_share_id=bill_share_id,
+            now=at,
+        )
+        taken += take
+        if taken == amount:
+            break
+    return taken
+
+
+def give_back(
+    session: Session,
+    *,
+    order_id: uuid.UUID | None = None,
+    bill_share_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Return to each credit what the order's (or bill share's: exactly one of them)
+    `spent` entries took from it, as `returned` entries; expired credits get it back
+    too, and stay unusable. Once only: if a `returned` entry for it exists already
+    (checked under the credits' locks), nothing is done. Returns what was given back."""
+    _one_subject(order_id, bill_share_id)
+    now = now or datetime.now(UTC)
+    taken = cover_credit_crud.taken_for(session, order_id=order_id, bill_share_id=bill_share_id)
+    if not taken:
+        return 0
+    locked = cover_credit_crud.lock(session, credit_ids=taken.keys())
+    if cover_credit_crud.returned_for(session, order_id=order_id, bill_share_id=bill_share_id):
+        return 0
+    # Read again under the locks: a spend for it may have committed meanwhile.
+    taken = cover_credit_crud.taken_for(session, order_id=order_id, bill_share_id=bill_share_id)
+    returned = 0
+    for credit in locked:
+        amount = taken.get(credit.credit.id, 0)
+        if amount <= 0:
+            continue
+        cover_credit_crud.append(
+            session,
+            locked=credit,
+            kind=CoverCreditEntryKind.RETURNED,
+            amount_minor=amount,
+            order_id=order_id,
+            bill_share_id=bill_share_id,
+            now=now,
+        )
+        returned += amount
+    return returned
