@@ -23,6 +23,7 @@ from app.api.routes import (
     users,
     utils,
     venues,
+    wallets,
 )
 
 api_router = APIRouter()
@@ -46,3 +47,4 @@ api_router.include_router(payments.router)
 api_router.include_router(bills.router)
 api_router.include_router(orders.router)
 api_router.include_router(live.router)
+api_router.include_router(wallets.router)

@@ -1341,3 +1341,58 @@ class NotGroupAdmin(PermissionDenied):
 class GroupClosed(Conflict):
     code = "group_closed"
     message = "This group is closed; it can still be read but no longer changed"
+
+
+# --- group wallets and cover credit ---
+
+
+class WalletClosed(Conflict):
+    code = "wallet_closed"
+    message = "This group is closed: its wallet takes no more top-ups or spends"
+
+
+class WalletBalanceTooLow(Conflict):
+    code = "wallet_balance_too_low"
+    message = "The group's wallet does not hold enough for this"
+
+
+class WalletSpendNotAllowed(PermissionDenied):
+    code = "wallet_spend_not_allowed"
+    message = "The group's admin has not allowed you to spend from its wallet"
+
+
+class WalletCapReached(Conflict):
+    code = "wallet_cap_reached"
+    message = "This would take you past what the group's admin lets each member spend"
+
+
+class WalletCurrencyMismatch(Conflict):
+    code = "wallet_currency_mismatch"
+    message = "The group's wallet is in another currency"
+
+
+class WalletFull(Conflict):
+    code = "wallet_full"
+    message = "This top-up would take the wallet past the most it may hold"
+
+
+class WalletSpendWaiting(Conflict):
+    code = "wallet_spend_waiting"
+    message = "A spend is waiting for the admin's approval: approve or decline it first"
+
+
+class WalletSpendDecided(Conflict):
+    code = "wallet_spend_decided"
+    message = "This spend is no longer waiting for approval"
+
+
+class NotGroupAdminForSpend(PermissionDenied):
+    code = "not_group_admin_for_spend"
+    message = "Only the group's admin approves or declines spends"
+
+
+class CoverCreditChanged(Conflict):
+    code = "cover_credit_changed"
+    message = (
+        "Your cover credit changed while this was being paid (spent from another phone); try again"
+    )

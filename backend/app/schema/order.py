@@ -14,6 +14,7 @@ from app.models.order import OrderKind, OrderStatus
 from app.schema.booking import Checkout
 from app.schema.common import RequestModel
 from app.schema.table_session import Positioned
+from app.schema.wallet import WalletSpendRead
 
 MAX_LINES = 50
 MAX_ADD_ONS = 20
@@ -65,6 +66,14 @@ class OrderCreate(Positioned):
     note: str | None = Field(default=None, max_length=500)
     without_service_charge: bool = Field(
         default=False, description="Leave out the venue's service charge (it is optional)"
+    )
+    wallet_group_id: uuid.UUID | None = Field(
+        default=None,
+        description="Pay from this group's wallet (a prepaid order) instead of the gateway",
+    )
+    use_cover_credit: bool = Field(
+        default=True,
+        description="Spend your cover credit at this venue first (a prepaid order)",
     )
 
     model_config = ConfigDict(json_schema_extra={"oneOf": _ONE_PLACE})
@@ -137,6 +146,7 @@ class SubOrderRead(BaseModel):
     service_charge_minor: int
     rounding_minor: int
     total_minor: int
+    credit_minor: int = Field(default=0, description="What cover credit paid of it")
     prices_include_tax: bool
     taxes: list[TaxRead]
     placed_at: datetime | None
@@ -154,5 +164,12 @@ class OrderRead(SubOrderRead):
 class OrderCreated(BaseModel):
     order: OrderRead
     checkout: Checkout | None = Field(
-        default=None, description="How to pay, for a prepaid order; none for a tab"
+        default=None,
+        description="How to pay at the gateway, for a prepaid order; none for a tab, or "
+        "when cover credit or a group's wallet paid it",
+    )
+    wallet_spend: WalletSpendRead | None = Field(
+        default=None,
+        description="The group wallet's spend that pays it: `spent`, or `waiting` for the "
+        "admin's approval (the order waits for its payment until then)",
     )

@@ -58,6 +58,7 @@ from app.core.errors import (
     AddOnChoices,
     AddOnSoldOut,
     BillIssued,
+    CoverCreditChanged,
     ItemSoldOut,
     MixedCurrencies,
     NotFound,
@@ -68,6 +69,7 @@ from app.core.errors import (
     UnknownAddOn,
     UnknownItem,
     UnknownVariant,
+    Unprocessable,
     VariantRequired,
     VariantSoldOut,
     VenueClosedNow,
@@ -80,6 +82,7 @@ from app.crud import table as table_crud
 from app.crud import table_session as session_crud
 from app.crud import venue as venue_crud
 from app.models import User, Venue, VenueKind, VenueStatus
+from app.models.group import WalletSpend
 from app.models.menu import AddOn, AddOnGroup, MenuItem, MenuItemVariant, TaxClass
 from app.models.order import (
     Bill,
@@ -93,11 +96,17 @@ from app.models.order import (
     TableSession,
     TableSessionStatus,
 )
-from app.models.payment import Payment, PaymentPurpose, PaymentStatus, RefundReason
+from app.models.payment import (
+    WALLET_PROVIDER,
+    Payment,
+    PaymentPurpose,
+    PaymentStatus,
+    RefundReason,
+)
 from app.models.venue import PaymentMode
 from app.providers.payments.base import GatewayOrder
 from app.schema.order import OrderCreate, OrderLineCreate
-from app.services import invoices, notify, order_flow, payments, pricing
+from app.services import cover_credit, invoices, notify, order_flow, payments, pricing, wallets
 from app.services import table_sessions as sessions_service
 from app.services.order_flow import Mover
 
@@ -111,6 +120,7 @@ class OrderCheckout:
     order: Order  # the order placed (a food-court cart: the parent)
     payment: Payment | None
     gateway_order: GatewayOrder | None
+    wallet_spend: WalletSpend | None = None  # paid from a group's wallet
 
 
 # --- where, and who may order there ---------------------------------------------------
@@ -499,17 +509,38 @@ def place_order(
     total = sum(p.totals.total_minor for p in parts)
     root_id = uuid.uuid4()
     payment_id = uuid.uuid4()
-    pays = place.prepaid and total > 0
-    if pays:  # a first look, before the gateway is asked; counted again under the lock
+    split = place.venue.kind is VenueKind.FOOD_COURT
+    if data.wallet_group_id is not None and not place.prepaid:
+        raise Unprocessable(
+            "An order on a tab is paid with the table's bill: pay a share of it from the wallet",
+            loc=("body", "wallet_group_id"),
+        )
+    # Cover credit first (a first look; taken under its locks below, which decide).
+    credit = 0
+    if place.prepaid and total > 0 and data.use_cover_credit and not split:
+        credit = min(
+            total,
+            cover_credit.available(
+                session,
+                holder_id=consumer.id,
+                venue_id=place.venue.id,
+                currency=place.venue.currency,
+                at=now,
+            ),
+        )
+    to_pay = total - credit if place.prepaid else 0
+    by_wallet = to_pay > 0 and data.wallet_group_id is not None
+    if to_pay > 0 and not by_wallet:
+        # A first look, before the gateway is asked; counted again under the lock.
         _check_unpaid(session, consumer=consumer, now=now)
 
     # The gateway first, holding no lock.
-    provider = payments.current_provider() if pays else None
+    provider = payments.current_provider() if to_pay > 0 and not by_wallet else None
     gateway_order = (
         payments.open_order(
             provider,
             payment_id=payment_id,
-            amount=total,
+            amount=to_pay,
             currency=place.venue.currency,
             notes={"order": str(root_id), "venue": str(place.venue.id)},
         )
@@ -520,6 +551,12 @@ def place_order(
     if provider is not None:
         order_crud.lock_consumer(session, consumer_id=consumer.id)
         _check_unpaid(session, consumer=consumer, now=now)
+    # The wallet's lock before those of what it pays for (`app.services.wallets`).
+    spender = (
+        wallets.open_for_spend(session, group_id=data.wallet_group_id, member=consumer)
+        if by_wallet and data.wallet_group_id is not None
+        else None
+    )
     if place.table_session is not None:
         # Held until the commit: a bill, merge or close of the session waits for us.
         locked = session_crud.lock(session, session_id=place.table_session.id, share=True)
@@ -530,8 +567,7 @@ def place_order(
         place.table_session = locked
 
     now = _now()
-    status = OrderStatus.AWAITING_PAYMENT if provider is not None else OrderStatus.PLACED
-    split = place.venue.kind is VenueKind.FOOD_COURT
+    status = OrderStatus.AWAITING_PAYMENT if to_pay > 0 else OrderStatus.PLACED
     root = _new_order(
         session,
         place=place,
@@ -566,6 +602,21 @@ def place_order(
         _add_lines(session, order=root, part=parts[0])
         children = []
     session.flush()
+    if credit:
+        taken = cover_credit.spend(
+            session,
+            holder_id=consumer.id,
+            venue_id=root.venue_id,
+            currency=root.currency,
+            amount=credit,
+            order_id=root.id,
+            at=now,
+        )
+        if taken != credit:  # spent from another phone meanwhile: the amounts are off
+            raise CoverCreditChanged()
+        root.credit_minor = credit
+        session.add(root)
+        session.flush()
     payment = None
     if provider is not None and gateway_order is not None:
         payment = payments.record_payment(
@@ -577,7 +628,7 @@ def place_order(
             order=gateway_order,
             order_id=root.id,
         )
-    elif place.prepaid:  # nothing to pay: its bill at once
+    elif place.prepaid and to_pay == 0:  # nothing (more) to pay: its bill at once
         _issue_bills(session, root=root, children=children, now=now)
     # Numbered last: the venue's counter row stays locked from here to the commit, so
     # orders placed at once wait for each other only this long.
@@ -589,7 +640,20 @@ def place_order(
         session.add(each)
     for each in (root, *children):
         _live(session, order=each, what="placed")
-    return OrderCheckout(order=root, payment=payment, gateway_order=gateway_order)
+    spend = None
+    if spender is not None:  # spent at once (which places it) or held for the admin
+        payment, spend = wallets.pay(
+            session,
+            spender=spender,
+            amount=to_pay,
+            currency=root.currency,
+            purpose=PaymentPurpose.ORDER,
+            order_id=root.id,
+            pays_until=now + timedelta(minutes=settings.ORDER_PAYMENT_MINUTES),
+        )
+    return OrderCheckout(
+        order=root, payment=payment, gateway_order=gateway_order, wallet_spend=spend
+    )
 
 
 def _check_unpaid(session: Session, *, consumer: User, now: datetime) -> None:
@@ -689,6 +753,8 @@ def _abandon(session: Session, *, root: Order, reason: str) -> bool:
     for order in (root, *children):
         if order.status is OrderStatus.AWAITING_PAYMENT:
             _set_status(session, order=order, to=OrderStatus.ABANDONED, by_id=None, reason=reason)
+    if root.credit_minor:
+        cover_credit.give_back(session, order_id=root.id)
     return True
 
 
@@ -713,6 +779,8 @@ def expire_unpaid(session: Session, *, now: datetime | None = None) -> int:
         if payment is not None and payment.status is PaymentStatus.CAPTURED:
             continue  # being placed by its capture
         done += _abandon(session, root=root, reason="not paid in time")
+        if payment is not None and payment.provider == WALLET_PROVIDER:
+            wallets.give_up(session, payment=payment)  # its held amount back at once
     return done
 
 
@@ -816,6 +884,10 @@ def move(
     if to in order_flow.REFUNDING:
         _void_bill(session, order=locked)
         _refund(session, payment=payment, amount=locked.total_minor, to=to, by=by)
+        if locked.credit_minor:
+            cover_credit.give_back(session, order_id=locked.id)
+        if payment is not None and payment.provider == WALLET_PROVIDER:
+            wallets.give_up(session, payment=payment)  # a spend still waiting: released
     if to is OrderStatus.READY and locked.kind is OrderKind.PICKUP:
         notify.order_ready(session, order=locked)
     if parent is not None:

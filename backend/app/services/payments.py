@@ -56,6 +56,7 @@ from app.core.errors import (
 )
 from app.models import User
 from app.models.payment import (
+    WALLET_PROVIDER,
     Payment,
     PaymentEvent,
     PaymentEventKind,
@@ -269,6 +270,7 @@ def record_payment(
     booking_id: uuid.UUID | None = None,
     order_id: uuid.UUID | None = None,
     bill_share_id: uuid.UUID | None = None,
+    group_id: uuid.UUID | None = None,
 ) -> Payment:
     """The payment row for a gateway order just made, with its `order_created` event."""
     payment = Payment(
@@ -277,6 +279,7 @@ def record_payment(
         booking_id=booking_id,
         order_id=order_id,
         bill_share_id=bill_share_id,
+        group_id=group_id,
         payer_id=payer.id,
         amount_minor=order.amount,
         currency=order.currency,
@@ -450,6 +453,11 @@ def _settle(session: Session, *, payment: Payment, before: PaymentStatus) -> Non
             bills.on_payment_captured(session, payment=payment)
         elif payment.status is PaymentStatus.FAILED and before is PaymentStatus.CREATED:
             bills.on_payment_failed(session, payment=payment)
+    elif payment.purpose is PaymentPurpose.WALLET_TOP_UP and payment.group_id is not None:
+        from app.services import wallets  # wallets make payments: imported when needed
+
+        if payment.status is PaymentStatus.CAPTURED:
+            wallets.on_top_up_captured(session, payment=payment)
 
 
 def _best(attempts: list[GatewayPayment]) -> GatewayPayment | None:
@@ -656,6 +664,7 @@ def due_for_reconcile(session: Session, *, now: datetime | None = None) -> list[
                 ),
                 col(Payment.created_at) <= before,
                 col(Payment.created_at) > now - timedelta(days=1),
+                Payment.provider != WALLET_PROVIDER,  # never at a gateway
             )
             .order_by(col(Payment.created_at))
             .limit(200)
@@ -783,7 +792,19 @@ def send_refund(open_session: SessionOpener, *, refund_id: uuid.UUID) -> RefundS
     with open_session() as guard:
         if not _claim_sending(guard, refund_id=refund_id):
             raise RefundNotSent("the refund is being sent by another run")
+        if _provider_of_refund(guard, refund_id=refund_id) == WALLET_PROVIDER:
+            from app.services import wallets  # wallets make payments: imported when needed
+
+            return wallets.refund_into(guard, refund_id=refund_id)
         return _send_refund(open_session, refund_id=refund_id)
+
+
+def _provider_of_refund(session: Session, *, refund_id: uuid.UUID) -> str | None:
+    return session.exec(
+        select(Payment.provider)
+        .join(Refund, col(Refund.payment_id) == col(Payment.id))
+        .where(Refund.id == refund_id)
+    ).first()
 
 
 def _claim_sending(session: Session, *, refund_id: uuid.UUID) -> bool:

@@ -15,10 +15,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from app.api.checkout import checkout_of
 from app.api.deps import CurrentUser, OwnOrder, SessionDep, StaffedOrder, StaffedVenue, commit
 from app.api.idempotency import IdempotencyKeyDep, IdempotentRoute
 from app.api.location import set_location
-from app.core.config import settings
 from app.core.errors import (
     AddOnChoices,
     AddOnSoldOut,
@@ -45,9 +45,9 @@ from app.core.errors import (
 )
 from app.crud import order as order_crud
 from app.models.order import OrderStatus
-from app.schema.booking import Checkout
 from app.schema.common import Page, PageParams, page_params
 from app.schema.order import OrderCancel, OrderCreate, OrderCreated, OrderRead, OrderStatusMove
+from app.schema.wallet import WalletSpendRead
 from app.services import orders as orders_service
 
 router = APIRouter(tags=["orders"], route_class=IdempotentRoute)
@@ -92,19 +92,13 @@ def place_order(
     made = orders_service.place_order(session, consumer=user, data=data)
     commit(session)
     set_location(response, f"/orders/{made.order.id}")
-    checkout = None
-    if made.payment is not None and made.gateway_order is not None:
-        checkout = Checkout(
-            provider=made.payment.provider,
-            payment_id=made.payment.id,
-            order_id=made.gateway_order.order_id,
-            amount_minor=made.payment.amount_minor,
-            currency=made.payment.currency,
-            key_id=made.gateway_order.checkout.get("key_id"),
-            checkout_url=made.gateway_order.checkout.get("checkout_url"),
-            verify_url=f"{settings.API_V1_STR}/payments/{made.payment.id}/verify",
-        )
-    return OrderCreated(order=order_crud.read(session, order=made.order), checkout=checkout)
+    return OrderCreated(
+        order=order_crud.read(session, order=made.order),
+        checkout=checkout_of(made.payment, made.gateway_order),
+        wallet_spend=WalletSpendRead.model_validate(made.wallet_spend)
+        if made.wallet_spend is not None
+        else None,
+    )
 
 
 @router.get("/orders", response_model=Page[OrderRead])
