@@ -8,6 +8,7 @@ read and insert (no existing bill is locked there).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -26,8 +27,15 @@ from app.models.order import (
     OrderLine,
     OrderStatus,
 )
-from app.models.payment import Payment
-from app.schema.bill import BillLineRead, BillRead, BillShareRead, TaxLineRead
+from app.models.payment import WALLET_PROVIDER, Payment, PaymentStatus
+from app.schema.bill import (
+    BillLineRead,
+    BillRead,
+    BillShareRead,
+    TaxLineRead,
+    TenderKind,
+    TenderRead,
+)
 
 #: Orders of a pay-at-the-end session that count towards its bill: placed to completed
 #: (never the void ones, nor one still awaiting a payment).
@@ -126,19 +134,20 @@ def payment_of_share(session: Session, *, share_id: uuid.UUID) -> Payment | None
     return session.exec(select(Payment).where(Payment.bill_share_id == share_id)).first()
 
 
-def expire_shares(session: Session, *, now: datetime) -> int:
-    """Pending shares past their time become expired (they already no longer count).
-    An atomic conditional update: a share being paid at this moment is re-checked
-    after its payer's transaction and left alone."""
-    result = session.execute(
+def expire_shares(session: Session, *, now: datetime) -> list[tuple[uuid.UUID, int]]:
+    """Pending shares past their time become expired (they already no longer count):
+    their ids and the cover credit each took. An atomic conditional update: a share
+    being paid at this moment is re-checked after its payer's transaction and left alone."""
+    rows = session.execute(
         sa.update(BillShare)
         .where(
             col(BillShare.status) == BillShareStatus.PENDING.value,
             col(BillShare.expires_at) <= now,
         )
         .values(status=BillShareStatus.EXPIRED.value, updated_at=now)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+        .returning(col(BillShare.id), col(BillShare.credit_minor))
+    ).all()
+    return [(share_id, int(credit)) for share_id, credit in rows]
 
 
 # --- what members and staff see -----------------------------------------------------------
@@ -196,4 +205,23 @@ def read(session: Session, *, bill: Bill, now: datetime) -> BillRead:
             for line in lines
         ],
         shares=[BillShareRead.model_validate(s) for s in shares],
+        tenders=tenders_of(session, shares=shares),
     )
+
+
+def tenders_of(session: Session, *, shares: Sequence[BillShare]) -> list[TenderRead]:
+    """What paid the paid shares, by kind of tender (kinds that paid nothing left out)."""
+    paid = [s for s in shares if s.status is BillShareStatus.PAID]
+    by_kind = dict.fromkeys(TenderKind, 0)
+    by_kind[TenderKind.COVER_CREDIT] = sum(s.credit_minor for s in paid)
+    if paid:
+        rows = session.exec(
+            select(Payment.provider, Payment.amount_minor).where(
+                col(Payment.bill_share_id).in_([s.id for s in paid]),
+                Payment.status == PaymentStatus.CAPTURED,
+            )
+        ).all()
+        for provider, amount in rows:
+            kind = TenderKind.WALLET if provider == WALLET_PROVIDER else TenderKind.GATEWAY
+            by_kind[kind] += int(amount)
+    return [TenderRead(kind=k, amount_minor=v) for k, v in by_kind.items() if v]

@@ -240,3 +240,11 @@ def list_for_event(
         limit=found.limit,
         offset=found.offset,
     )
+
+
+def count_tickets(session: Session, *, booking_id: uuid.UUID) -> int:
+    return int(
+        session.exec(
+            select(sa.func.count()).select_from(Ticket).where(Ticket.booking_id == booking_id)
+        ).one()
+    )

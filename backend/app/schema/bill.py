@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.models.order import BillShareMethod, BillShareStatus, BillStatus
 from app.schema.booking import Checkout
 from app.schema.common import RequestModel, StrictInteger
+from app.schema.wallet import WalletSpendRead
 
 MAX_PARTS = 100
 MAX_SHARE_LINES = 200
@@ -24,6 +26,12 @@ _NEEDS: dict[BillShareMethod, str | None] = {
     BillShareMethod.CUSTOM: "amount_minor",
 }
 _OPTIONS = ("parts", "line_ids", "amount_minor")
+
+
+class TenderKind(StrEnum):
+    COVER_CREDIT = "cover_credit"
+    WALLET = "wallet"
+    GATEWAY = "gateway"
 
 
 class BillShareCreate(RequestModel):
@@ -43,6 +51,12 @@ class BillShareCreate(RequestModel):
         None
     )
     amount_minor: Annotated[StrictInteger, Field(ge=1, le=MAX_AMOUNT_MINOR)] | None = None
+    wallet_group_id: uuid.UUID | None = Field(
+        default=None, description="Pay from this group's wallet instead of the gateway"
+    )
+    use_cover_credit: bool = Field(
+        default=True, description="Spend your cover credit at this venue first"
+    )
 
     @model_validator(mode="after")
     def _fits_the_method(self) -> Self:
@@ -89,11 +103,19 @@ class BillShareRead(BaseModel):
     payer_id: uuid.UUID
     method: BillShareMethod
     amount_minor: int
+    credit_minor: int = Field(default=0, description="What cover credit paid of it")
     line_ids: list[uuid.UUID]
     status: BillShareStatus
     expires_at: datetime
     paid_at: datetime | None
     created_at: datetime
+
+
+class TenderRead(BaseModel):
+    """How much of a bill's paid shares one kind of tender paid."""
+
+    kind: TenderKind
+    amount_minor: int
 
 
 class BillRead(BaseModel):
@@ -122,6 +144,11 @@ class BillRead(BaseModel):
     paid_at: datetime | None
     lines: list[BillLineRead]
     shares: list[BillShareRead]
+    tenders: list[TenderRead] = Field(
+        default_factory=list,
+        description="What paid the paid shares: `cover_credit` (a pass's credit, never "
+        "cash), `wallet` (a group's wallet), `gateway` (card, UPI, ...)",
+    )
 
 
 class BillShareCreated(BaseModel):
@@ -129,4 +156,9 @@ class BillShareCreated(BaseModel):
 
     share: BillShareRead
     bill: BillRead
-    checkout: Checkout
+    checkout: Checkout | None = Field(
+        default=None,
+        description="How to pay at the gateway; none when cover credit or a group's "
+        "wallet paid it (or the wallet's admin must approve: see `wallet_spend`)",
+    )
+    wallet_spend: WalletSpendRead | None = None

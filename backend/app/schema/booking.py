@@ -25,6 +25,9 @@ class BookingCreate(RequestModel):
     """Passes of one or more of the event's offerings (each offering once)."""
 
     items: Annotated[list[BookingItemCreate], Field(min_length=1, max_length=MAX_ITEMS)]
+    wallet_group_id: uuid.UUID | None = Field(
+        default=None, description="Pay from this group's wallet instead of the gateway"
+    )
 
 
 class BookingItemRead(BaseModel):

@@ -199,6 +199,8 @@ def _restaurant(session: Session, venue: Venue, people: list[User], staff: User)
             payer=people[2],
             data=BillShareCreate(method=BillShareMethod.EQUAL, parts=2),
         )
+        assert share.payment is not None
+        assert share.order is not None
         _pay(session, payment=share.payment, order_id=share.order.order_id)
     return made
 

@@ -51,6 +51,7 @@ from app.core.errors import (
     BillPaid,
     BillPartlyPaid,
     BillSharePending,
+    CoverCreditChanged,
     EmptyShare,
     LineAlreadyPaid,
     NothingToBill,
@@ -65,6 +66,7 @@ from app.crud import live as live_crud
 from app.crud import order as order_crud
 from app.crud import table_session as session_crud
 from app.models import User, Venue
+from app.models.group import WalletSpend
 from app.models.order import (
     Bill,
     BillShare,
@@ -80,7 +82,7 @@ from app.models.payment import Payment, PaymentPurpose, RefundReason
 from app.models.venue import PaymentMode
 from app.providers.payments.base import GatewayOrder
 from app.schema.bill import BillShareCreate
-from app.services import invoices, payments, pricing, table_sessions
+from app.services import cover_credit, invoices, payments, pricing, table_sessions, wallets
 
 
 def _now() -> datetime:
@@ -257,8 +259,9 @@ def remove_service_charge(session: Session, *, bill: Bill) -> Bill:
 class ShareCheckout:
     share: BillShare
     bill: Bill
-    payment: Payment
-    order: GatewayOrder
+    payment: Payment | None  # None: cover credit paid it all
+    order: GatewayOrder | None  # None: not paid at a gateway
+    wallet_spend: WalletSpend | None = None
 
 
 def _require_open(bill: Bill) -> None:
@@ -349,20 +352,46 @@ def create_share(
     session: Session, *, bill: Bill, payer: User, data: BillShareCreate
 ) -> ShareCheckout:
     """A pending share of the bill and its payment (see the module's doc). A payer has
-    one pending share at a time, and must have joined the table recently."""
+    one pending share at a time, and must have joined the table recently. Cover credit
+    the payer has at the venue pays first (unless `use_cover_credit` is false); the rest
+    is paid at the gateway or from a group's wallet (`wallet_group_id`)."""
     assert bill.session_id is not None
     table_sessions.require_recent_member(session, table_session_id=bill.session_id, user=payer)
     _refuse_second_pending(session, bill=bill, payer=payer, now=_now())
     amount = share_amount(session, bill=bill, data=data, now=_now())  # a first look
+    credit = 0
+    if data.use_cover_credit:
+        credit = min(
+            amount,
+            cover_credit.available(
+                session,
+                holder_id=payer.id,
+                venue_id=bill.venue_id,
+                currency=bill.currency,
+                at=_now(),
+            ),
+        )
+    to_pay = amount - credit
+    by_wallet = to_pay > 0 and data.wallet_group_id is not None
     share_id, payment_id = uuid.uuid4(), uuid.uuid4()
     # The gateway first, holding no lock.
-    provider = payments.current_provider()
-    order = payments.open_order(
-        provider,
-        payment_id=payment_id,
-        amount=amount,
-        currency=bill.currency,
-        notes={"bill": str(bill.id), "bill_share": str(share_id)},
+    provider = payments.current_provider() if to_pay > 0 and not by_wallet else None
+    order = (
+        payments.open_order(
+            provider,
+            payment_id=payment_id,
+            amount=to_pay,
+            currency=bill.currency,
+            notes={"bill": str(bill.id), "bill_share": str(share_id)},
+        )
+        if provider is not None
+        else None
+    )
+    # The wallet's lock before the bill's (`app.services.wallets`).
+    spender = (
+        wallets.open_for_spend(session, group_id=data.wallet_group_id, member=payer)
+        if by_wallet and data.wallet_group_id is not None
+        else None
     )
     bill = bill_crud.lock(session, bill_id=bill.id)
     now = _now()
@@ -375,20 +404,24 @@ def create_share(
         payer_id=payer.id,
         method=data.method,
         amount_minor=amount,
+        credit_minor=credit,
         line_ids=list(data.line_ids or []),
         expires_at=now + timedelta(minutes=settings.BILL_SHARE_HOLD_MINUTES),
     )
     session.add(share)
     session.flush()
-    payment = payments.record_payment(
-        session,
-        payment_id=payment_id,
-        purpose=PaymentPurpose.BILL_SHARE,
-        payer=payer,
-        provider=provider,
-        order=order,
-        bill_share_id=share.id,
-    )
+    if credit:
+        taken = cover_credit.spend(
+            session,
+            holder_id=payer.id,
+            venue_id=bill.venue_id,
+            currency=bill.currency,
+            amount=credit,
+            bill_share_id=share.id,
+            at=now,
+        )
+        if taken != credit:  # spent from another phone meanwhile
+            raise CoverCreditChanged()
     _bill_event(
         session,
         bill=bill,
@@ -396,7 +429,31 @@ def create_share(
         share_id=str(share.id),
         amount_minor=share.amount_minor,
     )
-    return ShareCheckout(share=share, bill=bill, payment=payment, order=order)
+    payment: Payment | None = None
+    spend: WalletSpend | None = None
+    if provider is not None and order is not None:
+        payment = payments.record_payment(
+            session,
+            payment_id=payment_id,
+            purpose=PaymentPurpose.BILL_SHARE,
+            payer=payer,
+            provider=provider,
+            order=order,
+            bill_share_id=share.id,
+        )
+    elif spender is not None:  # spent at once (which pays the share) or held for the admin
+        payment, spend = wallets.pay(
+            session,
+            spender=spender,
+            amount=to_pay,
+            currency=bill.currency,
+            purpose=PaymentPurpose.BILL_SHARE,
+            bill_share_id=share.id,
+            pays_until=share.expires_at,
+        )
+    else:  # cover credit paid all of it
+        _mark_paid(session, bill=bill, share=share, now=now)
+    return ShareCheckout(share=share, bill=bill, payment=payment, order=order, wallet_spend=spend)
 
 
 # --- what the payment says ----------------------------------------------------------------
@@ -438,7 +495,15 @@ def on_payment_captured(session: Session, *, payment: Payment) -> None:
             session.add(share)
             session.flush()
         payments.request_refund(session, payment=payment, amount=None, reason=RefundReason.OVERPAID)
+        if share.credit_minor:
+            cover_credit.give_back(session, bill_share_id=share.id)
         return
+    _mark_paid(session, bill=bill, share=share, now=now)
+
+
+def _mark_paid(session: Session, *, bill: Bill, share: BillShare, now: datetime) -> None:
+    """The share (its bill locked) is paid: the bill counts it, and a bill fully paid
+    settles the table's session."""
     share.status = BillShareStatus.PAID
     share.paid_at = now
     bill.paid_minor += share.amount_minor
@@ -468,9 +533,16 @@ def on_payment_failed(session: Session, *, payment: Payment) -> None:
     share.status = BillShareStatus.FAILED
     session.add(share)
     session.flush()
+    if share.credit_minor:
+        cover_credit.give_back(session, bill_share_id=share.id)
     _bill_event(session, bill=bill, change="share_failed", share_id=str(share.id))
 
 
 def expire_shares(session: Session) -> int:
-    """Pending shares past their time become expired (the `expire_bill_shares` job)."""
-    return bill_crud.expire_shares(session, now=_now())
+    """Pending shares past their time become expired (the `expire_bill_shares` job);
+    the cover credit they took goes back."""
+    expired = bill_crud.expire_shares(session, now=_now())
+    for share_id, credit in expired:
+        if credit:
+            cover_credit.give_back(session, bill_share_id=share_id)
+    return len(expired)

@@ -65,7 +65,7 @@ from app.models.booking import (
 from app.models.payment import Payment, PaymentPurpose, PaymentStatus, Refund, RefundReason
 from app.providers.payments.base import GatewayOrder
 from app.schema.booking import BookingItemCreate
-from app.services import payments, tickets
+from app.services import payments, tickets, wallets
 
 SessionOpener = Callable[[], AbstractContextManager[Session]]
 
@@ -173,7 +173,12 @@ def _check_age(session: Session, *, event: Event, consumer: User) -> None:
 
 
 def create_booking(
-    session: Session, *, event_id: uuid.UUID, consumer: User, items: list[BookingItemCreate]
+    session: Session,
+    *,
+    event_id: uuid.UUID,
+    consumer: User,
+    items: list[BookingItemCreate],
+    wallet_group_id: uuid.UUID | None = None,
 ) -> BookingCheckout:
     """Hold the places of these passes and make the payment (see the module's doc)."""
     now = _now()
@@ -193,7 +198,8 @@ def create_booking(
     )
 
     # The gateway first, holding no lock (an order nobody pays costs nothing).
-    provider = payments.current_provider() if total > 0 else None
+    by_wallet = total > 0 and wallet_group_id is not None
+    provider = payments.current_provider() if total > 0 and not by_wallet else None
     order = (
         payments.open_order(
             provider,
@@ -206,6 +212,12 @@ def create_booking(
         else None
     )
 
+    # The wallet's lock before the booking's and the pools' (`app.services.wallets`).
+    spender = (
+        wallets.open_for_spend(session, group_id=wallet_group_id, member=consumer)
+        if by_wallet and wallet_group_id is not None
+        else None
+    )
     now = _now()
     booking = Booking(
         id=booking_id,
@@ -244,6 +256,18 @@ def create_booking(
             booking_id=booking.id,
         )
     session.flush()
+    if spender is not None:
+        # Spent at once (the capture confirms the booking and issues its tickets; a
+        # refusal of the places below rolls it all back) or held for the group's admin.
+        payment, _spend = wallets.pay(
+            session,
+            spender=spender,
+            amount=total,
+            currency=currency,
+            purpose=PaymentPurpose.BOOKING,
+            booking_id=booking.id,
+            pays_until=booking.hold_expires_at,
+        )
 
     # Last, the places: the pools' row locks are held from here to the commit, so
     # everything else was written first. This booking's own lines are left out of
@@ -264,6 +288,8 @@ def create_booking(
     issued = 0
     if payment is None:  # nothing to pay: confirmed at once
         issued = len(tickets.issue_tickets(session, booking=booking))
+    elif booking.status is BookingStatus.CONFIRMED:  # paid from a wallet
+        issued = booking_crud.count_tickets(session, booking_id=booking.id)
     return BookingCheckout(
         booking=booking, items=booking_items, payment=payment, order=order, tickets=issued
     )

@@ -176,4 +176,5 @@ def take_share(session: Session, *, bill: Bill, payer: User, **request: object) 
 def settle(session: Session, made: ShareCheckout, *, succeed: bool = True) -> None:
     """Pay (or fail) the share's checkout on the test gateway; its webhook is a job
     (run it with `tests.factories.jobs.run_jobs`)."""
+    assert made.order is not None
     payments.complete_test_checkout(session, order_id=made.order.order_id, succeed=succeed)

@@ -354,6 +354,7 @@ def test_a_capture_after_expiry_when_others_paid_the_rest_is_refunded(
     share = session.get(BillShare, late.share.id)
     assert share is not None
     assert share.status is BillShareStatus.EXPIRED
+    assert late.payment is not None
     payment = session.get(Payment, late.payment.id)
     assert payment is not None
     assert payment.status is PaymentStatus.CAPTURED
@@ -372,6 +373,7 @@ def test_a_capture_after_expiry_that_still_fits_is_paid(session: Session, tab: T
     assert share is not None
     assert share.status is BillShareStatus.PAID
     assert _reload(session, bill).paid_minor == 500
+    assert late.payment is not None
     assert session.exec(select(Refund).where(Refund.payment_id == late.payment.id)).all() == []
 
 
@@ -410,6 +412,7 @@ def test_a_payment_captured_after_it_failed_still_pays_its_share(
     made = take_share(session, bill=bill, payer=tab.members[0], method="full")
     settle(session, made, succeed=False)
     run_jobs(session)
+    assert made.payment is not None
     payment = payments.lock(session, payment_id=made.payment.id)
     assert payment.status is PaymentStatus.FAILED
     assert payments.transition(session, payment=payment, to=PaymentStatus.CAPTURED)

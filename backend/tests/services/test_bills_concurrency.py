@@ -254,9 +254,11 @@ def test_a_late_capture_racing_the_last_share_is_refunded_not_overpaid(
         last = take_share(s, bill=loaded, payer=tab.members[1], method="full")
         s.commit()
     assert last.share.amount_minor == late.share.amount_minor == bill.total_minor
+    assert late.order is not None
+    assert last.order is not None
     both = [
-        payments.test_gateway().complete_checkout(m.order.order_id, succeed=True)
-        for m in (late, last)
+        payments.test_gateway().complete_checkout(order.order_id, succeed=True)
+        for order in (late.order, last.order)
     ]
     barrier = threading.Barrier(2)
 
@@ -277,6 +279,8 @@ def test_a_late_capture_racing_the_last_share_is_refunded_not_overpaid(
         final = check.get(Bill, bill.id)
         assert final is not None
         assert (final.status, final.paid_minor) == (BillStatus.PAID, final.total_minor)
+        assert late.payment is not None
+        assert last.payment is not None
         [refund] = check.exec(select(Refund).where(Refund.payment_id == late.payment.id)).all()
         assert (refund.reason, refund.amount_minor) == (RefundReason.OVERPAID, final.total_minor)
         assert check.exec(select(Refund).where(Refund.payment_id == last.payment.id)).all() == []

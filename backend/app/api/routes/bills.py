@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from app.api.checkout import checkout_of
 from app.api.deps import (
     CurrentUser,
     MemberBill,
@@ -23,7 +24,6 @@ from app.api.deps import (
 )
 from app.api.idempotency import IdempotencyKeyDep, IdempotentRoute
 from app.api.location import set_location
-from app.core.config import settings
 from app.core.errors import (
     BillChanged,
     BillNotOpen,
@@ -46,7 +46,7 @@ from app.core.errors import (
 from app.crud import bill as bill_crud
 from app.models.order import TableSession
 from app.schema.bill import BillRead, BillShareCreate, BillShareCreated, BillShareRead
-from app.schema.booking import Checkout
+from app.schema.wallet import WalletSpendRead
 from app.services import bills as bills_service
 from app.services import table_sessions as sessions_service
 
@@ -173,18 +173,11 @@ def create_bill_share(
     made = bills_service.create_share(session, bill=bill, payer=user, data=data)
     commit(session)
     set_location(response, f"/bills/{made.bill.id}")
-    checkout = Checkout(
-        provider=made.payment.provider,
-        payment_id=made.payment.id,
-        order_id=made.order.order_id,
-        amount_minor=made.payment.amount_minor,
-        currency=made.payment.currency,
-        key_id=made.order.checkout.get("key_id"),
-        checkout_url=made.order.checkout.get("checkout_url"),
-        verify_url=f"{settings.API_V1_STR}/payments/{made.payment.id}/verify",
-    )
     return BillShareCreated(
         share=BillShareRead.model_validate(made.share),
         bill=bill_crud.read(session, bill=made.bill, now=_now()),
-        checkout=checkout,
+        checkout=checkout_of(made.payment, made.order),
+        wallet_spend=WalletSpendRead.model_validate(made.wallet_spend)
+        if made.wallet_spend is not None
+        else None,
     )

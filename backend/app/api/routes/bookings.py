@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from app.api.checkout import checkout_of
 from app.api.deps import (
     CurrentUser,
     ManagedEvent,
@@ -23,7 +24,6 @@ from app.api.deps import (
 )
 from app.api.idempotency import IdempotencyKeyDep, IdempotentRoute
 from app.api.location import set_location
-from app.core.config import settings
 from app.core.errors import (
     BookingNotCancellable,
     BookingNotPaid,
@@ -52,7 +52,6 @@ from app.schema.booking import (
     BookingCreate,
     BookingCreated,
     BookingRead,
-    Checkout,
     RefundCreate,
     RefundRead,
     StaffBookingRead,
@@ -99,26 +98,18 @@ def create_booking(
     """Hold places for these passes for `BOOKING_HOLD_MINUTES` and make the payment;
     the answer says how to pay. Capture confirms the booking and issues its tickets."""
     made = bookings_service.create_booking(
-        session, event_id=event_id, consumer=user, items=data.items
+        session,
+        event_id=event_id,
+        consumer=user,
+        items=data.items,
+        wallet_group_id=data.wallet_group_id,
     )
     commit(session)
     set_location(response, f"/bookings/{made.booking.id}")
-    checkout = None
-    if made.payment is not None and made.order is not None:
-        checkout = Checkout(
-            provider=made.payment.provider,
-            payment_id=made.payment.id,
-            order_id=made.order.order_id,
-            amount_minor=made.payment.amount_minor,
-            currency=made.payment.currency,
-            key_id=made.order.checkout.get("key_id"),
-            checkout_url=made.order.checkout.get("checkout_url"),
-            verify_url=f"{settings.API_V1_STR}/payments/{made.payment.id}/verify",
-        )
     booking = booking_crud.read_new(
         made.booking, items=made.items, payment=made.payment, tickets=made.tickets
     )
-    return BookingCreated(booking=booking, checkout=checkout)
+    return BookingCreated(booking=booking, checkout=checkout_of(made.payment, made.order))
 
 
 @router.get("/bookings", response_model=Page[BookingRead])
