@@ -20,6 +20,9 @@ for how to add one) and run by `socia worker` (or the worker inside `socia dev`)
 - `expire_bill_shares`: every minute, pending bill shares past their time marked
   expired (what is left to pay already ignores them).
 - `expire_unpaid_orders`: every minute, prepaid orders not paid in time are abandoned.
+- `expire_wallet_spends`: every minute, wallet spends still waiting for the group
+  admin's approval past their time are released (the amount back in the wallet; what
+  they were for not paid).
 - `prune_live_events`: every hour, deletes live events older than
   `LIVE_EVENT_RETENTION_HOURS` (a stream cannot resume that far back).
 - `send_push` lives in `app.services.push_tasks` (deferred by `app.services.notify`).
@@ -45,7 +48,7 @@ from app.crud import job as job_crud
 from app.crud import live as live_crud
 from app.models.base import utcnow
 from app.providers import email as email_provider
-from app.services import bills, bookings, orders, payments, poster_stats
+from app.services import bills, bookings, orders, payments, poster_stats, wallets
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +260,17 @@ def expire_bill_shares(timestamp: int) -> None:  # noqa: ARG001 (passed by procr
         expired = bills.expire_shares(session)
     if expired:
         logger.info("%d bill shares expired", expired)
+
+
+@jobs.queue.periodic(cron="* * * * *")
+@jobs.queue.task(name="expire_wallet_spends", queueing_lock="expire_wallet_spends")
+def expire_wallet_spends(timestamp: int) -> None:  # noqa: ARG001 (passed by procrastinate)
+    """Every minute: spends waiting for the group admin's approval past their time are
+    released (the held amount back in the wallet)."""
+    with jobs.task_session() as session:
+        done = wallets.expire_due(session)
+    if done:
+        logger.info("%d waiting wallet spends expired", done)
 
 
 @jobs.queue.periodic(cron="* * * * *")

@@ -30,6 +30,7 @@ from app.core.errors import (
     BillPaid,
     BillPartlyPaid,
     BillSharePending,
+    CoverCreditChanged,
     EmptyShare,
     LineAlreadyPaid,
     NotFound,
@@ -41,6 +42,11 @@ from app.core.errors import (
     SharePendingForPayer,
     TableSessionClosed,
     UnknownBillLine,
+    WalletBalanceTooLow,
+    WalletCapReached,
+    WalletClosed,
+    WalletCurrencyMismatch,
+    WalletSpendNotAllowed,
     raises,
 )
 from app.crud import bill as bill_crud
@@ -158,6 +164,12 @@ def remove_service_charge(bill: MemberBill, session: SessionDep) -> BillRead:
     SessionJoinExpired,
     SharePendingForPayer,
     PaymentUnavailable,
+    WalletClosed,
+    WalletBalanceTooLow,
+    WalletSpendNotAllowed,
+    WalletCapReached,
+    WalletCurrencyMismatch,
+    CoverCreditChanged,
 )
 def create_bill_share(
     bill: MemberBill,

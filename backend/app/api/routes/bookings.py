@@ -44,6 +44,11 @@ from app.core.errors import (
     UnderAge,
     UnknownOffering,
     VenueNotVerified,
+    WalletBalanceTooLow,
+    WalletCapReached,
+    WalletClosed,
+    WalletCurrencyMismatch,
+    WalletSpendNotAllowed,
     raises,
 )
 from app.crud import booking as booking_crud
@@ -86,6 +91,11 @@ EVENT_BOOKINGS = "/venues/{venue_id}/events/{event_id}/bookings"
     SoldOut,
     TooManyHolds,
     PaymentUnavailable,
+    WalletClosed,
+    WalletBalanceTooLow,
+    WalletSpendNotAllowed,
+    WalletCapReached,
+    WalletCurrencyMismatch,
 )
 def create_booking(
     event_id: uuid.UUID,

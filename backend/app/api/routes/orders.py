@@ -23,6 +23,7 @@ from app.core.errors import (
     AddOnChoices,
     AddOnSoldOut,
     BillIssued,
+    CoverCreditChanged,
     InvalidOrderTransition,
     ItemSoldOut,
     MixedCurrencies,
@@ -41,6 +42,11 @@ from app.core.errors import (
     VariantSoldOut,
     VenueClosedNow,
     VenueNotAcceptingOrders,
+    WalletBalanceTooLow,
+    WalletCapReached,
+    WalletClosed,
+    WalletCurrencyMismatch,
+    WalletSpendNotAllowed,
     raises,
 )
 from app.crud import order as order_crud
@@ -77,6 +83,12 @@ VENUE_ORDERS = "/venues/{venue_id}/orders"
     TooManyUnpaidOrders,
     MixedCurrencies,
     PaymentUnavailable,
+    WalletClosed,
+    WalletBalanceTooLow,
+    WalletSpendNotAllowed,
+    WalletCapReached,
+    WalletCurrencyMismatch,
+    CoverCreditChanged,
 )
 def place_order(
     data: OrderCreate,
