@@ -8,6 +8,7 @@ from app.api.routes import (
     bills,
     bookings,
     events,
+    groups,
     live,
     menu_options,
     menus,
@@ -46,3 +47,4 @@ api_router.include_router(payments.router)
 api_router.include_router(bills.router)
 api_router.include_router(orders.router)
 api_router.include_router(live.router)
+api_router.include_router(groups.router)
