@@ -23,7 +23,7 @@ from tests.factories.bookings import make_booking, make_offering, make_pool
 from tests.factories.groups import leave_group, make_group, make_invite
 from tests.factories.orders import join
 from tests.factories.places import make_event, make_table
-from tests.utils import assert_error
+from tests.utils import QueryCounter, assert_error
 
 API = "/api/v1"
 GROUPS = f"{API}/groups"
@@ -668,3 +668,25 @@ def test_closing_replays_with_the_same_key(session: Session, client: TestClient)
     assert first.status_code == second.status_code == 200
     assert second.headers["Idempotent-Replayed"] == "true"
     assert second.json() == first.json()
+
+
+def test_lists_take_the_same_queries_however_many_groups_and_members(
+    session: Session, client: TestClient, queries: QueryCounter
+) -> None:
+    me = make_consumer(session)
+    make_group(session, admin=me, members=[make_consumer(session)])
+    with queries.count() as one:
+        assert client.get(GROUPS, headers=h(me)).json()["total"] == 1
+    for _ in range(4):
+        make_group(session, admin=make_consumer(session), members=[me, make_consumer(session)])
+    with queries.count() as five:
+        assert client.get(GROUPS, headers=h(me)).json()["total"] == 5
+    assert five.total == one.total
+
+    small = make_group(session, admin=me)
+    big = make_group(session, admin=me, members=[make_consumer(session) for _ in range(6)])
+    with queries.count() as read_small:
+        client.get(f"{GROUPS}/{small.id}", headers=h(me))
+    with queries.count() as read_big:
+        assert len(client.get(f"{GROUPS}/{big.id}", headers=h(me)).json()["members"]) == 7
+    assert read_big.total == read_small.total
