@@ -8,6 +8,7 @@ from app.api.routes import (
     bills,
     bookings,
     events,
+    groups,
     live,
     menu_options,
     menus,
@@ -48,3 +49,4 @@ api_router.include_router(bills.router)
 api_router.include_router(orders.router)
 api_router.include_router(live.router)
 api_router.include_router(wallets.router)
+api_router.include_router(groups.router)

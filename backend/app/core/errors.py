@@ -1396,3 +1396,59 @@ class CoverCreditChanged(Conflict):
     message = (
         "Your cover credit changed while this was being paid (spent from another phone); try again"
     )
+
+
+class GroupFull(Conflict):
+    code = "group_full"
+    message = "This group has as many members as a group may have"
+
+
+class GroupInviteExpired(Conflict):
+    code = "group_invite_expired"
+    message = "This invitation link has expired; ask the group's admin for a new one"
+
+
+class GroupInviteUsedUp(Conflict):
+    code = "group_invite_used_up"
+    message = "This invitation link was used by as many people as it allows; ask for a new one"
+
+
+class GroupInviteRevoked(Conflict):
+    code = "group_invite_revoked"
+    message = "This invitation link was withdrawn by the group's admin"
+
+
+class AdminMustHandOver(Conflict):
+    code = "admin_must_hand_over"
+    message = (
+        "The admin cannot leave the group: hand the admin role to another member first "
+        "(POST /groups/{group_id}/admin), or close the group"
+    )
+
+
+class GroupNotForBooking(Conflict):
+    code = "group_not_for_booking"
+    message = (
+        "Only a group made for a confirmed booking adds that booking's guests directly; "
+        "send an invitation link instead"
+    )
+
+
+class BookingGuestsInGroup(Conflict):
+    code = "booking_guests_in_group"
+    message = (
+        "The group already has as many members as the booking has guests; send an "
+        "invitation link instead"
+    )
+
+
+class PhoneNotAddable(Unprocessable):
+    code = "phone_not_addable"
+    message = "No one can be added with this number; send them an invitation link instead"
+    loc = ("body", "phone")
+
+
+class GroupCurrencyMismatch(Unprocessable):
+    code = "group_currency_mismatch"
+    message = "The wallet's currency must be the one the booking or the venue is paid in"
+    loc = ("body", "currency")

@@ -51,6 +51,7 @@ class TokenType(StrEnum):
     TABLE_SHEET = "table_sheet"  # a short-lived link to a venue's printable QR sheet
     TICKET_QR = "ticket_qr"  # the key of a ticket's QR code (app.core.ticket_token)
     LIVE_STREAM = "live_stream"  # opens one live stream (app.core.live_token)
+    GROUP_INVITE = "group_invite"  # a group's invitation link (app.core.group_invite_token)
 
 
 class InvalidToken(Exception):

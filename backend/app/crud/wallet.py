@@ -14,7 +14,6 @@ from app.crud.common import AnySelect
 from app.models import User
 from app.models.group import (
     Group,
-    GroupMember,
     GroupWallet,
     WalletEntry,
     WalletEntryKind,
@@ -232,18 +231,6 @@ def pending_top_ups_minor(session: Session, *, group_id: uuid.UUID, since: datet
         )
     ).one()
     return int(total)
-
-
-def current_member(
-    session: Session, *, group_id: uuid.UUID, user_id: uuid.UUID
-) -> GroupMember | None:
-    return session.exec(
-        select(GroupMember).where(
-            GroupMember.group_id == group_id,
-            GroupMember.user_id == user_id,
-            col(GroupMember.left_at).is_(None),
-        )
-    ).first()
 
 
 def put_in_by_member(session: Session, *, group_id: uuid.UUID) -> dict[uuid.UUID, int]:

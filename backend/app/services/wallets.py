@@ -62,6 +62,7 @@ from app.core.errors import (
     WalletSpendNotAllowed,
     WalletSpendWaiting,
 )
+from app.crud import group as group_crud
 from app.crud import wallet as wallet_crud
 from app.crud.common import paginate
 from app.models import User
@@ -183,7 +184,7 @@ def _refuse_closed(group: Group) -> None:
 
 
 def _require_member(session: Session, *, group: Group, user: User) -> None:
-    if wallet_crud.current_member(session, group_id=group.id, user_id=user.id) is None:
+    if group_crud.current_member(session, group_id=group.id, user_id=user.id) is None:
         raise NotFound("group")
 
 
@@ -284,13 +285,13 @@ class Spender:
 def open_for_spend(session: Session, *, group_id: uuid.UUID, member: User) -> Spender:
     """Lock the wallet (before the locks of what it will pay for) and check that the
     caller may spend from it. A group the caller is not in is a 404."""
-    membership = wallet_crud.current_member(session, group_id=group_id, user_id=member.id)
+    membership = group_crud.current_member(session, group_id=group_id, user_id=member.id)
     if membership is None:
         raise NotFound("group")
     wallet = wallet_crud.lock(session, group_id=group_id)
     group = wallet_crud.group_of(session, group_id=group_id)
     _refuse_closed(group)
-    membership = wallet_crud.current_member(session, group_id=group_id, user_id=member.id)
+    membership = group_crud.current_member(session, group_id=group_id, user_id=member.id)
     if membership is None:  # removed while we waited for the lock
         raise NotFound("group")
     is_admin = membership.role is GroupRole.ADMIN

@@ -56,9 +56,18 @@ def make_crew(
     return Crew(group=group, admin=people[0], members=people)
 
 
-def top_up(session: Session, *, crew: Crew, member: User, amount: int) -> None:
+def top_up(
+    session: Session,
+    *,
+    member: User,
+    amount: int,
+    crew: Crew | None = None,
+    group: Group | None = None,
+) -> None:
     """Top the wallet up and pay it on the test gateway (its webhook job runs)."""
-    made = wallets.start_top_up(session, group=crew.group, member=member, amount=amount)
+    group = group or (crew.group if crew is not None else None)
+    assert group is not None
+    made = wallets.start_top_up(session, group=group, member=member, amount=amount)
     payments.complete_test_checkout(session, order_id=made.order.order_id, succeed=True)
     run_jobs(session)
     session.expire_all()

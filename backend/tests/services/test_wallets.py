@@ -5,8 +5,8 @@ to its newest balance (`wallets.ledger_agrees`)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session, col, select
@@ -23,6 +23,7 @@ from app.core.errors import (
     WalletSpendNotAllowed,
     WalletSpendWaiting,
 )
+from app.crud import group as group_crud
 from app.crud import wallet as wallet_crud
 from app.models.booking import BookingStatus, Ticket
 from app.models.group import (
@@ -214,7 +215,7 @@ def test_a_spend_over_the_balance_is_refused_and_writes_nothing(
 
 def test_who_may_spend_is_the_admins_choice(session: Session, qsr: Dining, crew: Crew) -> None:
     top_up(session, crew=crew, member=crew.admin, amount=50_000)
-    membership = wallet_crud.current_member(
+    membership = group_crud.current_member(
         session, group_id=crew.group.id, user_id=crew.others[0].id
     )
     assert membership is not None
