@@ -15,6 +15,13 @@ venue (sharing venues keeps the fill fast: the covering is computed once per ven
 and radius). So the feed should cost the same at every size, while the naive scan
 grows with the table. Posters are COPYed; their cells are computed in Python (a
 process pool) and fanned out to posters in SQL.
+
+Each Bengaluru venue also hosts an event (a 300-place pool, a stag and a couple
+pass), and 3 of its 10 posters promote it, so the feed's live capacity check has
+real bookings to count (~13,000 in all, 2 places each). The events cycle through
+four states: sold out by confirmed bookings, sold out with live holds, full of
+holds that have expired (places free again), half sold. With `--no-events` the
+Bengaluru posters all promote their venue (the layout before events were added).
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ from app.api.deps import SessionDep
 from app.core import geo_index
 from app.core.geo import haversine_sql
 from app.crud import poster as poster_crud
-from app.models import Venue, VenueKind, VenueStatus
+from app.models import Event, User, Venue, VenueKind, VenueStatus
+from app.models.booking import CapacityPool, Offering, OfferingKind, OfferingPool
 from app.schema.common import Page
 from app.schema.poster import PosterFeedItem
 from bench.ceiling_app import app
@@ -49,6 +57,10 @@ CONNECTIONS = (16, 64)
 CALLER = (12.9716, 77.5946)  # MG Road, Bengaluru
 CITY_POSTERS = 1_000
 CITY_VENUES = 100
+EVENT_POSTERS_PER_CITY_VENUE = 3
+EVENT_POOL_SIZE = 300
+# (confirmed, live holds, expired holds) bookings of 2 places, by the event's state.
+EVENT_STATES = ((150, 0, 0), (120, 30, 0), (100, 0, 50), (75, 0, 0))
 FAR_POSTERS_PER_VENUE = 25
 RADII = (500, 1_000, 2_000, 3_000, 5_000, 10_000, 20_000)
 FEED_LIMIT = 20
@@ -123,18 +135,115 @@ def _add_venues(url: str, points: list[tuple[float, float]]) -> list[uuid.UUID]:
     return ids
 
 
+_BOOKINGS_SQL = """
+WITH b AS (
+    INSERT INTO booking (id, event_id, consumer_id, status, guests, total_minor, currency,
+                         hold_expires_at, confirmed_at)
+    SELECT gen_random_uuid(), %(event)s, %(consumer)s, %(status)s, 2, 300000, 'INR',
+           %(hold)s, %(confirmed)s
+    FROM generate_series(1, %(n)s)
+    RETURNING id
+)
+INSERT INTO booking_item (id, booking_id, offering_id, quantity, guests, unit_price_minor)
+SELECT gen_random_uuid(), b.id, %(offering)s, 1, 2, 300000 FROM b
+"""
+
+
+def _add_events(url: str, venue_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """An event at each venue, with a pool, two passes and its state's bookings."""
+    now = datetime.now(UTC)
+    engine = sa.create_engine(url)
+    event_ids: list[uuid.UUID] = []
+    couples: list[uuid.UUID] = []
+    try:
+        with Session(engine) as session:
+            consumer = User(phone=f"+9199{uuid.uuid4().int % 10**8:08d}", full_name="Bench")
+            session.add(consumer)
+            for venue_id in venue_ids:
+                event = Event(
+                    venue_id=venue_id,
+                    title="Bench night",
+                    starts_at=now + timedelta(days=1),
+                    ends_at=now + timedelta(days=1, hours=6),
+                )
+                session.add(event)
+                session.flush()  # no ORM relationships order the inserts: the event first
+                pool = CapacityPool(event_id=event.id, name="Guests", size=EVENT_POOL_SIZE)
+                stag = Offering(
+                    event_id=event.id, name="Stag", kind=OfferingKind.STAG, price_minor=150000
+                )
+                couple = Offering(
+                    event_id=event.id,
+                    name="Couple",
+                    kind=OfferingKind.COUPLE,
+                    price_minor=300000,
+                    guests_per_pass=2,
+                )
+                session.add_all([pool, stag, couple])
+                session.flush()
+                session.add_all(
+                    [
+                        OfferingPool(offering_id=stag.id, pool_id=pool.id, places_per_pass=1),
+                        OfferingPool(offering_id=couple.id, pool_id=pool.id, places_per_pass=2),
+                    ]
+                )
+                event_ids.append(event.id)
+                couples.append(couple.id)
+            session.flush()
+            connection = session.connection()
+            for n, (event_id, couple_id) in enumerate(zip(event_ids, couples, strict=True)):
+                confirmed, live, expired = EVENT_STATES[n % len(EVENT_STATES)]
+                for count, status, hold, confirmed_at in (
+                    (confirmed, "confirmed", now, now),
+                    (live, "held", now + timedelta(days=1), None),
+                    (expired, "held", now - timedelta(minutes=1), None),
+                ):
+                    if count:
+                        connection.exec_driver_sql(
+                            _BOOKINGS_SQL,
+                            {
+                                "event": event_id,
+                                "consumer": consumer.id,
+                                "status": status,
+                                "hold": hold,
+                                "confirmed": confirmed_at,
+                                "n": count,
+                                "offering": couple_id,
+                            },
+                        )
+            session.commit()
+    finally:
+        engine.dispose()
+    return event_ids
+
+
 def fill(
-    url: str, *, count: int, city: bool, rng: random.Random, pool: ProcessPoolExecutor
+    url: str,
+    *,
+    count: int,
+    city: bool,
+    rng: random.Random,
+    pool: ProcessPoolExecutor,
+    events: bool = True,
 ) -> None:
-    """Add `count` posters (in Bengaluru when `city`, far away otherwise)."""
+    """Add `count` posters (in Bengaluru when `city`, far away otherwise; with
+    `events`, 3 of each Bengaluru venue's posters promote its event)."""
     per_venue = CITY_POSTERS // CITY_VENUES if city else FAR_POSTERS_PER_VENUE
     n_venues = max(1, math.ceil(count / per_venue))
     points = [(_city_point if city else _far_point)(rng) for _ in range(n_venues)]
     venue_ids = _add_venues(url, points)
+    event_ids = _add_events(url, venue_ids) if city and events else []
 
     posters: list[tuple[int, int, int]] = []  # (venue index, radius, priority)
     for n in range(count):
         posters.append((n % n_venues, rng.choice(RADII), rng.randint(0, 5)))
+
+    def event_of(n: int, venue: int) -> str:
+        """The event the n-th poster promotes (COPY's NULL when it promotes its venue)."""
+        if event_ids and n // n_venues < EVENT_POSTERS_PER_CITY_VENUE:
+            return str(event_ids[venue])
+        return "\\N"
+
     tasks = sorted({(v, points[v][0], points[v][1], r) for v, r, _ in posters})
     coverings = list(pool.map(_coverings, tasks, chunksize=256))
     resolution_of = {(v, r): res for v, r, res, _ in coverings}
@@ -159,10 +268,11 @@ def fill(
         cursor.execute("CREATE TEMP TABLE bench_poster (LIKE poster INCLUDING DEFAULTS)")
         copy_rows(
             cursor,
-            "COPY bench_poster (id, venue_id, title, image_url, deep_link, starts_at, expires_at,"
-            " radius_m, priority, is_paused, h3_resolution) FROM STDIN",
+            "COPY bench_poster (id, venue_id, event_id, title, image_url, deep_link, starts_at,"
+            " expires_at, radius_m, priority, is_paused, h3_resolution) FROM STDIN",
             (
-                f"{uuid.uuid4()}\t{venue_ids[v]}\tPoster {n}\thttps://cdn.example.com/p/{n}.jpg"
+                f"{uuid.uuid4()}\t{venue_ids[v]}\t{event_of(n, v)}\tPoster {n}"
+                f"\thttps://cdn.example.com/p/{n}.jpg"
                 f"\tsocia://venue/{venue_ids[v]}\t{starts}\t{expires}\t{r}\t{p}\tf"
                 f"\t{resolution_of[(v, r)]}\n"
                 for n, (v, r, p) in enumerate(posters)
@@ -176,7 +286,10 @@ def fill(
         )
         conn.commit()
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE) poster, poster_cell, venue")
+        conn.execute(
+            "VACUUM (ANALYZE) poster, poster_cell, venue, event, offering, offering_pool,"
+            " capacity_pool, booking, booking_item"
+        )
 
 
 def _count(url: str, table: str) -> int:
@@ -201,6 +314,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per run")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--no-events", action="store_true", help="Bengaluru posters all promote their venue"
+    )
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)
     sizes = sorted(args.sizes)
@@ -222,7 +338,14 @@ def main() -> None:
         filled = 0
         for size in sizes:
             if filled == 0:
-                fill(db_url, count=CITY_POSTERS, city=True, rng=rng, pool=pool)
+                fill(
+                    db_url,
+                    count=CITY_POSTERS,
+                    city=True,
+                    rng=rng,
+                    pool=pool,
+                    events=not args.no_events,
+                )
                 filled = CITY_POSTERS
             if size > filled:
                 fill(db_url, count=size - filled, city=False, rng=rng, pool=pool)

@@ -6,6 +6,10 @@ confirmed or held with a hold that has not expired at `now` (an expired hold
 stops counting at once, before any job marks it expired). Writers lock the
 pools they draw from with `lock_pools`, always in id order, so two bookings
 never deadlock and never both take the last place.
+
+The count is written once, in `_places_taken`: grouped by pool for the readers
+here, and correlated to one pool row in `offering_has_room`, which other queries
+(the poster feed) embed to ask "can one more pass be sold?" without a round trip.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
 
+from app.crud.common import AnySelect
 from app.models.booking import (
     Booking,
     BookingItem,
@@ -28,7 +34,7 @@ from app.models.booking import (
 )
 
 
-def takes_places(now: datetime) -> sa.ColumnElement[bool]:
+def takes_places(now: Any) -> sa.ColumnElement[bool]:
     """The bookings that count against capacity at `now`."""
     return sa.or_(
         col(Booking.status) == BookingStatus.CONFIRMED,
@@ -36,25 +42,36 @@ def takes_places(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def _taken_per_pool(
-    pool_ids: Collection[uuid.UUID], *, now: datetime, exclude_booking_id: uuid.UUID | None
-) -> Select[uuid.UUID, int]:
-    """(pool id, places taken at `now`) for the pools anybody holds places of."""
+def _places_taken(*, now: Any, exclude_booking_id: uuid.UUID | None) -> AnySelect:
+    """The places taken at `now` by every booking line that counts (a sum over
+    `offering_pool` x `booking_item` x `booking`), before it is grouped by pool or
+    correlated to one: the one copy of the capacity rule in SQL."""
     statement = (
-        select(
-            OfferingPool.pool_id,
+        sa.select(
             sa.func.sum(col(BookingItem.quantity) * col(OfferingPool.places_per_pass)).label(
                 "taken"
-            ),
+            )
         )
+        .select_from(OfferingPool)
         .join(BookingItem, col(BookingItem.offering_id) == col(OfferingPool.offering_id))
         .join(Booking, col(Booking.id) == col(BookingItem.booking_id))
-        .where(col(OfferingPool.pool_id).in_(list(pool_ids)), takes_places(now))
-        .group_by(col(OfferingPool.pool_id))
+        .where(takes_places(now))
     )
     if exclude_booking_id is not None:
         statement = statement.where(col(Booking.id) != exclude_booking_id)
     return statement
+
+
+def _taken_per_pool(
+    pool_ids: Collection[uuid.UUID], *, now: datetime, exclude_booking_id: uuid.UUID | None
+) -> AnySelect:
+    """(places taken at `now`, pool id) for the pools anybody holds places of."""
+    return (
+        _places_taken(now=now, exclude_booking_id=exclude_booking_id)
+        .add_columns(col(OfferingPool.pool_id))
+        .where(col(OfferingPool.pool_id).in_(list(pool_ids)))
+        .group_by(col(OfferingPool.pool_id))
+    )
 
 
 def used_places(
@@ -69,7 +86,7 @@ def used_places(
         return {}
     used = dict.fromkeys(pool_ids, 0)
     taken = _taken_per_pool(pool_ids, now=now, exclude_booking_id=exclude_booking_id)
-    for pool_id, places in session.exec(taken):
+    for places, pool_id in session.execute(taken):
         used[pool_id] = int(places or 0)
     return used
 
@@ -190,3 +207,29 @@ def left_in_pools(
         .where(col(CapacityPool.id).in_(list(pool_ids)))
     )
     return {pool_id: max(int(left), 0) for pool_id, left in rows}
+
+
+def offering_has_room(offering: Any, *, now: Any) -> sa.ColumnElement[bool]:
+    """SQL: one more pass of `offering` (an offering row of the enclosing query, the
+    entity or an alias of it) fits at `now`, i.e. `passes_left(...) > 0` as
+    `places_left` counts it: the offering draws from at least one pool, and every
+    pool it draws from is one of its event's and has at least the places one pass
+    takes of it left. `now` is a datetime or a bound parameter."""
+    draw = aliased(OfferingPool, name="room_draw")
+    pool = aliased(CapacityPool, name="room_pool")
+    taken = (
+        _places_taken(now=now, exclude_booking_id=None)
+        .where(col(OfferingPool.pool_id) == col(pool.id))
+        .correlate(pool)
+        .scalar_subquery()
+    )
+    short = sa.or_(
+        col(pool.event_id) != offering.event_id,
+        col(pool.size) - sa.func.coalesce(taken, 0) < col(draw.places_per_pass),
+    )
+    drawn = col(draw.offering_id) == offering.id
+    draws_any = sa.exists().where(drawn).correlate(offering)
+    draws_short = (
+        sa.exists().where(drawn, col(pool.id) == col(draw.pool_id), short).correlate(offering)
+    )
+    return sa.and_(draws_any, ~draws_short)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.core.errors import (
@@ -89,6 +90,36 @@ def on_sale(
         and event_ends_at > now
         and (offering.sale_starts_at is None or offering.sale_starts_at <= now)
         and (offering.sale_ends_at is None or now < offering.sale_ends_at)
+    )
+
+
+def still_sold(offering: Any, *, now: Any) -> sa.ColumnElement[bool]:
+    """SQL: the offering is still sold at `now`: active and its sale not ended (on sale
+    now, or opening later), as `services.bookings` decides a late payment may still
+    confirm. Hidden and retired offerings are not sold; neither is one whose sale has
+    closed."""
+    return sa.and_(
+        offering.status == OfferingStatus.ACTIVE.value,
+        sa.or_(offering.sale_ends_at.is_(None), offering.sale_ends_at > now),
+    )
+
+
+def event_sold_out(event_id: Any, *, now: Any) -> sa.ColumnElement[bool]:
+    """SQL: the event (`event_id`, a column of the enclosing query) is sold out at `now`.
+
+    Sold out: the event still sells at least one offering (`still_sold`: active,
+    its sale not closed) and none of those has room for one more pass
+    (`capacity.offering_has_room`: the least left in its pools, holds counted until
+    they expire). An event selling nothing (no offering, only hidden or retired ones,
+    or every sale closed) is not sold out: there is nothing to run out of. An
+    offering whose sale opens later counts: while it has room, more passes are
+    coming; when it shares a full pool, it has none either. Whether the event is
+    cancelled or over is another question (see `crud.poster`)."""
+    sold = aliased(Offering, name="sold")
+    sellable = sa.and_(col(sold.event_id) == event_id, still_sold(sold, now=now))
+    return sa.and_(
+        sa.exists().where(sellable),
+        ~sa.exists().where(sellable, capacity.offering_has_room(sold, now=now)),
     )
 
 

@@ -2,6 +2,14 @@
 
 Every write of a poster's radius or position rewrites its H3 covering in
 `poster_cell` (see app/core/geo_index.py); the feed reads through it.
+
+Whether a poster is live is a set of SQL conditions (`shows_when`), each with the
+reason a manager is given when it fails: the feed filters on exactly those (and
+the distance), and managers' reads name the ones that fail, so the two never
+disagree. They are all computed at read time, in the query: nothing is kept on
+the side for a job to refresh. A poster of a sold-out event leaves the feed with
+the last place taken and comes back as soon as one is freed (a hold expiring by
+time, a cancellation, a bigger pool), with no write to the poster.
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ from app.core.errors import (
 )
 from app.core.geo import haversine_sql_bound
 from app.core.timezones import local_date, zone
-from app.crud.common import get_or_404, paginate
+from app.crud import offering as offering_crud
+from app.crud.common import AnyRow, AnySelect, get_or_404, paginate
 from app.models.base import utcnow
 from app.models.event import Event, EventStatus
 from app.models.poster import (
@@ -48,9 +57,11 @@ from app.schema.poster import (
     AreaCounts,
     DayCounts,
     InteractionCounts,
+    NotShowingReason,
     PosterCreate,
     PosterEventIn,
     PosterFeedItem,
+    PosterRead,
     PosterStats,
     PosterUpdate,
 )
@@ -148,14 +159,51 @@ def get_for_venue(session: Session, *, venue_id: uuid.UUID, poster_id: uuid.UUID
     return get_or_404(session, Poster, poster_id, what="poster", venue_id=venue_id)
 
 
-def list_for_venue(session: Session, *, venue_id: uuid.UUID, page: PageParams) -> Page[Poster]:
-    """The venue's posters, newest first, and how many there are."""
+def _not_showing_columns(now: datetime) -> list[sa.ColumnElement[bool]]:
+    """One column per reason, in `NotShowingReason` order: true when its condition does
+    not hold (false or NULL: the feed's WHERE keeps only true)."""
+    return [
+        sa.case((condition, sa.false()), else_=sa.true()).label(f"not_{reason.value}")
+        for reason, condition in shows_when(now).items()
+    ]
+
+
+def _read(poster: Poster, hidden: Sequence[bool]) -> PosterRead:
+    reasons = [reason for reason, flag in zip(NotShowingReason, hidden, strict=True) if flag]
+    return PosterRead.model_validate({**poster.model_dump(), "not_showing_because": reasons})
+
+
+def _with_state(statement: AnySelect) -> AnySelect:
+    return statement.join(Venue, col(Venue.id) == col(Poster.venue_id)).outerjoin(
+        Event, col(Event.id) == col(Poster.event_id)
+    )
+
+
+def view(session: Session, *, poster: Poster, now: datetime | None = None) -> PosterRead:
+    """The poster as its managers read it: with whether it is in the feed, and why not
+    (one query)."""
+    statement = _with_state(
+        sa.select(*_not_showing_columns(now or utcnow())).select_from(Poster)
+    ).where(col(Poster.id) == poster.id)
+    return _read(poster, session.execute(statement).one())
+
+
+def list_for_venue(
+    session: Session, *, venue_id: uuid.UUID, page: PageParams, now: datetime | None = None
+) -> Page[PosterRead]:
+    """The venue's posters, newest first, each with whether it is in the feed and why
+    not, and how many there are (one query)."""
+    columns = _not_showing_columns(now or utcnow())
     statement = (
-        select(Poster)
-        .where(Poster.venue_id == venue_id)
+        _with_state(sa.select(Poster, *columns))
+        .where(col(Poster.venue_id) == venue_id)
         .order_by(col(Poster.created_at).desc(), col(Poster.id))
     )
-    return paginate(session, statement, page=page)
+
+    def item(row: AnyRow) -> PosterRead:
+        return _read(row[0], row[1 : 1 + len(columns)])
+
+    return paginate(session, statement, page=page, item=item)
 
 
 def update(session: Session, *, venue: Venue, poster: Poster, data: PosterUpdate) -> Poster:
@@ -220,13 +268,38 @@ def _feed_statement() -> sa.Select[Any]:
     )
 
 
+def shows_when(now: Any) -> dict[NotShowingReason, sa.ColumnElement[bool]]:
+    """The conditions a poster is in the feed under at `now` (a datetime or a bound
+    parameter), each keyed by the reason given when it fails; one for every reason.
+    The statement must join `Venue` and outer-join `Event` (as the feed does).
+
+    An event's poster also needs the event neither cancelled, nor over, nor sold out
+    (`offering_crud.event_sold_out`: it still sells passes and none has room); a
+    venue's poster needs none of that."""
+    promotes_venue = col(Poster.event_id).is_(None)
+    sold_out = offering_crud.event_sold_out(col(Poster.event_id), now=now)
+    return {
+        NotShowingReason.PAUSED: col(Poster.is_paused).is_(False),
+        NotShowingReason.NOT_STARTED: col(Poster.starts_at) <= now,
+        NotShowingReason.ENDED: col(Poster.expires_at) > now,
+        NotShowingReason.VENUE_NOT_VERIFIED: col(Venue.status) == VenueStatus.VERIFIED.value,
+        NotShowingReason.VENUE_INACTIVE: col(Venue.is_active).is_(True),
+        NotShowingReason.EVENT_CANCELLED: sa.or_(
+            promotes_venue, col(Event.status) != EventStatus.CANCELLED.value
+        ),
+        NotShowingReason.EVENT_ENDED: sa.or_(promotes_venue, col(Event.ends_at) > now),
+        NotShowingReason.EVENT_SOLD_OUT: sa.or_(promotes_venue, ~sold_out),
+    }
+
+
 def feed_query(
     distance: sa.ColumnElement[float],
     now: sa.ColumnElement[datetime] | datetime,
     *,
     cells: sa.BindParameter[Sequence[int]] | None,
 ) -> sa.Select[Any]:
-    """The live posters whose circle holds the point `distance` measures from, nearest first.
+    """The live posters (`shows_when`) whose circle holds the point `distance` measures
+    from, nearest first.
 
     With `cells`, only posters covering one of those H3 cells are read (the indexed feed);
     without, every poster is checked (the benchmark's baseline)."""
@@ -254,20 +327,8 @@ def feed_query(
     else:
         statement = statement.select_from(Poster)
     return (
-        statement.join(Venue, col(Venue.id) == col(Poster.venue_id))
-        .outerjoin(Event, col(Event.id) == col(Poster.event_id))
-        .where(
-            col(Poster.starts_at) <= now,
-            col(Poster.expires_at) > now,
-            col(Poster.is_paused).is_(False),
-            col(Venue.status) == VenueStatus.VERIFIED.value,
-            col(Venue.is_active).is_(True),
-            sa.or_(
-                col(Poster.event_id).is_(None),
-                sa.and_(col(Event.status) != EventStatus.CANCELLED.value, col(Event.ends_at) > now),
-            ),
-            distance <= col(Poster.radius_m),
-        )
+        _with_state(statement)
+        .where(*shows_when(now).values(), distance <= col(Poster.radius_m))
         .order_by(distance, col(Poster.priority).desc(), col(Poster.id))
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import urlsplit
 
@@ -136,6 +137,21 @@ class PosterUpdate(RequestModel):
         return self
 
 
+class NotShowingReason(StrEnum):
+    """Why a poster is not in the public feed (each a condition the feed filters on)."""
+
+    PAUSED = "paused"  # a manager paused it
+    NOT_STARTED = "not_started"  # starts_at is still ahead
+    ENDED = "ended"  # expires_at has passed
+    VENUE_NOT_VERIFIED = "venue_not_verified"  # the venue is a draft
+    VENUE_INACTIVE = "venue_inactive"  # the venue is switched off
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_ENDED = "event_ended"
+    # The event still sells passes, and none has a place left (it shows again by
+    # itself when places are freed: a hold expiring, a cancellation, a bigger pool).
+    EVENT_SOLD_OUT = "event_sold_out"
+
+
 class PosterRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -152,11 +168,23 @@ class PosterRead(BaseModel):
     is_paused: bool
     created_at: datetime
     updated_at: datetime
+    not_showing_because: list[NotShowingReason] = Field(
+        description="Why the poster is not in the public feed now, from the feed's own "
+        "conditions (empty: it is live, shown to consumers within `radius_m`). "
+        "`event_sold_out` comes and goes with the event's places."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def promotes(self) -> Promotes:
         return "venue" if self.event_id is None else "event"
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="In the public feed now (for consumers within its radius)"
+    )
+    @property
+    def showing(self) -> bool:
+        return not self.not_showing_because
 
 
 class PosterFeedItem(BaseModel):

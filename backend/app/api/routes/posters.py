@@ -25,7 +25,6 @@ from app.core.errors import (
     raises,
 )
 from app.crud import poster as poster_crud
-from app.models.poster import Poster
 from app.schema.common import IsoDate, Page, PageParams, page_params
 from app.schema.poster import (
     PosterCreate,
@@ -54,12 +53,13 @@ MAX_FEED_LIMIT = 50
 @raises(EventCancelled, EventOver, PosterVenueMismatch, NotFound)
 def create_poster(
     venue: ManagedVenue, data: PosterCreate, session: SessionDep, response: Response
-) -> Poster:
+) -> PosterRead:
     """Create a poster promoting this venue (`venue_id`) or one of its events (`event_id`)."""
     poster = poster_crud.create(session, venue=venue, data=data)
+    read = poster_crud.view(session, poster=poster)
     commit(session)
     set_location(response, f"/venues/{venue.id}/posters/{poster.id}")
-    return poster
+    return read
 
 
 @router.get("/venues/{venue_id}/posters", response_model=Page[PosterRead])
@@ -67,37 +67,45 @@ def list_posters(
     venue: ManagedVenue,
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],
-) -> Page[Poster]:
+) -> Page[PosterRead]:
+    """The venue's posters, newest first. Each says whether it is in the public feed now
+    (`showing`) and, when not, why (`not_showing_because`): the feed's own conditions,
+    read live, so an event's poster shows `event_sold_out` exactly while it is left out
+    of the feed for that."""
     return poster_crud.list_for_venue(session, venue_id=venue.id, page=page)
 
 
 @router.get("/venues/{venue_id}/posters/{poster_id}", response_model=PosterRead)
-def read_poster(poster: ManagedPoster) -> Poster:
-    return poster
+def read_poster(poster: ManagedPoster, session: SessionDep) -> PosterRead:
+    """The poster, with whether it is in the public feed now and why not."""
+    return poster_crud.view(session, poster=poster)
 
 
 @router.patch("/venues/{venue_id}/posters/{poster_id}", response_model=PosterRead)
 @raises(InvalidDateRange)
 def update_poster(
     venue: ManagedVenue, poster: ManagedPoster, data: PosterUpdate, session: SessionDep
-) -> Poster:
+) -> PosterRead:
     poster = poster_crud.update(session, venue=venue, poster=poster, data=data)
+    read = poster_crud.view(session, poster=poster)
     commit(session)
-    return poster
+    return read
 
 
 @router.post("/venues/{venue_id}/posters/{poster_id}/pause", response_model=PosterRead)
-def pause_poster(poster: ManagedPoster, session: SessionDep) -> Poster:
+def pause_poster(poster: ManagedPoster, session: SessionDep) -> PosterRead:
     poster = poster_crud.set_paused(session, poster=poster, paused=True)
+    read = poster_crud.view(session, poster=poster)
     commit(session)
-    return poster
+    return read
 
 
 @router.post("/venues/{venue_id}/posters/{poster_id}/resume", response_model=PosterRead)
-def resume_poster(poster: ManagedPoster, session: SessionDep) -> Poster:
+def resume_poster(poster: ManagedPoster, session: SessionDep) -> PosterRead:
     poster = poster_crud.set_paused(session, poster=poster, paused=False)
+    read = poster_crud.view(session, poster=poster)
     commit(session)
-    return poster
+    return read
 
 
 @router.delete("/venues/{venue_id}/posters/{poster_id}", status_code=status.HTTP_204_NO_CONTENT)
