@@ -7,6 +7,7 @@ from app.api.routes import (
     auth,
     bills,
     bookings,
+    cover_credits,
     events,
     live,
     menu_options,
@@ -23,6 +24,7 @@ from app.api.routes import (
     users,
     utils,
     venues,
+    visits,
 )
 
 api_router = APIRouter()
@@ -46,3 +48,5 @@ api_router.include_router(payments.router)
 api_router.include_router(bills.router)
 api_router.include_router(orders.router)
 api_router.include_router(live.router)
+api_router.include_router(cover_credits.router)
+api_router.include_router(visits.router)
