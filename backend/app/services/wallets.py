@@ -403,10 +403,9 @@ def decide(
     if spend.status is not WalletSpendStatus.WAITING:
         raise WalletSpendDecided({"message": WalletSpendDecided.message, "status": spend.status})
     now = _now()
-    if spend.expires_at <= now:
-        _release(session, wallet=wallet, spend=spend, payment=payment, to=WalletSpendStatus.EXPIRED)
+    if spend.expires_at <= now:  # the expiry job gives the amount back
         raise WalletSpendDecided(
-            {"message": "This spend expired before it was approved", "status": spend.status}
+            {"message": "This spend expired before it was decided", "status": "expired"}
         )
     if not approve:
         _release(
