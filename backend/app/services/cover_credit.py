@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from app.core.errors import CoverCreditChanged
 from app.crud import cover_credit as cover_credit_crud
 from app.models import Event, User
 from app.models.group import CoverCreditEntryKind
@@ -129,6 +130,34 @@ def spend(
         if taken == amount:
             break
     return taken
+
+
+def spend_planned(
+    session: Session,
+    *,
+    holder_id: uuid.UUID,
+    venue_id: uuid.UUID,
+    currency: str,
+    amount: int,
+    order_id: uuid.UUID | None = None,
+    bill_share_id: uuid.UUID | None = None,
+    at: datetime,
+) -> None:
+    """Take exactly `amount`, the credit a payment was planned around (a first look at
+    `available` before the gateway was asked): less left now (spent from another phone
+    meanwhile) is a 409 `cover_credit_changed`, and the caller's transaction rolls back."""
+    taken = spend(
+        session,
+        holder_id=holder_id,
+        venue_id=venue_id,
+        currency=currency,
+        amount=amount,
+        order_id=order_id,
+        bill_share_id=bill_share_id,
+        at=at,
+    )
+    if taken != amount:
+        raise CoverCreditChanged()
 
 
 def give_back(
