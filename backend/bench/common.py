@@ -38,14 +38,16 @@ HEALTH_PATH = "/api/v1/utils/health"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432"
 
 # wrk calls done() once at the end; print one JSON line we can parse. A script that
-# keeps its threads in a global `wrk_threads` (from its setup()) and counts what its
-# request() sent in a global `sent` has that total reported too (-1: not counted).
+# keeps its threads in a global `wrk_threads` (from its setup()) and counts its
+# request() calls in a global `sent` has the requests sent reported too (-1: not
+# counted): one call fewer, since wrk calls request() once on the first thread to
+# check it (script_verify_request) and never sends that one.
 _WRK_LUA = r"""
 done = function(summary, latency, requests)
   local e = summary.errors
   local sent = -1
   if wrk_threads then
-    sent = 0
+    sent = -1
     for _, t in ipairs(wrk_threads) do sent = sent + (t:get("sent") or 0) end
   end
   io.write(string.format(
