@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,15 +37,24 @@ BACKEND_DIR = Path(__file__).resolve().parents[1]
 HEALTH_PATH = "/api/v1/utils/health"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432"
 
-# wrk calls done() once at the end; print one JSON line we can parse.
+# wrk calls done() once at the end; print one JSON line we can parse. A script that
+# keeps its threads in a global `wrk_threads` (from its setup()) and counts its
+# request() calls in a global `sent` has the requests sent reported too (-1: not
+# counted): one call fewer, since wrk calls request() once on the first thread to
+# check it (script_verify_request) and never sends that one.
 _WRK_LUA = r"""
 done = function(summary, latency, requests)
   local e = summary.errors
+  local sent = -1
+  if wrk_threads then
+    sent = -1
+    for _, t in ipairs(wrk_threads) do sent = sent + (t:get("sent") or 0) end
+  end
   io.write(string.format(
     'WRKJSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,' ..
-    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\n',
+    '"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"sent":%d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect, e.read, e.write, e.status, e.timeout))
+    e.connect, e.read, e.write, e.status, e.timeout, sent))
 end
 """
 
@@ -60,7 +69,8 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int  # non-2xx/3xx responses + socket errors (connect, read, write, timeout)
-    requests: int
+    requests: int  # answered within the run
+    sent: int | None = None  # sent, answered or not (scripts that count them: see _WRK_LUA)
 
 
 def free_port() -> int:
@@ -85,11 +95,17 @@ def _wait_until_up(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 
 
 
 @contextmanager
-def serve(app_path: str = "bench.ceiling_app:app", *, env: dict[str, str]) -> Iterator[str]:
+def serve(
+    app_path: str = "bench.ceiling_app:app",
+    *,
+    env: dict[str, str],
+    log_path: Path | None = None,
+) -> Iterator[str]:
     """Run `app_path` under uvicorn (1 worker) on a free loopback port; yield its base URL.
 
     `env` is added to the current environment (e.g. DATABASE_URL). Rate limits are
-    off and logging is quiet unless `env` says otherwise.
+    off and logging is quiet unless `env` says otherwise. The server's output goes to
+    `log_path` when given (to read its errors afterwards), else to this terminal.
     """
     port = free_port()
     full_env = {
@@ -103,18 +119,20 @@ def serve(app_path: str = "bench.ceiling_app:app", *, env: dict[str, str]) -> It
         "--host", "127.0.0.1", "--port", str(port),
         "--workers", "1", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=BACKEND_DIR, env=full_env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, proc)
-        yield base
-    finally:
-        proc.terminate()
+    with ExitStack() as stack:
+        log = stack.enter_context(open(log_path, "ab")) if log_path is not None else None
+        proc = subprocess.Popen(cmd, cwd=BACKEND_DIR, env=full_env, stdout=log, stderr=log)
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            _wait_until_up(base, proc)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def wait_drained(
@@ -197,6 +215,7 @@ def _wrk_once(
         p99_ms=data["p99_us"] / 1000,
         errors=errors,
         requests=data["requests"],
+        sent=data["sent"] if data["sent"] >= 0 else None,
     )
 
 

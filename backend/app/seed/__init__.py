@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from app.seed import bookings, orders, passes, people, places, posters, venues
+from app.seed import bookings, groups, orders, passes, people, places, posters, venues
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ def seed_all(session: Session) -> None:
     passes.seed(session, now=now)
     bookings.seed(session, now=now)
     orders.seed(session)
+    groups.seed(session)
     posters.seed(session)
     session.flush()
     logger.info("demo data in place")

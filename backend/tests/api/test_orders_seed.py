@@ -1,5 +1,6 @@
 """Demo data for ordering (`app/seed/orders.py`): open sessions, orders in every state,
-a food-court cart split per QSR and a bill half paid, made once by real calls."""
+a food-court cart split per QSR and a bill half paid, made once by real calls. (The
+demo groups' orders, paid from their wallets, are `tests/api/test_groups_seed.py`'s.)"""
 
 from __future__ import annotations
 
@@ -19,8 +20,22 @@ from app.models.order import (
     TableSession,
     TableSessionStatus,
 )
-from app.models.payment import Payment, PaymentStatus, Refund, RefundReason
+from app.models.payment import (
+    WALLET_PROVIDER,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundReason,
+)
 from app.seed import seed_all
+
+# Orders paid from a group's wallet, and their sub-orders (the groups seed's).
+_BY_WALLET = select(Payment.order_id).where(
+    Payment.provider == WALLET_PROVIDER, col(Payment.order_id).is_not(None)
+)
+_NOT_BY_WALLET = col(Order.id).not_in(_BY_WALLET) & (
+    col(Order.parent_id).is_(None) | col(Order.parent_id).not_in(_BY_WALLET)
+)
 
 
 def test_the_demo_boards_have_orders_in_every_state_once(session: Session) -> None:
@@ -28,7 +43,9 @@ def test_the_demo_boards_have_orders_in_every_state_once(session: Session) -> No
     seed_all(session)  # idempotent
 
     rows = session.exec(
-        select(Venue.kind, Order.kind, Order.status).join(Venue, col(Venue.id) == Order.venue_id)
+        select(Venue.kind, Order.kind, Order.status)
+        .join(Venue, col(Venue.id) == Order.venue_id)
+        .where(_NOT_BY_WALLET)
     ).all()
     seen = Counter((str(v), str(k), str(s)) for v, k, s in rows)
     statuses = {s for _, _, s in seen}
@@ -43,7 +60,7 @@ def test_the_demo_boards_have_orders_in_every_state_once(session: Session) -> No
     [parent] = session.exec(
         select(Order)
         .join(Venue, col(Venue.id) == Order.venue_id)
-        .where(Venue.kind == VenueKind.FOOD_COURT)
+        .where(Venue.kind == VenueKind.FOOD_COURT, _NOT_BY_WALLET)
     ).all()
     children = session.exec(select(Order).where(Order.parent_id == parent.id)).all()
     assert len({c.venue_id for c in children}) == len(children) == 2
