@@ -550,12 +550,6 @@ def place_order(
     if provider is not None:
         order_crud.lock_consumer(session, consumer_id=consumer.id)
         _check_unpaid(session, consumer=consumer, now=now)
-    # The wallet's lock before those of what it pays for (`app.services.wallets`).
-    spender = (
-        wallets.open_for_spend(session, group_id=data.wallet_group_id, member=consumer)
-        if by_wallet and data.wallet_group_id is not None
-        else None
-    )
     if place.table_session is not None:
         # Held until the commit: a bill, merge or close of the session waits for us.
         locked = session_crud.lock(session, session_id=place.table_session.id, share=True)
@@ -601,6 +595,14 @@ def place_order(
         _add_lines(session, order=root, part=parts[0])
         children = []
     session.flush()
+    # The wallet's lock as late as it can be (a busy wallet queues its spenders on it),
+    # but before the cover credit's and the venue's counters: an approval or a decline
+    # takes the wallet, then the order, then gives credit back (`app.services.wallets`).
+    spender = (
+        wallets.open_for_spend(session, group_id=data.wallet_group_id, member=consumer)
+        if by_wallet and data.wallet_group_id is not None
+        else None
+    )
     if credit:
         cover_credit.spend_planned(
             session,
