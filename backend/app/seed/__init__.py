@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from app.seed import bookings, orders, passes, people, places, posters, venues
+from app.seed import bookings, orders, passes, people, places, posters, venues, visits
 
 logger = logging.getLogger(__name__)
 
@@ -25,5 +25,6 @@ def seed_all(session: Session) -> None:
     bookings.seed(session, now=now)
     orders.seed(session)
     posters.seed(session)
+    visits.seed(session, now=now)
     session.flush()
     logger.info("demo data in place")
