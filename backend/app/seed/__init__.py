@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from app.seed import bookings, groups, orders, passes, people, places, posters, venues
+from app.seed import bookings, groups, orders, passes, people, places, posters, venues, visits
 
 logger = logging.getLogger(__name__)
 
@@ -26,5 +26,6 @@ def seed_all(session: Session) -> None:
     orders.seed(session)
     groups.seed(session)
     posters.seed(session)
+    visits.seed(session, now=now)
     session.flush()
     logger.info("demo data in place")

@@ -419,6 +419,7 @@ def _new_order(
         prices_include_tax=place.include_tax(venue),
         taxes=taxes,
         placed_at=now if status is OrderStatus.PLACED else None,
+        created_at=now,
     )
     for name, value in amounts.items():
         setattr(order, name, value)
@@ -488,12 +489,19 @@ def _live(session: Session, *, order: Order, what: str, **data: object) -> None:
 
 
 def place_order(
-    session: Session, *, consumer: User, data: OrderCreate, during_hours: bool = True
+    session: Session,
+    *,
+    consumer: User,
+    data: OrderCreate,
+    during_hours: bool = True,
+    now: datetime | None = None,
 ) -> OrderCheckout:
     """Check and price the order, make its payment when it is prepaid, and write it
-    (see the module's doc). `during_hours=False` (the demo data only) places it whatever
-    the venue's opening hours say."""
-    now = _now()
+    (see the module's doc). The demo data only: `during_hours=False` places it whatever
+    the venue's opening hours say, and `now` places it as of that time (a past night's
+    bar orders: the cover credit it may use then, its stamps, its number's day)."""
+    as_of = now
+    now = as_of or _now()
     place = _place(session, consumer=consumer, data=data)
     lines = _lines(session, place=place, wanted=data.lines)
     with_service = (
@@ -559,7 +567,7 @@ def place_order(
             raise BillIssued()
         place.table_session = locked
 
-    now = _now()
+    now = as_of or _now()
     status = OrderStatus.AWAITING_PAYMENT if to_pay > 0 else OrderStatus.PLACED
     root = _new_order(
         session,
