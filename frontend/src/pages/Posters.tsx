@@ -1,0 +1,14 @@
+// Placeholder: the Posters screen is built on this page (issue 13).
+import { useVenue } from "../venue/VenueContext";
+
+export default function PostersPage() {
+  const { venue, role } = useVenue();
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title">Posters</h1>
+      <p>
+        {venue.name}: you are {role} here. This screen is coming.
+      </p>
+    </section>
+  );
+}
