@@ -82,6 +82,11 @@ export function TableForm({ venueId, table, onDone, onCancel }: Props) {
         <button type="submit" disabled={busy}>
           {busy ? "Saving…" : table ? "Save table" : "Add table"}
         </button>
+        {!table && save.data && !busy && (
+          <span role="status" className="ok">
+            Table {save.data.label} added
+          </span>
+        )}
         {onCancel && (
           <button type="button" className="button--quiet" onClick={onCancel} disabled={busy}>
             Cancel

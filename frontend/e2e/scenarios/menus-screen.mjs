@@ -1,0 +1,70 @@
+// The Menus screen: a manager changes an item's price and the public whole-menu API
+// has it; marks the item sold out in one tap (the public menu says so) and back.
+import { assert, DEMO, eventually, signIn } from "../lib.mjs";
+
+export const title = "Menus: change a price, see it in the public menu; sold out and back";
+
+function items(menu) {
+  const all = [];
+  const walk = (category) => {
+    all.push(...category.items);
+    category.subcategories.forEach(walk);
+  };
+  for (const m of menu.menus) m.categories.forEach(walk);
+  return all;
+}
+
+export default async function run({ page, api, step, screenshot, newPage }) {
+  const token = await api.login(DEMO.manager);
+  step("sign in as the demo manager and open Menus");
+  await signIn(page, DEMO.manager);
+  const venueId = new URL(page.url()).pathname.split("/")[2];
+  const publicMenu = () => api.get(`/api/v1/venues/${venueId}/menu`); // no token: the public route
+  const item = items(await publicMenu()).find((i) => i.is_available && i.variants.length === 0);
+  assert.ok(item, "the demo venue has an available item");
+  const newPrice = item.price_minor + 1550; // ₹15.50 more
+  try {
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Menus", exact: true }).click();
+    await page.getByRole("button", { name: `Edit ${item.name}`, exact: true }).click();
+
+    step(`change the price of ${item.name} to ${newPrice / 100}`);
+    const form = page.getByRole("form", { name: `Edit ${item.name}` });
+    await form.getByLabel(/^Price/).fill(String(newPrice / 100));
+    await form.getByRole("button", { name: "Save item" }).click();
+    await form.waitFor({ state: "detached" });
+    await eventually(async () => items(await publicMenu()).find((i) => i.id === item.id)?.price_minor === newPrice, {
+      what: "the new price in the public whole-menu API",
+    });
+    await page.getByText(`₹${(newPrice / 100).toFixed(2)}`).first().waitFor();
+
+    step(`mark ${item.name} sold out in one tap`);
+    const toggle = page.getByRole("button", { name: `${item.name}: sold out`, exact: true });
+    assert.equal(await toggle.getAttribute("aria-pressed"), "false");
+    await toggle.click();
+    await eventually(async () => (await toggle.getAttribute("aria-pressed")) === "true", { what: "the toggle pressed" });
+    await eventually(async () => items(await publicMenu()).find((i) => i.id === item.id)?.is_available === false, {
+      what: "sold out in the public menu",
+    });
+    await toggle.scrollIntoViewIfNeeded();
+    await screenshot("menus");
+
+    step("a phone-sized screen shows the same tree");
+    const phone = await newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(phone, DEMO.manager);
+    await phone.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Menus", exact: true }).click();
+    await phone.getByRole("button", { name: `${item.name}: sold out`, exact: true }).waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `no sideways scrolling at 390px (overflow ${overflow}px)`);
+    await phone.screenshot({ path: new URL("../screenshots/menus-screen-phone-390.png", import.meta.url).pathname });
+    await phone.close();
+
+    step("and back in another tap");
+    await toggle.click();
+    await eventually(async () => (await toggle.getAttribute("aria-pressed")) === "false", { what: "the toggle released" });
+    await eventually(async () => items(await publicMenu()).find((i) => i.id === item.id)?.is_available === true, {
+      what: "available again in the public menu",
+    });
+  } finally {
+    await api.patch(`/api/v1/venues/${venueId}/items/${item.id}`, { price_minor: item.price_minor, is_available: true }, token);
+  }
+}
