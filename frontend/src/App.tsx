@@ -24,6 +24,7 @@ const DoorPage = lazy(() => import("./pages/Door"));
 const OrdersPage = lazy(() => import("./pages/Orders"));
 const StaffPage = lazy(() => import("./pages/Staff"));
 const ReportsPage = lazy(() => import("./pages/Reports"));
+const AdminVenuesPage = lazy(() => import("./pages/AdminVenues"));
 
 function Page({ children }: { children: ReactNode }) {
   return (
@@ -43,6 +44,16 @@ export function AppRoutes() {
   return (
     <Routes>
       <Route path="/sign-in" element={<SignInPage />} />
+      <Route
+        path="/admin/venues"
+        element={
+          <RequireAuth>
+            <Page>
+              <AdminVenuesPage />
+            </Page>
+          </RequireAuth>
+        }
+      />
       <Route
         path="/"
         element={

@@ -3,6 +3,7 @@
  * is switched on. Platform admins (`is_superuser`) verify a draft here.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router";
 
 import { api, type Schemas, unwrap } from "../../api/client";
 import { useAuth } from "../../auth/AuthProvider";
@@ -41,6 +42,11 @@ export function VerificationPanel({ venue }: { venue: Venue }) {
         <span className={`badge ${venue.is_active ? "badge--ok" : "badge--warn"}`}>{venue.is_active ? "Active" : "Inactive"}</span>{" "}
         {venue.open_now ? "Open now." : "Closed now."}
       </p>
+      {user?.is_superuser && (
+        <p className="field__hint">
+          <Link to="/admin/venues">Verify any venue by its id</Link>
+        </p>
+      )}
       {user?.is_superuser && !verified && (
         <div className="stack">
           <FormError message={describeError(verify.error).form} />
