@@ -58,6 +58,16 @@ export default async function run({ page, api, step, screenshot, newPage }) {
     await phone.screenshot({ path: new URL("../screenshots/menus-screen-phone-390.png", import.meta.url).pathname });
     await phone.close();
 
+    step("drag the category's second item onto its first; Up puts it back (keyboard)");
+    const category = (await publicMenu()).menus[0].categories.find((c) => c.items.length >= 2);
+    const [first, second] = category.items;
+    const order = async () => (await publicMenu()).menus[0].categories.find((c) => c.id === category.id).items.map((i) => i.id);
+    const rowOf = (name) => page.locator(".tree-row", { has: page.getByText(name, { exact: true }) }).first();
+    await rowOf(second.name).dragTo(rowOf(first.name));
+    await eventually(async () => (await order())[0] === second.id, { what: "the dragged order in the API" });
+    await page.getByRole("button", { name: `Move ${first.name} up`, exact: true }).click();
+    await eventually(async () => (await order())[0] === first.id, { what: "the order put back with Up" });
+
     step("and back in another tap");
     await toggle.click();
     await eventually(async () => (await toggle.getAttribute("aria-pressed")) === "false", { what: "the toggle released" });
