@@ -44,6 +44,8 @@ export function OpeningHoursEditor({ rows, onChange, errors, disabled }: Props) 
           const base = `opening_hours.${index}`;
           const note = describeInterval(row.opens, row.closes);
           const rowError = errors[`${base}.weekday`] ?? errors[`${base}.opens`] ?? errors[`${base}.closes`] ?? errors[base];
+          const errorId = rowError ? `${id}-${row.key}-error` : undefined;
+          const noteId = note ? `${id}-${row.key}-note` : undefined;
           return (
             <li key={row.key} className="hours__row">
               <div className="field">
@@ -72,6 +74,7 @@ export function OpeningHoursEditor({ rows, onChange, errors, disabled }: Props) 
                   value={row.opens}
                   disabled={disabled}
                   aria-invalid={errors[`${base}.opens`] ? true : undefined}
+                  aria-describedby={errors[`${base}.opens`] ? errorId : undefined}
                   onChange={(e) => update(index, { opens: e.target.value })}
                 />
               </div>
@@ -85,7 +88,7 @@ export function OpeningHoursEditor({ rows, onChange, errors, disabled }: Props) 
                   value={row.closes}
                   disabled={disabled}
                   aria-invalid={errors[`${base}.closes`] ? true : undefined}
-                  aria-describedby={note ? `${id}-${row.key}-note` : undefined}
+                  aria-describedby={[noteId, errors[`${base}.closes`] ? errorId : undefined].filter(Boolean).join(" ") || undefined}
                   onChange={(e) => update(index, { closes: e.target.value })}
                 />
               </div>
@@ -103,7 +106,11 @@ export function OpeningHoursEditor({ rows, onChange, errors, disabled }: Props) 
                   {note}
                 </p>
               )}
-              {rowError && <p className="field__error hours__note">{rowError}</p>}
+              {rowError && (
+                <p id={errorId} className="field__error hours__note">
+                  {rowError}
+                </p>
+              )}
             </li>
           );
         })}
