@@ -45,6 +45,11 @@ export function ScanReport({ venueId }: { venueId: string }) {
           {form}
         </p>
       )}
+      <div className="toolbar">
+        <button type="button" className="button--quiet button--small" onClick={() => void report.refetch()} disabled={report.isFetching}>
+          {report.isFetching ? "Refreshing…" : "Refresh"}
+        </button>
+      </div>
       {report.isPending && <p role="status">Loading scans…</p>}
       {data && (
         <>
