@@ -74,6 +74,34 @@ export default async function run({ page, api, step, screenshot, newPage }) {
     await eventually(async () => items(await publicMenu()).find((i) => i.id === item.id)?.is_available === true, {
       what: "available again in the public menu",
     });
+
+    step("import a menu file: every problem is listed at its path, then a fixed file goes in");
+    const name = `E2E import ${Date.now() % 100000}`;
+    const broken = {
+      name,
+      categories: [{ name: "Shots", items: [{ name: "Tequila", price_minor: -100 }, { price_minor: 9000 }] }],
+    };
+    await page.getByRole("button", { name: "Import from a file" }).click();
+    const upload = (content) =>
+      page.getByLabel("Menu file (JSON)").setInputFiles({ name: "shots.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(content)) });
+    await upload(broken);
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    const problems = page.getByRole("list", { name: "Import problems" });
+    await problems.waitFor();
+    const lines = await problems.getByRole("listitem").allInnerTexts();
+    assert.ok(lines.some((l) => l.startsWith("categories[0] “Shots” › items[0] “Tequila” › price_minor:")), lines.join("\n"));
+    assert.ok(lines.some((l) => l.startsWith("categories[0] “Shots” › items[1] › name:")), lines.join("\n"));
+    await problems.scrollIntoViewIfNeeded();
+    await screenshot("import-problems");
+    broken.categories[0].items = [{ name: "Tequila", price_minor: 25000, is_alcoholic: true, abv: 38 }, { name: "Jägerbomb", price_minor: 45000 }];
+    await upload(broken);
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    await page.getByRole("status").filter({ hasText: `Imported “${name}”` }).waitFor();
+    const imported = (await publicMenu()).menus.find((m) => m.name === name);
+    assert.ok(imported, "the imported menu is in the public menu");
+    assert.deepEqual(imported.categories[0].items.map((i) => i.name), ["Tequila", "Jägerbomb"]);
+    await page.getByRole("region", { name: `Menu ${name}` }).waitFor();
+    await api.delete(`/api/v1/venues/${venueId}/menus/${imported.id}?force=true`, token);
   } finally {
     await api.patch(`/api/v1/venues/${venueId}/items/${item.id}`, { price_minor: item.price_minor, is_available: true }, token);
   }

@@ -13,6 +13,53 @@ import { ApiError, describeError, fieldPath } from "../../lib/errors";
 
 type Result = Schemas["MenuImportResult"];
 
+/** A small valid file to start from (the MenuImport shape). */
+export const EXAMPLE_MENU = {
+  name: "Drinks",
+  description: "Served from 6 pm",
+  tax_classes: [{ name: "Liquor VAT 20%", rate_bps: 2000 }],
+  categories: [
+    {
+      name: "Beer",
+      items: [
+        {
+          name: "House Lager",
+          price_minor: 32000,
+          is_alcoholic: true,
+          abv: 4.8,
+          tax_class: "Liquor VAT 20%",
+          variants: [
+            { name: "330 ml", price_minor: 32000 },
+            { name: "Pitcher", price_minor: 120000 },
+          ],
+        },
+      ],
+      subcategories: [{ name: "Craft", items: [{ name: "Hefeweizen", price_minor: 38000, is_alcoholic: true, abv: 5.2, ibu: 12 }] }],
+    },
+    {
+      name: "Soft drinks",
+      items: [
+        {
+          name: "Fresh lime soda",
+          price_minor: 12000,
+          diet: "vegan",
+          add_on_groups: [{ name: "Sweet or salted", min_choices: 1, max_choices: 1, add_ons: [{ name: "Sweet" }, { name: "Salted" }] }],
+        },
+      ],
+    },
+  ],
+};
+
+function downloadExample() {
+  const blob = new Blob([JSON.stringify(EXAMPLE_MENU, null, 2)], { type: "application/json" });
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = "menu-example.json";
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export interface ImportProblem {
   /** `categories.0.items.1.price_minor` */
   path: string;
@@ -100,7 +147,10 @@ export function ImportMenu({ venueId, onImported }: { venueId: string; onImporte
       <p className="field__hint">
         A JSON file with the menu's <code>name</code>, its <code>categories</code> (with <code>items</code>,{" "}
         <code>subcategories</code>, <code>variants</code>, <code>add_on_groups</code>) and optional <code>tax_classes</code>.
-        Nothing is written unless all of it is valid.
+        Nothing is written unless all of it is valid.{" "}
+        <button type="button" className="button--quiet button--small" onClick={downloadExample}>
+          Download an example
+        </button>
       </p>
       <div className="field">
         <label htmlFor={`${id}-file`}>Menu file (JSON)</label>
