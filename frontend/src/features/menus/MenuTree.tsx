@@ -457,7 +457,14 @@ function ItemNode({ item, ctx, drag, position }: { item: ItemTree; ctx: Ctx; dra
       {(options > 0 || canManage) && (
         <details className="options">
           <summary>
-            Options: {item.variants.length} variants, {item.add_on_groups.length} add-on groups
+            {options === 0
+              ? `Add variants or add-ons to ${item.name}`
+              : [
+                  item.variants.length > 0 ? `${item.variants.length} ${item.variants.length === 1 ? "variant" : "variants"}` : null,
+                  item.add_on_groups.length > 0 ? `${item.add_on_groups.length} add-on ${item.add_on_groups.length === 1 ? "group" : "groups"}` : null,
+                ]
+                  .filter(Boolean)
+                  .join(" · ")}
           </summary>
           <ItemOptions item={item} ctx={ctx} />
         </details>
