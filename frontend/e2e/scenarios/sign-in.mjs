@@ -11,8 +11,8 @@ export default async function run({ page, step, screenshot }) {
   await screenshot("sign-in");
 
   step("a wrong password is refused on the page");
-  await page.getByLabel("Email").fill(DEMO.manager);
-  await page.getByLabel("Password").fill("not-the-password-1");
+  await page.getByLabel("Email", { exact: true }).fill(DEMO.manager);
+  await page.getByLabel("Password", { exact: true }).fill("not-the-password-1");
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("alert").filter({ hasText: "Incorrect email or password" }).waitFor();
 
