@@ -9,7 +9,7 @@ import { type FormEvent, useId, useState } from "react";
 
 import { api, type Schemas, unwrap } from "../../api/client";
 import { FormError } from "../../components/FormError";
-import { ApiError, describeError, fieldPath } from "../../lib/errors";
+import { ApiError, cleanMessage, describeError, fieldPath } from "../../lib/errors";
 
 type Result = Schemas["MenuImportResult"];
 
@@ -89,7 +89,7 @@ export function importProblems(error: unknown, file: unknown): ImportProblem[] {
         words.push(part);
       }
     }
-    return { path: parts.join("."), where: words.join(" › ") || "the file", message: problem.msg };
+    return { path: parts.join("."), where: words.join(" › ") || "the file", message: cleanMessage(problem.msg) };
   });
 }
 

@@ -27,6 +27,7 @@ describe("the menu item form", () => {
     const price = screen.getByLabelText(/^Price/);
     expect(await screen.findByText("Input should be less than or equal to 1000000000000")).toBeInTheDocument();
     expect(price).toHaveAttribute("aria-invalid", "true");
+    expect(price).toHaveFocus();
     expect(price).toHaveAccessibleDescription(expect.stringContaining("Input should be less than or equal to 1000000000000"));
     expect(screen.getByLabelText("Item name")).not.toHaveAttribute("aria-invalid");
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();

@@ -4,12 +4,13 @@
  * The API's 422 messages appear at the field they name (`price_minor` at the price).
  */
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useRef, useState } from "react";
 
 import { api, type Schemas, unwrap } from "../../api/client";
 import { Field } from "../../components/Field";
 import { FormError } from "../../components/FormError";
 import { describeError } from "../../lib/errors";
+import { useFocusFirstError } from "../../lib/focus";
 import { orNull, toInteger, toList, toNumber } from "../../lib/forms";
 import { inputToMinor, minorToInput } from "../../lib/money";
 import type { TaxClass } from "./queries";
@@ -59,6 +60,7 @@ export function ItemForm({ venueId, categoryId, item, taxClasses, onDone, onCanc
   const [taxClassId, setTaxClassId] = useState(item?.tax_class_id ?? "");
   const [available, setAvailable] = useState(item?.is_available ?? true);
   const [local, setLocal] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
 
   const save = useMutation({
     mutationFn: (body: Schemas["ItemCreate"]) =>
@@ -77,6 +79,7 @@ export function ItemForm({ venueId, categoryId, item, taxClasses, onDone, onCanc
           ),
     onSuccess: onDone,
   });
+  useFocusFirstError(formRef, save.error ?? (Object.keys(local).length > 0 ? local : null));
   const described = describeError(save.error, FIELDS);
   const fields: Record<string, string | undefined> = { ...described.fields, ...local };
 
@@ -111,7 +114,7 @@ export function ItemForm({ venueId, categoryId, item, taxClasses, onDone, onCanc
 
   const busy = save.isPending;
   return (
-    <form className="card editor" onSubmit={onSubmit} noValidate aria-label={item ? `Edit ${item.name}` : "New item"}>
+    <form ref={formRef} className="card editor" onSubmit={onSubmit} noValidate aria-label={item ? `Edit ${item.name}` : "New item"}>
       <FormError message={described.form} />
       <div className="grid-2">
         <Field label="Item name" name="name" required value={name} onChange={(e) => setName(e.target.value)} error={fields.name} disabled={busy} />

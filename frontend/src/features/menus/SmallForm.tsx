@@ -4,11 +4,12 @@
  * paise, text to whole numbers), the API's errors at their fields.
  */
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useRef, useState } from "react";
 
 import { Field } from "../../components/Field";
 import { FormError } from "../../components/FormError";
 import { describeError } from "../../lib/errors";
+import { useFocusFirstError } from "../../lib/focus";
 import { orNull, toInteger } from "../../lib/forms";
 import { inputToMinor, minorToInput } from "../../lib/money";
 
@@ -50,7 +51,9 @@ export function SmallForm({ label, fields, initial = {}, submitLabel, submit, on
     Object.fromEntries(fields.map((f) => [f.name, toText(f, (initial as Record<string, unknown>)[f.name])])),
   );
   const [local, setLocal] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
   const save = useMutation({ mutationFn: submit, onSuccess: onDone });
+  useFocusFirstError(formRef, save.error ?? (Object.keys(local).length > 0 ? local : null));
   const described = describeError(
     save.error,
     fields.map((f) => f.name),
@@ -84,7 +87,7 @@ export function SmallForm({ label, fields, initial = {}, submitLabel, submit, on
 
   const busy = save.isPending;
   return (
-    <form className="card editor" onSubmit={onSubmit} noValidate aria-label={label}>
+    <form ref={formRef} className="card editor" onSubmit={onSubmit} noValidate aria-label={label}>
       <FormError message={described.form} />
       <div className="grid-2">
         {fields.map((field) =>

@@ -4,12 +4,13 @@
  * the venue's; it shows within `radius_m` from `starts_at` until `expires_at`.
  */
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useRef, useState } from "react";
 
 import { api, type Schemas, unwrap } from "../../api/client";
 import { Field } from "../../components/Field";
 import { FormError } from "../../components/FormError";
 import { describeError } from "../../lib/errors";
+import { useFocusFirstError } from "../../lib/focus";
 import { toInteger } from "../../lib/forms";
 import { MAX_RADIUS_M, MIN_RADIUS_M } from "./geo";
 import { MapPreview } from "./MapPreview";
@@ -45,6 +46,7 @@ export function PosterForm({ venue, poster, onDone, onCancel }: Props) {
   const [priority, setPriority] = useState(String(poster?.priority ?? 0));
   const [paused, setPaused] = useState(poster?.is_paused ?? false);
   const [local, setLocal] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
 
   const events = useQuery({
     queryKey: ["events", venue.id, "upcoming"],
@@ -69,6 +71,7 @@ export function PosterForm({ venue, poster, onDone, onCancel }: Props) {
     },
     onSuccess: onDone,
   });
+  useFocusFirstError(formRef, save.error ?? (Object.keys(local).length > 0 ? local : null));
   const described = describeError(save.error, FIELDS);
   const fields: Record<string, string | undefined> = { ...described.fields, ...local };
 
@@ -110,7 +113,7 @@ export function PosterForm({ venue, poster, onDone, onCancel }: Props) {
   const radiusValue = toInteger(radius);
   return (
     <div className="poster-layout">
-      <form className="card stack" onSubmit={onSubmit} noValidate aria-label={poster ? "Edit poster" : "New poster"}>
+      <form ref={formRef} className="card stack" onSubmit={onSubmit} noValidate aria-label={poster ? "Edit poster" : "New poster"}>
         <h2>{poster ? "Edit poster" : "New poster"}</h2>
         <FormError message={described.form} />
         {!poster && (

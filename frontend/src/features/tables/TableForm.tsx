@@ -1,11 +1,12 @@
 /** Create or edit a table: its label (unique per venue), seats, area and whether it is in use. */
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useRef, useState } from "react";
 
 import { api, type Schemas, unwrap } from "../../api/client";
 import { Field } from "../../components/Field";
 import { FormError } from "../../components/FormError";
 import { ApiError, describeError } from "../../lib/errors";
+import { useFocusFirstError } from "../../lib/focus";
 import { orNull, toInteger } from "../../lib/forms";
 
 type Table = Schemas["TableRead"];
@@ -24,6 +25,7 @@ export function TableForm({ venueId, table, onDone, onCancel }: Props) {
   const [area, setArea] = useState(table?.area ?? "");
   const [active, setActive] = useState(table?.is_active ?? true);
   const [local, setLocal] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
   const save = useMutation({
     mutationFn: (body: Schemas["TableCreate"]) =>
       table
@@ -42,6 +44,7 @@ export function TableForm({ venueId, table, onDone, onCancel }: Props) {
       onDone(saved);
     },
   });
+  useFocusFirstError(formRef, save.error ?? (Object.keys(local).length > 0 ? local : null));
   const described = describeError(save.error, FIELDS);
   // A label already used is a 409 about the label: show it there.
   if (save.error instanceof ApiError && save.error.code === "table_label_taken") {
@@ -63,7 +66,7 @@ export function TableForm({ venueId, table, onDone, onCancel }: Props) {
 
   const busy = save.isPending;
   return (
-    <form className="card editor" onSubmit={onSubmit} noValidate aria-label={table ? `Edit table ${table.label}` : "New table"}>
+    <form ref={formRef} className="card editor" onSubmit={onSubmit} noValidate aria-label={table ? `Edit table ${table.label}` : "New table"}>
       {!table && <h2>New table</h2>}
       <FormError message={described.form} />
       <div className="grid-2">

@@ -5,12 +5,13 @@
  * API's errors next to the field it names.
  */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useRef, useState } from "react";
 
 import { api, type Schemas, unwrap } from "../../api/client";
 import { Field } from "../../components/Field";
 import { FormError } from "../../components/FormError";
 import { describeError } from "../../lib/errors";
+import { useFocusFirstError } from "../../lib/focus";
 import { orNull, toInteger, toList, toNumber } from "../../lib/forms";
 import { inputToMinor, minorToInput } from "../../lib/money";
 import { MY_VENUES_KEY } from "../../venue/VenueContext";
@@ -155,6 +156,7 @@ export function VenueForm({ venue, canEdit }: { venue: Venue; canEdit: boolean }
   const [values, setValues] = useState<Values>(() => initialValues(venue));
   const [hours, setHours] = useState<HoursRow[]>(() => toRows(venue.opening_hours));
   const [local, setLocal] = useState<Record<string, string>>({});
+  const formRef = useRef<HTMLFormElement>(null);
   const save = useMutation({
     mutationFn: (body: VenueUpdate) =>
       unwrap(api.PATCH("/api/v1/venues/{venue_id}", { params: { path: { venue_id: venue.id } }, body })),
@@ -167,6 +169,7 @@ export function VenueForm({ venue, canEdit }: { venue: Venue; canEdit: boolean }
   });
 
   const hourNames = hours.flatMap((_, i) => [`opening_hours.${i}.weekday`, `opening_hours.${i}.opens`, `opening_hours.${i}.closes`, `opening_hours.${i}`]);
+  useFocusFirstError(formRef, save.error ?? (Object.keys(local).length > 0 ? local : null));
   const described = describeError(save.error, [...hourNames, "opening_hours", ...FIELD_NAMES]);
   const fields = { ...described.fields, ...local };
   const disabled = !canEdit || save.isPending;
@@ -207,7 +210,7 @@ export function VenueForm({ venue, canEdit }: { venue: Venue; canEdit: boolean }
   );
 
   return (
-    <form className="card stack" onSubmit={onSubmit} noValidate aria-labelledby="venue-form-title">
+    <form ref={formRef} className="card stack" onSubmit={onSubmit} noValidate aria-labelledby="venue-form-title">
       <h2 id="venue-form-title">Profile</h2>
       {!canEdit && <p className="muted">Only managers and owners can change the venue.</p>}
       <FormError message={described.form} />
