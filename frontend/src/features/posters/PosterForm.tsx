@@ -170,8 +170,8 @@ export function PosterForm({ venue, poster, onDone, onCancel }: Props) {
           disabled={busy}
         />
         <div className="grid-2">
-          <Field label="Starts" name="starts_at" type="datetime-local" value={startsAt} onChange={(e) => setStartsAt(e.target.value)} error={fields.starts_at} hint={poster ? undefined : "Empty: now"} disabled={busy} />
-          <Field label="Ends" name="expires_at" type="datetime-local" required value={expiresAt} onChange={(e) => setExpiresAt(e.target.value)} error={fields.expires_at} disabled={busy} />
+          <Field label="Starts" name="starts_at" type="datetime-local" value={startsAt} onChange={(e) => setStartsAt(e.target.value)} error={fields.starts_at} hint={poster ? "This device's time" : "This device's time; empty: now"} disabled={busy} />
+          <Field label="Ends" name="expires_at" type="datetime-local" required value={expiresAt} onChange={(e) => setExpiresAt(e.target.value)} error={fields.expires_at} hint="This device's time" disabled={busy} />
         </div>
         <Field label="Radius (metres)" name="radius_m" error={fields.radius_m} hint={`Shown to people within this distance of the venue, ${MIN_RADIUS_M}–${MAX_RADIUS_M}`}>
           {(control) => (
