@@ -1,0 +1,14 @@
+// Placeholder: the Orders screen is built on this page (issue 13).
+import { useVenue } from "../venue/VenueContext";
+
+export default function OrdersPage() {
+  const { venue, role } = useVenue();
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title">Orders</h1>
+      <p>
+        {venue.name}: you are {role} here. This screen is coming.
+      </p>
+    </section>
+  );
+}

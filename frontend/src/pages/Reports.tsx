@@ -1,0 +1,14 @@
+// Placeholder: the Reports screen is built on this page (issue 13).
+import { useVenue } from "../venue/VenueContext";
+
+export default function ReportsPage() {
+  const { venue, role } = useVenue();
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title">Reports</h1>
+      <p>
+        {venue.name}: you are {role} here. This screen is coming.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,14 @@
+// Placeholder: the Staff screen is built on this page (issue 13).
+import { useVenue } from "../venue/VenueContext";
+
+export default function StaffPage() {
+  const { venue, role } = useVenue();
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title">Staff</h1>
+      <p>
+        {venue.name}: you are {role} here. This screen is coming.
+      </p>
+    </section>
+  );
+}
