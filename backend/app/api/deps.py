@@ -31,6 +31,7 @@ from app.core.security import InvalidToken, TokenType, decode_token
 from app.crud import auth as auth_crud
 from app.crud import bill as bill_crud
 from app.crud import booking as booking_crud
+from app.crud import cover_credit as cover_credit_crud
 from app.crud import event as event_crud
 from app.crud import group as group_crud
 from app.crud import order as order_crud
@@ -413,3 +414,15 @@ def get_group_of_admin(group_id: uuid.UUID, session: SessionDep, user: CurrentUs
 
 GroupOfMember = Annotated[Group, Depends(get_group_of_member)]
 GroupOfAdmin = Annotated[Group, Depends(get_group_of_admin)]
+# --- a consumer's own cover credits: 404 for anyone else (admins too) ---------------------
+
+
+@raises(NotFound)
+def get_own_cover_credit(
+    credit_id: uuid.UUID, session: SessionDep, user: CurrentUser
+) -> cover_credit_crud.CreditView:
+    """A cover credit the caller holds."""
+    return cover_credit_crud.get_own(session, credit_id=credit_id, user=user)
+
+
+OwnCoverCredit = Annotated[cover_credit_crud.CreditView, Depends(get_own_cover_credit)]

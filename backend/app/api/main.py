@@ -7,6 +7,7 @@ from app.api.routes import (
     auth,
     bills,
     bookings,
+    cover_credits,
     events,
     groups,
     live,
@@ -24,6 +25,7 @@ from app.api.routes import (
     users,
     utils,
     venues,
+    visits,
     wallets,
 )
 
@@ -50,3 +52,5 @@ api_router.include_router(orders.router)
 api_router.include_router(live.router)
 api_router.include_router(wallets.router)
 api_router.include_router(groups.router)
+api_router.include_router(cover_credits.router)
+api_router.include_router(visits.router)

@@ -75,14 +75,15 @@ def add_entry(
     wallet: GroupWallet,
     kind: WalletEntryKind,
     amount: int,
-    balance_after: int,
     member_id: uuid.UUID,
     payment_id: uuid.UUID | None = None,
     refund_id: uuid.UUID | None = None,
     spend_id: uuid.UUID | None = None,
     note: str | None = None,
 ) -> WalletEntry:
-    """Append one entry to a *locked* wallet's ledger."""
+    """Append one entry to a *locked* wallet's ledger, with the balance after it (a
+    balance below zero is refused by the table's CHECK: callers check first)."""
+    balance_after = balance(session, wallet=wallet) + amount
     wallet.entries += 1
     session.add(wallet)
     entry = WalletEntry(

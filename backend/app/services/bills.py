@@ -51,7 +51,6 @@ from app.core.errors import (
     BillPaid,
     BillPartlyPaid,
     BillSharePending,
-    CoverCreditChanged,
     EmptyShare,
     LineAlreadyPaid,
     NothingToBill,
@@ -411,7 +410,7 @@ def create_share(
     session.add(share)
     session.flush()
     if credit:
-        taken = cover_credit.spend(
+        cover_credit.spend_planned(
             session,
             holder_id=payer.id,
             venue_id=bill.venue_id,
@@ -420,8 +419,6 @@ def create_share(
             bill_share_id=share.id,
             at=now,
         )
-        if taken != credit:  # spent from another phone meanwhile
-            raise CoverCreditChanged()
     _bill_event(
         session,
         bill=bill,

@@ -24,9 +24,12 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
+from app.core.errors import CoverCreditChanged
 from app.crud import cover_credit as cover_credit_crud
-from app.models import Event
+from app.models import Event, User
 from app.models.group import CoverCreditEntryKind
+from app.schema.common import Page, PageParams
+from app.schema.cover_credit import CoverCreditDetail, CoverCreditEntryRead, CoverCreditRead
 
 
 def _one_subject(order_id: uuid.UUID | None, bill_share_id: uuid.UUID | None) -> None:
@@ -129,6 +132,34 @@ def spend(
     return taken
 
 
+def spend_planned(
+    session: Session,
+    *,
+    holder_id: uuid.UUID,
+    venue_id: uuid.UUID,
+    currency: str,
+    amount: int,
+    order_id: uuid.UUID | None = None,
+    bill_share_id: uuid.UUID | None = None,
+    at: datetime,
+) -> None:
+    """Take exactly `amount`, the credit a payment was planned around (a first look at
+    `available` before the gateway was asked): less left now (spent from another phone
+    meanwhile) is a 409 `cover_credit_changed`, and the caller's transaction rolls back."""
+    taken = spend(
+        session,
+        holder_id=holder_id,
+        venue_id=venue_id,
+        currency=currency,
+        amount=amount,
+        order_id=order_id,
+        bill_share_id=bill_share_id,
+        at=at,
+    )
+    if taken != amount:
+        raise CoverCreditChanged()
+
+
 def give_back(
     session: Session,
     *,
@@ -166,3 +197,61 @@ def give_back(
         )
         returned += amount
     return returned
+
+
+# --- what the holder reads ---------------------------------------------------------------
+
+
+def _read(view: cover_credit_crud.CreditView, *, now: datetime) -> CoverCreditRead:
+    credit = view.credit
+    return CoverCreditRead(
+        id=credit.id,
+        ticket_id=credit.ticket_id,
+        venue_id=credit.venue_id,
+        venue_name=view.venue_name,
+        event_id=credit.event_id,
+        event_title=view.event_title,
+        amount_minor=credit.amount_minor,
+        balance_minor=view.balance_minor,
+        currency=credit.currency,
+        expires_at=credit.expires_at,
+        active=credit.expires_at > now and view.balance_minor > 0,
+        created_at=credit.created_at,
+    )
+
+
+def list_for_holder(
+    session: Session, *, user: User, page: PageParams, now: datetime | None = None
+) -> Page[CoverCreditRead]:
+    """The user's credits, the newest first, with their balances."""
+    now = now or datetime.now(UTC)
+    views = cover_credit_crud.list_for_holder(session, user=user, page=page)
+    return Page(
+        items=[_read(v, now=now) for v in views.items],
+        total=views.total,
+        limit=views.limit,
+        offset=views.offset,
+    )
+
+
+def detail(
+    session: Session, *, view: cover_credit_crud.CreditView, now: datetime | None = None
+) -> CoverCreditDetail:
+    """A credit with its ledger, oldest entry first."""
+    read = _read(view, now=now or datetime.now(UTC))
+    entries = cover_credit_crud.ledger(session, credit_id=view.credit.id)
+    return CoverCreditDetail(
+        **read.model_dump(),
+        entries=[
+            CoverCreditEntryRead(
+                seq=e.seq,
+                kind=e.kind,
+                amount_minor=e.amount_minor,
+                balance_after_minor=e.balance_after_minor,
+                order_id=e.order_id,
+                bill_share_id=e.bill_share_id,
+                created_at=e.created_at,
+            )
+            for e in entries
+        ],
+    )

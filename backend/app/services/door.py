@@ -24,7 +24,7 @@ in the order sent.
 
 In the batch's transaction, a pass let in for the first time gets its included cover
 credit (`app.services.cover_credit.grant_at_entry`: once per ticket, whatever the
-races).
+races), and the `ok` scans keep their holders' club visits (`app.services.visits`).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from app.core.config import settings
+from app.crud import cover_credit as cover_credit_crud
 from app.crud import ticket as ticket_crud
 from app.models import Event, EventStatus, User
 from app.models.booking import (
@@ -50,6 +51,7 @@ from app.models.booking import (
 )
 from app.schema.ticket import Attendance, ScanIn, ScanResult
 from app.services import cover_credit as cover_credit_service
+from app.services import visits as visits_service
 
 
 def door_opens_at(event: Event) -> datetime:
@@ -132,6 +134,7 @@ def record_scans(
     results: dict[int, ScanResult] = {}
     changed: dict[uuid.UUID, Ticket] = {}
     first_entries: set[uuid.UUID] = set()  # let in for the first time by this batch
+    moves: list[visits_service.DoorMove] = []  # the ok scans, in the order applied
     order = sorted(range(len(scans)), key=lambda i: (min(scans[i].scanned_at, now), i))
     for i in order:
         scan, name = scans[i], named[i]
@@ -163,6 +166,15 @@ def record_scans(
                 if outcome == ScanOutcome.OK and ticket is not None:
                     if scan.direction == ScanDirection.ENTRY and ticket.entered_at is None:
                         first_entries.add(ticket.id)
+                    moves.append(
+                        visits_service.DoorMove(
+                            ticket_id=ticket.id,
+                            guests=ticket.guests,
+                            direction=scan.direction,
+                            at=at,
+                            was_inside=ticket.inside,
+                        )
+                    )
                     _apply(ticket, scan.direction, at)
                     changed[ticket.id] = ticket
                 recorded[scan.client_nonce] = row
@@ -177,7 +189,14 @@ def record_scans(
         offering = offerings.get(ticket.offering_id) if ticket is not None else None
         results[i] = _result(event, previous, ticket, offering, replayed=True)
     ticket_crud.save_door_state(session, tickets=changed.values(), now=now)
-    cover_credit_service.grant_at_entry(session, event=event, ticket_ids=first_entries, now=now)
+    if moves:
+        passes = cover_credit_crud.passes(session, ticket_ids={m.ticket_id for m in moves})
+        cover_credit_service.grant_at_entry(
+            session, event=event, ticket_ids=first_entries, passes=passes, now=now
+        )
+        visits_service.record_door(
+            session, event=event, moves=moves, first_entries=first_entries, passes=passes, now=now
+        )
     return [results[i] for i in range(len(scans))]
 
 

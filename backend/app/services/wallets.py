@@ -263,7 +263,6 @@ def on_top_up_captured(session: Session, *, payment: Payment) -> None:
         wallet=wallet,
         kind=WalletEntryKind.TOP_UP,
         amount=payment.amount_minor,
-        balance_after=bal + payment.amount_minor,
         member_id=payment.payer_id,
         payment_id=payment.id,
     )
@@ -379,7 +378,6 @@ def pay(
         wallet=wallet,
         kind=WalletEntryKind.HOLD if waits else WalletEntryKind.SPEND,
         amount=-amount,
-        balance_after=bal - amount,
         member_id=spender.member.id,
         payment_id=payment.id,
         spend_id=spend.id,
@@ -403,10 +401,9 @@ def decide(
     if spend.status is not WalletSpendStatus.WAITING:
         raise WalletSpendDecided({"message": WalletSpendDecided.message, "status": spend.status})
     now = _now()
-    if spend.expires_at <= now:
-        _release(session, wallet=wallet, spend=spend, payment=payment, to=WalletSpendStatus.EXPIRED)
+    if spend.expires_at <= now:  # the expiry job gives the amount back
         raise WalletSpendDecided(
-            {"message": "This spend expired before it was approved", "status": spend.status}
+            {"message": "This spend expired before it was decided", "status": "expired"}
         )
     if not approve:
         _release(
@@ -416,13 +413,11 @@ def decide(
         session.add(spend)
         session.flush()
         return spend
-    bal = wallet_crud.balance(session, wallet=wallet)
     wallet_crud.add_entry(
         session,
         wallet=wallet,
         kind=WalletEntryKind.RELEASE,
         amount=spend.amount_minor,
-        balance_after=bal + spend.amount_minor,
         member_id=spend.member_id,
         payment_id=payment.id,
         spend_id=spend.id,
@@ -433,7 +428,6 @@ def decide(
         wallet=wallet,
         kind=WalletEntryKind.SPEND,
         amount=-spend.amount_minor,
-        balance_after=bal,
         member_id=spend.member_id,
         payment_id=payment.id,
         spend_id=spend.id,
@@ -457,13 +451,11 @@ def _release(
 ) -> None:
     """A held spend ends unpaid (locked: payment, wallet, spend): the amount goes back and
     the payment fails, which tells what it was for."""
-    bal = wallet_crud.balance(session, wallet=wallet)
     wallet_crud.add_entry(
         session,
         wallet=wallet,
         kind=WalletEntryKind.RELEASE,
         amount=spend.amount_minor,
-        balance_after=bal + spend.amount_minor,
         member_id=spend.member_id,
         payment_id=payment.id,
         spend_id=spend.id,
@@ -523,13 +515,11 @@ def refund_into(session: Session, *, refund_id: uuid.UUID) -> RefundStatus | Non
     spend = wallet_crud.spend_of_payment(session, payment_id=payment.id)
     assert spend is not None
     wallet = wallet_crud.lock(session, group_id=spend.group_id)
-    bal = wallet_crud.balance(session, wallet=wallet)
     wallet_crud.add_entry(
         session,
         wallet=wallet,
         kind=WalletEntryKind.REFUND,
         amount=refund.amount_minor,
-        balance_after=bal + refund.amount_minor,
         member_id=spend.member_id,
         payment_id=payment.id,
         refund_id=refund.id,
@@ -625,7 +615,6 @@ def _return_balance(session: Session, *, wallet: GroupWallet, by: User | None) -
                 wallet=wallet,
                 kind=WalletEntryKind.RETURN,
                 amount=-take,
-                balance_after=bal,
                 member_id=member_id,
                 payment_id=top_up.id,
                 refund_id=refund.id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlmodel import Session
@@ -27,8 +27,8 @@ _numbers = itertools.count(1)
 
 @dataclass
 class ClubNight:
-    """A nightclub with its owner, a manager and a door staff member, an event that
-    started an hour ago, and a couple pass with cover credit."""
+    """A nightclub with its owner, a manager and a door staff member, an event (by
+    default one that started an hour ago), and a couple pass with cover credit."""
 
     venue: Venue
     owner: User
@@ -43,6 +43,7 @@ def make_club_night(
     *,
     venue: Venue | None = None,
     starts_in: timedelta = -timedelta(hours=1),
+    starts_at: datetime | None = None,
     duration: timedelta = timedelta(hours=6),
     credit_minor: int = 100_000,
     price_minor: int = 200_000,
@@ -53,7 +54,13 @@ def make_club_night(
     add_member(session, venue=venue, user=owner, role=VenueRole.OWNER)
     add_member(session, venue=venue, user=manager, role=VenueRole.MANAGER)
     add_member(session, venue=venue, user=staff, role=VenueRole.STAFF)
+    if starts_at is not None:  # a fixed time rather than one from now
+        starts_in = starts_at - datetime.now(UTC)
     event = make_event(session, venue=venue, starts_in=starts_in, duration=duration, **event_fields)
+    if starts_at is not None:
+        event.starts_at, event.ends_at = starts_at, starts_at + duration
+        session.add(event)
+        session.flush()
     couple = make_offering(
         session,
         event=event,
@@ -151,3 +158,12 @@ def make_order(
     session.add(order)
     session.flush()
     return order
+
+
+def past_evening(days_ago: int = 1, hour: int = 22) -> datetime:
+    """`hour`:00 India time `days_ago` days ago (an evening safely inside one night)."""
+    ist = timezone(timedelta(hours=5, minutes=30))
+    today = datetime.now(ist).date()
+    return datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=ist).astimezone(
+        UTC
+    )
