@@ -3126,6 +3126,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/cover-credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Credits
+         * @description The caller's cover credits, the newest first: the venue and event of each, what
+         *     the pass gave, what is left, when it expires (the event's end), and whether it is
+         *     spendable now (`active`: not expired, something left).
+         */
+        get: operations["credits-list_my"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/cover-credits/{credit_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read My Credit
+         * @description One of the caller's cover credits with its ledger: granted at check-in, spent on
+         *     orders and bill shares, returned when what it paid for was given up. Another
+         *     person's credit is not found.
+         */
+        get: operations["credits-read_my"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List My Visits
+         * @description The caller's visits, the newest night first: the venue and event, the night,
+         *     first entry and last exit, entries, the cover charge of their passes, what they
+         *     spent there that night by tender (cover credit, group wallet, gateway: prepaid
+         *     orders and paid bill shares from the first entry to an hour after the last exit,
+         *     or after the event's end while inside), and which members of their groups were
+         *     there that night.
+         */
+        get: operations["visits-list_my"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}/visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Venue Night
+         * @description One night at the venue: visits and guests (new, or returning from an earlier
+         *     night), cover charge, spend by tender and per head, and the inside-now curve
+         *     (guests inside every 15 minutes, from the door scans of the events that started
+         *     that night). A night runs from 06:00 to 06:00 local time.
+         */
+        get: operations["visits-read_venue_night"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}/visits/nights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Venue Nights
+         * @description The venue's nights with visits, the newest first, with their counts.
+         */
+        get: operations["visits-list_venue_nights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3860,6 +3972,166 @@ export interface components {
             /** Verify Url */
             verify_url: string;
         };
+        /** CoverCreditDetail */
+        CoverCreditDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Ticket Id
+             * Format: uuid
+             */
+            ticket_id: string;
+            /**
+             * Venue Id
+             * Format: uuid
+             */
+            venue_id: string;
+            /** Venue Name */
+            venue_name: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /** Event Title */
+            event_title: string;
+            /**
+             * Amount Minor
+             * @description What the pass gave
+             */
+            amount_minor: number;
+            /**
+             * Balance Minor
+             * @description What is left of it
+             */
+            balance_minor: number;
+            /** Currency */
+            currency: string;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description The event's end: spendable until then
+             */
+            expires_at: string;
+            /**
+             * Active
+             * @description Spendable now: not expired, and something is left
+             */
+            active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Entries
+             * @description Its ledger, oldest first
+             */
+            entries: components["schemas"]["CoverCreditEntryRead"][];
+        };
+        /**
+         * CoverCreditEntryKind
+         * @enum {string}
+         */
+        CoverCreditEntryKind: "granted" | "spent" | "returned";
+        /**
+         * CoverCreditEntryRead
+         * @description One change of a credit: granted at check-in, spent on an order or a bill
+         *     share, or returned when what it paid for was given up.
+         */
+        CoverCreditEntryRead: {
+            /** Seq */
+            seq: number;
+            kind: components["schemas"]["CoverCreditEntryKind"];
+            /**
+             * Amount Minor
+             * @description Positive when granted or returned, negative when spent
+             */
+            amount_minor: number;
+            /** Balance After Minor */
+            balance_after_minor: number;
+            /** Order Id */
+            order_id: string | null;
+            /** Bill Share Id */
+            bill_share_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * CoverCreditRead
+         * @description A pass's included cover credit, given when its ticket was first let in.
+         */
+        CoverCreditRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Ticket Id
+             * Format: uuid
+             */
+            ticket_id: string;
+            /**
+             * Venue Id
+             * Format: uuid
+             */
+            venue_id: string;
+            /** Venue Name */
+            venue_name: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /** Event Title */
+            event_title: string;
+            /**
+             * Amount Minor
+             * @description What the pass gave
+             */
+            amount_minor: number;
+            /**
+             * Balance Minor
+             * @description What is left of it
+             */
+            balance_minor: number;
+            /** Currency */
+            currency: string;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description The event's end: spendable until then
+             */
+            expires_at: string;
+            /**
+             * Active
+             * @description Spendable now: not expired, and something is left
+             */
+            active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** CoverCreditReadPage */
+        CoverCreditReadPage: {
+            /** Items */
+            items: components["schemas"]["CoverCreditRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** DayCounts */
         DayCounts: {
             /**
@@ -4458,6 +4730,33 @@ export interface components {
              */
             status: "ok";
         };
+        /**
+         * InsidePoint
+         * @description A 15-minute bucket of the night.
+         */
+        InsidePoint: {
+            /**
+             * At
+             * Format: date-time
+             * @description When the bucket starts
+             */
+            at: string;
+            /**
+             * Entered
+             * @description Guests let in during it
+             */
+            entered: number;
+            /**
+             * Exited
+             * @description Guests who went out during it
+             */
+            exited: number;
+            /**
+             * Inside
+             * @description Guests inside at its end
+             */
+            inside: number;
+        };
         /** InteractionCounts */
         InteractionCounts: {
             /**
@@ -4891,6 +5190,26 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+        };
+        /** NightEvent */
+        NightEvent: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Title */
+            title: string;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
         };
         /**
          * NotShowingReason
@@ -6147,6 +6466,29 @@ export interface components {
          */
         SessionCloseReason: "settled" | "staff" | "merged";
         /**
+         * SpendByTender
+         * @description What was spent, by what paid it (minor units of the visit's currency).
+         */
+        SpendByTender: {
+            /**
+             * Credit Minor
+             * @description Paid by cover credit
+             */
+            credit_minor: number;
+            /**
+             * Wallet Minor
+             * @description Paid from a group wallet
+             */
+            wallet_minor: number;
+            /**
+             * Gateway Minor
+             * @description Paid through the payment gateway
+             */
+            gateway_minor: number;
+            /** Total Minor */
+            total_minor: number;
+        };
+        /**
          * SpendCapPeriod
          * @enum {string}
          */
@@ -7044,6 +7386,108 @@ export interface components {
             /** Menus */
             menus: components["schemas"]["MenuTree"][];
         };
+        /**
+         * VenueNightRead
+         * @description A venue's night: who came, how full it was through the night, what they spent.
+         */
+        VenueNightRead: {
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /**
+             * Visits
+             * @description Consumers who came (one visit each)
+             */
+            visits: number;
+            /**
+             * Guests
+             * @description The guests of those visits
+             */
+            guests: number;
+            /**
+             * New Visits
+             * @description Visits of consumers on their first night here
+             */
+            new_visits: number;
+            /**
+             * Returning Visits
+             * @description Visits of consumers who came on an earlier night
+             */
+            returning_visits: number;
+            /** New Guests */
+            new_guests: number;
+            /** Returning Guests */
+            returning_guests: number;
+            /** Cover Charge Minor */
+            cover_charge_minor: number;
+            /**
+             * Venue Id
+             * Format: uuid
+             */
+            venue_id: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Events
+             * @description The venue's events that started that night
+             */
+            events: components["schemas"]["NightEvent"][];
+            spend: components["schemas"]["SpendByTender"];
+            /**
+             * Spend Per Head Minor
+             * @description What was spent, per guest (rounded down)
+             */
+            spend_per_head_minor: number;
+            /** Inside Curve */
+            inside_curve: components["schemas"]["InsidePoint"][];
+        };
+        /** VenueNightSummary */
+        VenueNightSummary: {
+            /**
+             * Night
+             * Format: date
+             */
+            night: string;
+            /**
+             * Visits
+             * @description Consumers who came (one visit each)
+             */
+            visits: number;
+            /**
+             * Guests
+             * @description The guests of those visits
+             */
+            guests: number;
+            /**
+             * New Visits
+             * @description Visits of consumers on their first night here
+             */
+            new_visits: number;
+            /**
+             * Returning Visits
+             * @description Visits of consumers who came on an earlier night
+             */
+            returning_visits: number;
+            /** New Guests */
+            new_guests: number;
+            /** Returning Guests */
+            returning_guests: number;
+            /** Cover Charge Minor */
+            cover_charge_minor: number;
+        };
+        /** VenueNightSummaryPage */
+        VenueNightSummaryPage: {
+            /** Items */
+            items: components["schemas"]["VenueNightSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** VenueRead */
         VenueRead: {
             /**
@@ -7293,6 +7737,83 @@ export interface components {
             provider_payment_id: string;
             /** Signature */
             signature: string;
+        };
+        /**
+         * VisitRead
+         * @description One night of the caller at a venue: every entry and exit of their passes that
+         *     night, the cover charge of those passes, what they spent there that night, and
+         *     who of their groups was there too.
+         */
+        VisitRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Venue Id
+             * Format: uuid
+             */
+            venue_id: string;
+            /** Venue Name */
+            venue_name: string;
+            /**
+             * Event Id
+             * Format: uuid
+             * @description The event of the night's first entry
+             */
+            event_id: string;
+            /** Event Title */
+            event_title: string;
+            /**
+             * Night
+             * Format: date
+             * @description The local date the night began on
+             */
+            night: string;
+            /**
+             * First Entry At
+             * Format: date-time
+             */
+            first_entry_at: string;
+            /** Last Exit At */
+            last_exit_at: string | null;
+            /** Inside */
+            inside: boolean;
+            /**
+             * Entries
+             * @description Entries through the door that night, re-entries too
+             */
+            entries: number;
+            /**
+             * Guests
+             * @description The most guests of their passes inside at once
+             */
+            guests: number;
+            /**
+             * Cover Charge Minor
+             * @description What their passes cost, each counted once
+             */
+            cover_charge_minor: number;
+            /** Currency */
+            currency: string;
+            spend: components["schemas"]["SpendByTender"];
+            /**
+             * Group Members There
+             * @description Names of people who shared a group with them and came that night
+             */
+            group_members_there: string[];
+        };
+        /** VisitReadPage */
+        VisitReadPage: {
+            /** Items */
+            items: components["schemas"]["VisitRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
         };
         /**
          * WalletEntryKind
@@ -21524,6 +22045,320 @@ export interface operations {
             };
             /** @description Refused by a business rule. `error` is one of: `group_closed`, `group_full`, `group_invite_expired`, `group_invite_revoked`, `group_invite_used_up` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid. `error` is one of: `invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+            /** @description A service it needs is unavailable; retry shortly. `error` is one of: `database_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "credits-list_my": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverCreditReadPage"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid. `error` is one of: `not_authenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid. `error` is one of: `invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+            /** @description A service it needs is unavailable; retry shortly. `error` is one of: `database_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "credits-read_my": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                credit_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoverCreditDetail"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid. `error` is one of: `not_authenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours to see). `error` is one of: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid. `error` is one of: `invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+            /** @description A service it needs is unavailable; retry shortly. `error` is one of: `database_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "visits-list_my": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitReadPage"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid. `error` is one of: `not_authenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid. `error` is one of: `invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+            /** @description A service it needs is unavailable; retry shortly. `error` is one of: `database_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "visits-read_venue_night": {
+        parameters: {
+            query?: {
+                /** @description The local date the night began on (default: tonight) */
+                night?: string | null;
+            };
+            header?: never;
+            path: {
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueNightRead"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid. `error` is one of: `not_authenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed. `error` is one of: `venue_role_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours to see). `error` is one of: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid. `error` is one of: `invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+            /** @description A service it needs is unavailable; retry shortly. `error` is one of: `database_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "visits-list_venue_nights": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueNightSummaryPage"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid. `error` is one of: `not_authenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed. `error` is one of: `venue_role_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours to see). `error` is one of: `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
