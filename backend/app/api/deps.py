@@ -8,19 +8,23 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated
 
 import anyio
-from fastapi import Depends
+from fastapi import Cookie, Depends, Header
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.cookies import CSRF_HEADER, REFRESH_COOKIE, expired_refresh_cookie
 from app.core.config import settings
+from app.core.csrf import csrf_token_matches
 from app.core.db import db_slots, get_engine
 from app.core.errors import (
     AdminRequired,
     AppError,
     BusinessAccountRequired,
     ConsumerAccountRequired,
+    CsrfTokenInvalid,
     DatabaseUnavailable,
+    InvalidRefreshToken,
     NotAuthenticated,
     NotFound,
     NotGroupAdmin,
@@ -426,3 +430,52 @@ def get_own_cover_credit(
 
 
 OwnCoverCredit = Annotated[cover_credit_crud.CreditView, Depends(get_own_cover_credit)]
+
+
+# --- the staff dashboard's cookie session (app/api/cookies.py, app/core/csrf.py) ---------
+
+RefreshCookie = Annotated[
+    str | None,
+    Cookie(
+        alias=REFRESH_COOKIE,
+        description="Set by `/auth/cookie/login` and `/auth/cookie/refresh` (httpOnly)",
+    ),
+]
+CsrfHeader = Annotated[
+    str | None,
+    Header(
+        alias=CSRF_HEADER,
+        description="The value of the `socia_csrf` cookie (required with the refresh cookie)",
+    ),
+]
+
+
+def _checked(refresh: str, csrf: str | None) -> str:
+    if not csrf or not csrf_token_matches(refresh, csrf):
+        raise CsrfTokenInvalid()
+    return refresh
+
+
+@raises(InvalidRefreshToken, CsrfTokenInvalid)
+def get_cookie_refresh_token(refresh: RefreshCookie = None, csrf: CsrfHeader = None) -> str:
+    """The refresh token of the `socia_refresh` cookie, once the `X-CSRF-Token` header
+    has been checked against it. No cookie: 401 (and the answer removes the cookie);
+    a missing or wrong header: 403 `csrf_token_invalid`, and nothing is used up."""
+    if not refresh:
+        raise InvalidRefreshToken(
+            "No session cookie: sign in",
+            headers={"WWW-Authenticate": "Bearer", "set-cookie": expired_refresh_cookie()},
+        )
+    return _checked(refresh, csrf)
+
+
+@raises(CsrfTokenInvalid)
+def get_optional_cookie_refresh_token(
+    refresh: RefreshCookie = None, csrf: CsrfHeader = None
+) -> str | None:
+    """The checked refresh cookie when there is one (sign-out works without it)."""
+    return _checked(refresh, csrf) if refresh else None
+
+
+CookieRefreshToken = Annotated[str, Depends(get_cookie_refresh_token)]
+OptionalCookieRefreshToken = Annotated[str | None, Depends(get_optional_cookie_refresh_token)]

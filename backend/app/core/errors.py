@@ -1452,3 +1452,14 @@ class GroupCurrencyMismatch(Unprocessable):
     code = "group_currency_mismatch"
     message = "The wallet's currency must be the one the booking or the venue is paid in"
     loc = ("body", "currency")
+
+
+# --- the staff dashboard's cookie session ------------------------------------------------
+
+
+class CsrfTokenInvalid(PermissionDenied):
+    code = "csrf_token_invalid"
+    message = (
+        "The X-CSRF-Token header is missing or does not match this session: send the "
+        "value of the socia_csrf cookie"
+    )

@@ -142,6 +142,23 @@ class TokenPair(BaseModel):
     new_user: bool = Field(default=False, description="The account was created by this sign-in")
 
 
+class CookieLogin(_Input):
+    """The staff dashboard's sign-in: the refresh token comes back in a cookie."""
+
+    email: Email
+    password: AnyPassword
+
+
+class CookieSession(BaseModel):
+    """A cookie session's access token (keep it in memory); the refresh token is in the
+    httpOnly `socia_refresh` cookie and its CSRF token in the `socia_csrf` cookie."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+    expires_in: int = Field(description="Seconds until the access token expires")
+    refresh_expires_in: int = Field(description="Seconds until the refresh cookie expires")
+
+
 class RefreshRequest(_Input):
     refresh_token: Annotated[str, Field(min_length=1, max_length=4096)]
 

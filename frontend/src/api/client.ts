@@ -20,7 +20,8 @@ import { getAccessToken, setAccessToken } from "./session";
 
 export type Schemas = components["schemas"];
 
-const AUTH_ROUTES = /\/api\/v1\/auth\/(login|refresh|logout|cookie\/)/;
+// A 401 from these means "wrong credentials" or "no session": never refresh-and-retry.
+const NO_RETRY = /\/api\/v1\/auth\/(cookie\/)?(login|refresh)(\?|$)/;
 
 function origin(): string {
   return typeof window !== "undefined" ? window.location.origin : "";
@@ -36,7 +37,7 @@ export async function authFetch(request: Request): Promise<Response> {
   const retry = request.clone();
   const token = getAccessToken();
   const response = await fetch(withToken(request, token));
-  if (response.status !== 401 || token === null || AUTH_ROUTES.test(request.url)) {
+  if (response.status !== 401 || token === null || NO_RETRY.test(request.url)) {
     return response;
   }
   // Another request may have refreshed already; otherwise refresh now.
@@ -63,28 +64,34 @@ export async function unwrap<D>(
   return result.data as D;
 }
 
-// --- the session's refresh -------------------------------------------------------------
+// --- the session: refresh token in an httpOnly cookie -----------------------------------
+//
+// The backend keeps the refresh token in the httpOnly `socia_refresh` cookie (sent only to
+// /api/v1/auth/cookie/...) and sets `socia_csrf`, readable here, whose value must come
+// back in the X-CSRF-Token header (a signed double submit: backend/app/core/csrf.py).
 
-let refreshToken: string | null = null; // phase 1 only: replaced by the httpOnly cookie
 let refreshing: Promise<boolean> | null = null;
 
-/** Remember the tokens of a sign-in. */
-export function startSession(tokens: { access_token: string; refresh_token: string }): void {
-  refreshToken = tokens.refresh_token;
-  setAccessToken(tokens.access_token);
+/** The value of the readable CSRF cookie (empty when there is no session cookie). */
+export function csrfToken(): string {
+  const match = document.cookie.match(/(?:^|;\s*)socia_csrf=([^;]*)/);
+  return match?.[1] ? decodeURIComponent(match[1]) : "";
 }
 
-/** Forget the session locally (the server side is ended by `signOut`). */
+/** Remember the access token of a sign-in or a refresh (memory only). */
+export function startSession(session: { access_token: string }): void {
+  setAccessToken(session.access_token);
+}
+
+/** Forget the session locally (the server side is ended by the auth hook's signOut). */
 export function endSession(): void {
-  refreshToken = null;
   setAccessToken(null);
 }
 
-export function currentRefreshToken(): string | null {
-  return refreshToken;
-}
-
-/** Get a new access token; false (and signed out) when the session is over. */
+/**
+ * Get a new access token with the refresh cookie; false (and signed out) when there is
+ * no session any more. Concurrent callers share one request.
+ */
 export function refreshSession(): Promise<boolean> {
   refreshing ??= doRefresh().finally(() => {
     refreshing = null;
@@ -93,21 +100,27 @@ export function refreshSession(): Promise<boolean> {
 }
 
 async function doRefresh(): Promise<boolean> {
-  if (!refreshToken) {
-    endSession();
+  const csrf = csrfToken();
+  if (!csrf) {
+    endSession(); // never signed in in this browser, or signed out: no request needed
     return false;
   }
   try {
-    const { data } = await api.POST("/api/v1/auth/refresh", {
-      body: { refresh_token: refreshToken },
+    const { data, response } = await api.POST("/api/v1/auth/cookie/refresh", {
+      params: { header: { "X-CSRF-Token": csrf } },
     });
-    if (!data) {
-      endSession();
-      return false;
+    if (data) {
+      startSession(data);
+      return true;
     }
-    startSession(data);
-    return true;
+    if (response.status === 401 || response.status === 403) {
+      // The session is over (the answer removed the refresh cookie); drop the CSRF
+      // cookie too, so the next start does not ask again.
+      document.cookie = "socia_csrf=; Max-Age=0; Path=/; SameSite=Strict";
+      endSession();
+    }
+    return false; // a 5xx: the cookies stay, a later try may resume the session
   } catch {
-    return false; // offline: keep the session, the next request tries again
+    return false; // offline: keep what we have; the next request tries again
   }
 }

@@ -291,6 +291,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/cookie/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cookie Login
+         * @description Sign in with email and password (the staff dashboard): the answer carries the
+         *     access token; the refresh token is set as the httpOnly `socia_refresh` cookie and
+         *     its CSRF token as the `socia_csrf` cookie.
+         */
+        post: operations["auth-cookie_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/cookie/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cookie Refresh
+         * @description A new access token from the refresh cookie (send `X-CSRF-Token`); both cookies
+         *     are replaced (rotation: the old refresh token is used up). A dead session answers
+         *     401 and removes the refresh cookie.
+         */
+        post: operations["auth-cookie_refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/cookie/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cookie Logout
+         * @description End this session (the access token now, the refresh cookie's session too; send
+         *     `X-CSRF-Token` with the cookie) and remove both cookies.
+         */
+        post: operations["auth-cookie_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/cookie/logout/all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cookie Logout Everywhere
+         * @description End every session of this account, on every device, and remove this browser's
+         *     cookies.
+         */
+        post: operations["auth-cookie_logout_everywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -3971,6 +4057,44 @@ export interface components {
             checkout_url?: string | null;
             /** Verify Url */
             verify_url: string;
+        };
+        /**
+         * CookieLogin
+         * @description The staff dashboard's sign-in: the refresh token comes back in a cookie.
+         */
+        CookieLogin: {
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+            /** Password */
+            password: string;
+        };
+        /**
+         * CookieSession
+         * @description A cookie session's access token (keep it in memory); the refresh token is in the
+         *     httpOnly `socia_refresh` cookie and its CSRF token in the `socia_csrf` cookie.
+         */
+        CookieSession: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Token Type
+             * @default bearer
+             * @constant
+             */
+            token_type: "bearer";
+            /**
+             * Expires In
+             * @description Seconds until the access token expires
+             */
+            expires_in: number;
+            /**
+             * Refresh Expires In
+             * @description Seconds until the refresh cookie expires
+             */
+            refresh_expires_in: number;
         };
         /** CoverCreditDetail */
         CoverCreditDetail: {
@@ -8702,6 +8826,243 @@ export interface operations {
         };
     };
     "auth-logout_everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is invalid. `error` is one of: `not_authenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A service it needs is unavailable; retry shortly. `error` is one of: `database_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "auth-cookie_login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CookieLogin"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CookieSession"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid. `error` is one of: `invalid_credentials` */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed. `error` is one of: `account_disabled` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid. `error` is one of: `invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+            /** @description Too many requests; retry after `Retry-After` seconds. `error` is one of: `rate_limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A service it needs is unavailable; retry shortly. `error` is one of: `database_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "auth-cookie_refresh": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The value of the `socia_csrf` cookie (required with the refresh cookie) */
+                "X-CSRF-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: {
+                /** @description Set by `/auth/cookie/login` and `/auth/cookie/refresh` (httpOnly) */
+                socia_refresh?: string | null;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CookieSession"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid. `error` is one of: `invalid_refresh_token` */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed. `error` is one of: `account_disabled`, `csrf_token_invalid` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid. `error` is one of: `invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+            /** @description A service it needs is unavailable; retry shortly. `error` is one of: `database_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "auth-cookie_logout": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The value of the `socia_csrf` cookie (required with the refresh cookie) */
+                "X-CSRF-Token"?: string | null;
+            };
+            path?: never;
+            cookie?: {
+                /** @description Set by `/auth/cookie/login` and `/auth/cookie/refresh` (httpOnly) */
+                socia_refresh?: string | null;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token is invalid. `error` is one of: `not_authenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed. `error` is one of: `csrf_token_invalid` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid. `error` is one of: `invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+            /** @description A service it needs is unavailable; retry shortly. `error` is one of: `database_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "auth-cookie_logout_everywhere": {
         parameters: {
             query?: never;
             header?: never;

@@ -14,7 +14,7 @@ import {
 } from "react";
 import { Navigate, useLocation } from "react-router";
 
-import { api, currentRefreshToken, endSession, refreshSession, startSession, unwrap } from "../api/client";
+import { api, csrfToken, endSession, refreshSession, startSession, unwrap } from "../api/client";
 import type { Schemas } from "../api/client";
 import { onAccessTokenChange } from "../api/session";
 
@@ -27,7 +27,10 @@ export interface Auth {
   user: User | null;
   /** Throws `ApiError` (401 `invalid_credentials`, 422 with field errors, ...). */
   signIn: (email: string, password: string) => Promise<User>;
+  /** End this session (server side too) and forget it here. */
   signOut: () => Promise<void>;
+  /** End every session of the account, on every device. */
+  signOutEverywhere: () => Promise<void>;
 }
 
 const AuthContext = createContext<Auth | null>(null);
@@ -80,14 +83,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const signIn = useCallback(async (email: string, password: string) => {
-    const tokens = await unwrap(
-      api.POST("/api/v1/auth/login", {
-        body: { username: email, password, grant_type: "password", scope: "" },
-        bodySerializer: (body) => new URLSearchParams(body as Record<string, string>),
-        headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      }),
-    );
-    startSession(tokens);
+    const session = await unwrap(api.POST("/api/v1/auth/cookie/login", { body: { email, password } }));
+    startSession(session);
     const me = await loadMe();
     setUser(me);
     setStatus("signedIn");
@@ -95,17 +92,26 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signOut = useCallback(async () => {
-    const refresh_token = currentRefreshToken();
     try {
-      await api.POST("/api/v1/auth/logout", { body: { refresh_token } });
+      await api.POST("/api/v1/auth/cookie/logout", {
+        params: { header: { "X-CSRF-Token": csrfToken() } },
+      });
+    } finally {
+      endSession();
+    }
+  }, []);
+
+  const signOutEverywhere = useCallback(async () => {
+    try {
+      await unwrap(api.POST("/api/v1/auth/cookie/logout/all"));
     } finally {
       endSession();
     }
   }, []);
 
   const value = useMemo<Auth>(
-    () => ({ status, user, signIn, signOut }),
-    [status, user, signIn, signOut],
+    () => ({ status, user, signIn, signOut, signOutEverywhere }),
+    [status, user, signIn, signOut, signOutEverywhere],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -32,7 +32,7 @@ export function VenueSwitcher() {
 }
 
 export function Layout() {
-  const { user, signOut } = useAuth();
+  const { user, signOut, signOutEverywhere } = useAuth();
   const { venueId } = useVenue();
   const navigate = useNavigate();
   return (
@@ -43,18 +43,24 @@ export function Layout() {
       <header className="topbar">
         <span className="brand">Socia</span>
         <VenueSwitcher />
-        <div className="topbar__user">
-          <span className="topbar__email" title={user?.email ?? undefined}>
-            {user?.full_name || user?.email}
-          </span>
-          <button
-            type="button"
-            className="button--quiet"
-            onClick={() => void signOut().finally(() => navigate("/sign-in"))}
-          >
-            Sign out
-          </button>
-        </div>
+        <details className="account">
+          <summary>
+            <span className="account__name">{user?.full_name || user?.email || "Account"}</span>
+          </summary>
+          <div className="account__menu">
+            <p className="muted">{user?.email}</p>
+            <button type="button" onClick={() => void signOut().finally(() => navigate("/sign-in"))}>
+              Sign out
+            </button>
+            <button
+              type="button"
+              className="button--quiet"
+              onClick={() => void signOutEverywhere().finally(() => navigate("/sign-in"))}
+            >
+              Sign out everywhere
+            </button>
+          </div>
+        </details>
       </header>
       <nav className="sections" aria-label="Sections">
         <ul>

@@ -24,7 +24,7 @@ export default function SignInPage() {
 
   if (status === "signedIn") return <Navigate to={next} replace />;
 
-  const { fields, form } = describeError(error, FIELDS, { username: "email" });
+  const { fields, form } = describeError(error, FIELDS);
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import CurrentUser, SessionDep, ShortSessionsDep, TokenDep, commit
+from app.api.cookies import clear_session_cookies, expired_refresh_cookie, set_session_cookies
+from app.api.deps import (
+    CookieRefreshToken,
+    CurrentUser,
+    OptionalCookieRefreshToken,
+    SessionDep,
+    ShortSessionsDep,
+    TokenDep,
+    commit,
+)
 from app.core.errors import (
     AccountDisabled,
     CodeExpired,
@@ -32,6 +41,8 @@ from app.core.security import InvalidToken, TokenType, decode_token
 from app.models.auth import OtpPurpose
 from app.schema.auth import (
     ChangePassword,
+    CookieLogin,
+    CookieSession,
     ForgotPassword,
     LinkRequest,
     LogoutRequest,
@@ -218,3 +229,68 @@ def logout_everywhere(user: CurrentUser, session: SessionDep) -> None:
     """End every session of this account, on every device."""
     auth_service.end_all_sessions(session, user=user)
     commit(session)
+
+
+# --- the staff dashboard: the refresh token in an httpOnly cookie ----------------------
+#
+# The same sessions as above (rotation, reuse detection, logout), for a browser app that
+# must keep no token where scripts can read it: the refresh token lives in the httpOnly
+# `socia_refresh` cookie (SameSite=Strict, Path=/api/v1/auth/cookie), the access token in
+# the app's memory. Every route reading the cookie checks the `X-CSRF-Token` header
+# against it (a signed double submit: see app/core/csrf.py and app/api/cookies.py).
+# Sign-in takes JSON only, which a cross-site form cannot send.
+
+
+@router.post("/cookie/login", response_model=CookieSession, responses=RATE_LIMITED)
+@raises(InvalidCredentials, AccountDisabled)
+def cookie_login(
+    body: CookieLogin, session: SessionDep, ip: ClientIP, response: Response
+) -> CookieSession:
+    """Sign in with email and password (the staff dashboard): the answer carries the
+    access token; the refresh token is set as the httpOnly `socia_refresh` cookie and
+    its CSRF token as the `socia_csrf` cookie."""
+    tokens = auth_service.login(session, email=body.email, password=body.password, ip=ip)
+    commit(session)
+    return set_session_cookies(response, tokens)
+
+
+@router.post("/cookie/refresh", response_model=CookieSession)
+@raises(InvalidRefreshToken, AccountDisabled)
+def cookie_refresh(
+    refresh_token: CookieRefreshToken, session: SessionDep, response: Response
+) -> CookieSession:
+    """A new access token from the refresh cookie (send `X-CSRF-Token`); both cookies
+    are replaced (rotation: the old refresh token is used up). A dead session answers
+    401 and removes the refresh cookie."""
+    outcome = auth_service.refresh_tokens(session, token=refresh_token)
+    commit(session)  # a detected reuse revokes the session even though we answer 401
+    if isinstance(outcome.error, InvalidRefreshToken):
+        outcome.error.headers = {
+            "WWW-Authenticate": "Bearer",
+            "set-cookie": expired_refresh_cookie(),
+        }
+    return set_session_cookies(response, outcome.unwrap())
+
+
+@router.post("/cookie/logout", status_code=status.HTTP_204_NO_CONTENT)
+def cookie_logout(
+    user: CurrentUser,
+    claims: AccessClaims,
+    refresh_token: OptionalCookieRefreshToken,
+    session: SessionDep,
+    response: Response,
+) -> None:
+    """End this session (the access token now, the refresh cookie's session too; send
+    `X-CSRF-Token` with the cookie) and remove both cookies."""
+    auth_service.logout(session, user=user, claims=claims, refresh_token=refresh_token)
+    commit(session)
+    clear_session_cookies(response)
+
+
+@router.post("/cookie/logout/all", status_code=status.HTTP_204_NO_CONTENT)
+def cookie_logout_everywhere(user: CurrentUser, session: SessionDep, response: Response) -> None:
+    """End every session of this account, on every device, and remove this browser's
+    cookies."""
+    auth_service.end_all_sessions(session, user=user)
+    commit(session)
+    clear_session_cookies(response)
