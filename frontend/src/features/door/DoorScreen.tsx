@@ -69,7 +69,7 @@ export function DoorScreen({ venueId, eventId }: { venueId: string; eventId: str
       <p className="door-inside" aria-live="polite">
         {attendance.data ? (
           <>
-            <strong>{attendance.data.guests_inside}</strong> guests inside now · {attendance.data.guests_checked_in} checked
+            <strong>{attendance.data.guests_inside}</strong> {attendance.data.guests_inside === 1 ? "guest" : "guests"} inside now · {attendance.data.guests_checked_in} checked
             in of {attendance.data.guests_sold} sold
           </>
         ) : attendance.isError ? (
