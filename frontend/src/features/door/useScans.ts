@@ -34,6 +34,15 @@ function worthKeeping(error: unknown): boolean {
   return !(error instanceof ApiError) || error.status === 0 || error.status >= 500;
 }
 
+/** A phone in a pocket-loud club: one short buzz to let in, a long double one to stop. */
+function buzz(pattern: number[]): void {
+  try {
+    if (typeof navigator !== "undefined" && typeof navigator.vibrate === "function") navigator.vibrate(pattern);
+  } catch {
+    // no vibration: the screen says it
+  }
+}
+
 function online(): boolean {
   return typeof navigator === "undefined" || navigator.onLine !== false;
 }
@@ -107,6 +116,7 @@ export function useScans({ venueId, eventId, onScanned }: { venueId: string; eve
       try {
         const [result] = await post(venueId, eventId, [item.scan]);
         setAnswer(result ? { kind: "result", result } : { kind: "error", message: "The server gave no answer" });
+        if (result) buzz(result.outcome === "ok" ? [80] : [200, 80, 200]);
         scanned.current?.();
       } catch (error) {
         if (worthKeeping(error)) {

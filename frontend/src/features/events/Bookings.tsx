@@ -84,7 +84,7 @@ function RefundForm({
       </fieldset>
       {!whole && <Field label="Amount (₹)" name="amount" inputMode="decimal" required error={fields.amount_minor} />}
       <button type="submit" className="button--danger" disabled={refund.isPending}>
-        {refund.isPending ? "Refunding…" : error ? "Try the refund again" : "Refund"}
+        {refund.isPending ? "Refunding…" : refund.isError ? "Try the refund again" : "Refund"}
       </button>
     </form>
   );

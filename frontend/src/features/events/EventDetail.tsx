@@ -18,6 +18,12 @@ import { Pools } from "./Pools";
 
 const LIVE_MS = 10_000;
 
+function cutoffText(minutes: number): string {
+  if (minutes % 1440 === 0 && minutes > 0) return `${minutes / 1440} ${minutes === 1440 ? "day" : "days"}`;
+  if (minutes % 60 === 0 && minutes > 0) return `${minutes / 60} ${minutes === 60 ? "hour" : "hours"}`;
+  return `${minutes} minutes`;
+}
+
 export function EventDetail({ venueId, eventId, canManage }: { venueId: string; eventId: string; canManage: boolean }) {
   const queryClient = useQueryClient();
   const keys = useIdempotencyKeys();
@@ -89,7 +95,7 @@ export function EventDetail({ venueId, eventId, canManage }: { venueId: string; 
           <p className="muted">
             {e.min_age != null && <>Age {e.min_age}+ · </>}
             {e.dress_code && <>Dress code: {e.dress_code} · </>}
-            Guests who cancel {e.cancel_cutoff_minutes} minutes or more before the start get {e.refund_percent}% back.
+            Guests who cancel {cutoffText(e.cancel_cutoff_minutes)} or more before the start get {e.refund_percent}% back.
           </p>
           <FormError message={describeError(error).form} />
           {canManage && !cancelled && (

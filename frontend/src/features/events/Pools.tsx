@@ -161,7 +161,12 @@ export function Pools({
           </table>
         </div>
       )}
-      {canManage && <PoolForm venueId={venueId} eventId={eventId} onDone={refresh} />}
+      {canManage && (
+        <div className="card">
+          <h3>Add a pool</h3>
+          <PoolForm venueId={venueId} eventId={eventId} onDone={refresh} />
+        </div>
+      )}
     </section>
   );
 }
