@@ -64,8 +64,8 @@ export function backendApi(baseUrl) {
 /** Sign in through the dashboard's sign-in page and wait for the venue switcher. */
 export async function signIn(page, email = DEMO.manager, password = DEMO_PASSWORD) {
   await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("combobox", { name: "Venue" }).waitFor();
 }
@@ -86,4 +86,21 @@ export async function eventually(check, { timeoutMs = 10_000, intervalMs = 100, 
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * The link of the last email sent to `to` whose URL contains `path` (the run's backend
+ * writes emails to its log: EMAIL_BACKEND=console), polled until the job has sent it.
+ */
+export async function emailedLink(ctx, { to, path, after = 0 }) {
+  const pattern = new RegExp(`https?://[^\\s"'<>]*${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\?token=[A-Za-z0-9_.~=%-]+`);
+  return eventually(
+    () => {
+      const log = ctx.backendLog().slice(after);
+      const start = log.lastIndexOf(`email to ${to}:`);
+      if (start < 0) return null;
+      return log.slice(start).match(pattern)?.[0] ?? null;
+    },
+    { timeoutMs: 20_000, what: `an email to ${to} with a ${path} link` },
+  );
 }

@@ -169,7 +169,7 @@ function scenarioFiles(filters) {
   return chosen.map((f) => ({ name: f.replace(/\.mjs$/, ""), file: join(dir, f) }));
 }
 
-async function startBackend() {
+async function startBackend(dashboardUrl) {
   if (process.env.E2E_BACKEND) return process.env.E2E_BACKEND.replace(/\/$/, "");
   scratch = mkdtempSync(join(tmpdir(), "socia-e2e-"));
   const port = await freePort();
@@ -184,6 +184,7 @@ async function startBackend() {
     EMAIL_BACKEND: "console",
     SMS_PROVIDER: "console",
     PAYMENT_PROVIDER: "test",
+    FRONTEND_HOST: dashboardUrl, // emailed links open the dashboard under test
   });
   const child = start("backend", "uv", ["run", "socia", "dev", "--port", String(port), "--no-reload"], {
     cwd: BACKEND,
@@ -195,11 +196,10 @@ async function startBackend() {
   return url;
 }
 
-async function startPreview(backendUrl) {
+async function startPreview(backendUrl, port) {
   if (!existsSync(join(FRONTEND, "dist", "index.html"))) {
     throw new Error("frontend/dist is missing: run `npm run build` first");
   }
-  const port = await freePort();
   const vite = join(FRONTEND, "node_modules", "vite", "bin", "vite.js");
   const child = start(
     "preview",
@@ -258,6 +258,10 @@ async function runScenario(scenario, shared) {
     },
     /** Console errors the pages logged so far (4xx the screen expects show up here too). */
     problems,
+    /** What the backend wrote so far (emails and SMS codes go there: console providers). */
+    backendLog() {
+      return process.env.E2E_BACKEND ? "" : readFileSync(join(LOGS, "backend.log"), "utf8");
+    },
   };
   const started = Date.now();
   try {
@@ -294,8 +298,9 @@ async function main() {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   rmSync(SCREENSHOTS, { recursive: true, force: true });
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const backendUrl = await startBackend();
-  const baseUrl = await startPreview(backendUrl);
+  const previewPort = await freePort();
+  const backendUrl = await startBackend(`http://127.0.0.1:${previewPort}`);
+  const baseUrl = await startPreview(backendUrl, previewPort);
   // launch() gives Chromium a fresh, empty --user-data-dir of its own every run.
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
   const results = [];

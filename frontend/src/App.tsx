@@ -1,5 +1,6 @@
 /**
- * Routes. Public: /sign-in (and the pages emailed links open). Signed in: / opens the
+ * Routes. Public: /sign-in, /register, /forgot-password and the pages emailed links open
+ * (/verify-email, /reset-password; /invites/accept asks to sign in). Signed in: / opens the
  * first venue; every screen lives under /venues/:venueId/<section> inside <Layout>.
  * Each section's page is src/pages/<Name>.tsx, loaded on demand.
  */
@@ -15,6 +16,11 @@ import NotFoundPage from "./pages/NotFound";
 import SignInPage from "./pages/SignIn";
 import { VenueProvider } from "./venue/VenueContext";
 
+const VerifyEmailPage = lazy(() => import("./pages/account/VerifyEmail"));
+const ResetPasswordPage = lazy(() => import("./pages/account/ResetPassword"));
+const ForgotPasswordPage = lazy(() => import("./pages/account/ForgotPassword"));
+const RegisterPage = lazy(() => import("./pages/account/Register"));
+const AcceptInvitePage = lazy(() => import("./pages/account/AcceptInvite"));
 const VenuePage = lazy(() => import("./pages/Venue"));
 const MenusPage = lazy(() => import("./pages/Menus"));
 const TablesPage = lazy(() => import("./pages/Tables"));
@@ -43,6 +49,21 @@ export function AppRoutes() {
   return (
     <Routes>
       <Route path="/sign-in" element={<SignInPage />} />
+      {/* The pages emailed links open (backend/app/core/links.py DASHBOARD_PATHS). */}
+      <Route path="/verify-email" element={<Page><VerifyEmailPage /></Page>} />
+      <Route path="/reset-password" element={<Page><ResetPasswordPage /></Page>} />
+      <Route path="/forgot-password" element={<Page><ForgotPasswordPage /></Page>} />
+      <Route path="/register" element={<Page><RegisterPage /></Page>} />
+      <Route
+        path="/invites/accept"
+        element={
+          <RequireAuth>
+            <Page>
+              <AcceptInvitePage />
+            </Page>
+          </RequireAuth>
+        }
+      />
       <Route
         path="/"
         element={

@@ -151,6 +151,7 @@ def test_services(base: dict[str, Any], override: dict[str, Any]) -> None:
         "prestart",
         "backend",
         "worker",
+        "frontend",
         "proxy",
     }
     assert set(override["services"]) - set(base["services"]) == {"mailcatcher"}
@@ -239,7 +240,7 @@ def test_development_serves_plain_http_on_any_host(
     assert str(settings_from(dev["backend"]).PUBLIC_BASE_URL) == "http://localhost/"
 
 
-@pytest.mark.parametrize("name", ["db", "redis", "backend", "proxy"])
+@pytest.mark.parametrize("name", ["db", "redis", "backend", "frontend", "proxy"])
 def test_healthchecks(base: dict[str, Any], name: str) -> None:
     check = base["services"][name]["healthcheck"]
     assert check["test"][0] in {"CMD", "CMD-SHELL"}
@@ -331,14 +332,83 @@ def test_traefik_routes_the_api_and_docs_to_the_backend(
         router = labels(merged["backend"])
         assert router["traefik.enable"] == "true"
         rule = router["traefik.http.routers.socia-backend.rule"]
-        # Every page and route the app serves is reachable through the proxy.
-        for prefix in app_path_prefixes():
-            assert f"PathPrefix(`{prefix}`)" in rule or f"Path(`{prefix}`)" in rule, prefix
+        # Every page and route the app serves is reachable through the proxy, but its
+        # root: `/` is the staff dashboard's (the backend's root only points at /docs).
+        for prefix in app_path_prefixes() - {"/"}:
+            assert f"PathPrefix(`{prefix}`)" in rule, prefix
+        assert "Path(`/`)" not in rule
+        assert "traefik.http.routers.socia-backend.priority" not in router
         port = router["traefik.http.services.socia-backend.loadbalancer.server.port"]
         command = merged["backend"]["command"]
         assert command[command.index("--port") + 1] == port
         entrypoint = router["traefik.http.routers.socia-backend.entrypoints"]
         assert f"--entrypoints.{entrypoint}.address" in _flags(merged["proxy"]["command"])
+
+
+def test_traefik_routes_everything_else_to_the_dashboard(
+    base: dict[str, Any], override: dict[str, Any]
+) -> None:
+    for merged, host in ((services(base), True), (services(base, override), False)):
+        router = labels(merged["frontend"])
+        backend = labels(merged["backend"])
+        assert router["traefik.enable"] == "true"
+        rule = router["traefik.http.routers.socia-frontend.rule"]
+        expected = "PathPrefix(`/`)"
+        if host:
+            expected = f"Host(`{REQUIRED_VALUES['DOMAIN']}`) && {expected}"
+        assert rule == expected
+        # The lowest priority: the backend's router (priority = its rule's length,
+        # Traefik's default) always wins for /api, /docs, /q, ...
+        assert router["traefik.http.routers.socia-frontend.priority"] == "1"
+        entrypoint = router["traefik.http.routers.socia-frontend.entrypoints"]
+        assert entrypoint == backend["traefik.http.routers.socia-backend.entrypoints"]
+        port = router["traefik.http.services.socia-frontend.loadbalancer.server.port"]
+        assert port == str(merged["frontend"]["expose"][0]) == _nginx_port()
+        assert "ports" not in merged["frontend"]
+        assert "frontend" in as_mapping(merged["proxy"]["depends_on"])
+
+
+def _frontend_file(name: str) -> str:
+    return (ROOT / "frontend" / name).read_text()
+
+
+def _nginx_port() -> str:
+    match = re.search(r"^\s*listen\s+(\d+);", _frontend_file("nginx.conf"), flags=re.MULTILINE)
+    assert match
+    return match.group(1)
+
+
+def test_the_dashboard_image_builds_with_node_and_serves_with_nginx(base: dict[str, Any]) -> None:
+    assert services(base)["frontend"]["build"]["context"] == "./frontend"
+    dockerfile = _frontend_file("Dockerfile")
+    stages = re.findall(r"^FROM\s+(\S+)", dockerfile, flags=re.MULTILINE)
+    assert len(stages) == 2
+    assert stages[0].startswith("node:")
+    # The serving stage runs as a non-root user (port 8080, not 80).
+    assert stages[1].startswith("nginxinc/nginx-unprivileged:")
+    assert "npm ci" in dockerfile
+    assert "npm run build" in dockerfile
+    assert "COPY --from=build /app/dist /usr/share/nginx/html" in dockerfile
+    for source in ("package.json", "package-lock.json", "index.html", "src", "nginx.conf"):
+        assert (ROOT / "frontend" / source).exists(), source
+    ignored = set(_frontend_file(".dockerignore").split())
+    assert {"node_modules/", "dist/", ".env"} <= ignored
+
+
+def test_the_dashboard_falls_back_to_the_app_for_its_own_paths() -> None:
+    """/venues/..., /sign-in, /verify-email?token=... are the app's routes: nginx answers
+    index.html for any path that is not a file."""
+    conf = _frontend_file("nginx.conf")
+    assert re.search(r"location / \{[^}]*try_files \$uri /index\.html;", conf)
+    assert "/healthz" in conf
+
+
+def test_emailed_links_open_the_dashboard(base: dict[str, Any], override: dict[str, Any]) -> None:
+    prod = settings_from(services(base)["backend"], PRODUCTION_DOTENV)
+    assert str(prod.FRONTEND_HOST) == f"https://{REQUIRED_VALUES['DOMAIN']}/"
+    for service in ("backend", "worker"):  # the worker sends the emails
+        dev = settings_from(services(base, override)[service])
+        assert str(dev.FRONTEND_HOST) == "http://localhost/"
 
 
 # Connections outside the backend and worker services: PostgreSQL's

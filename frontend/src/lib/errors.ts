@@ -39,7 +39,7 @@ export class ApiError extends Error {
   private static summary(code: string, detail: unknown): string {
     if (Array.isArray(detail)) {
       const first = detail.find(isFieldError);
-      if (first) return `${fieldPath(first.loc) || "request"}: ${first.msg}`;
+      if (first) return `${fieldPath(first.loc) || "request"}: ${cleanMessage(first.msg)}`;
     }
     return code.replace(/_/g, " ");
   }
@@ -64,6 +64,11 @@ export function toApiError(status: number, body: unknown): ApiError {
     return new ApiError(status, status === 422 ? "invalid" : "error", (body as { detail: unknown }).detail);
   }
   return new ApiError(status, "error", `The server answered ${status}`);
+}
+
+/** Pydantic's message without its "Value error, " prefix (a validator's own words). */
+export function cleanMessage(msg: string): string {
+  return msg.replace(/^(Value|Assertion) error, /, "");
 }
 
 /** `["body", "hours", 0, "opens"]` -> `"hours.0.opens"`. */
@@ -104,10 +109,11 @@ export function describeError(
     const head = path.split(".")[0] ?? "";
     if (head in rename) path = [rename[head], ...path.split(".").slice(1)].join(".");
     const known = fieldNames.find((name) => path === name || path.startsWith(`${name}.`));
+    const msg = cleanMessage(problem.msg);
     if (known !== undefined) {
-      fields[known] ??= problem.msg;
+      fields[known] ??= msg;
     } else {
-      rest.push(path ? `${path}: ${problem.msg}` : problem.msg);
+      rest.push(path ? `${path}: ${msg}` : msg);
     }
   }
   return { fields, form: rest.length > 0 ? rest.join("\n") : null };

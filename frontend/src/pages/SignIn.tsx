@@ -1,11 +1,12 @@
 /** Sign-in for business accounts (email and password). */
-import { type FormEvent, useState } from "react";
-import { Navigate, useNavigate, useSearchParams } from "react-router";
+import { type FormEvent, useRef, useState } from "react";
+import { Link, Navigate, useNavigate, useSearchParams } from "react-router";
 
 import { useAuth } from "../auth/AuthProvider";
 import { Field } from "../components/Field";
 import { FormError } from "../components/FormError";
 import { describeError } from "../lib/errors";
+import { useFocusFirstError } from "../lib/focus";
 
 const FIELDS = ["email", "password"] as const;
 
@@ -21,6 +22,8 @@ export default function SignInPage() {
   const next = safeNext(search.get("next"));
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  useFocusFirstError(formRef, error);
 
   if (status === "signedIn") return <Navigate to={next} replace />;
 
@@ -43,7 +46,7 @@ export default function SignInPage() {
 
   return (
     <main id="main" className="sign-in">
-      <form className="card" onSubmit={onSubmit} noValidate aria-labelledby="sign-in-title">
+      <form ref={formRef} className="card" onSubmit={onSubmit} noValidate aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Sign in to Socia</h1>
         <p className="muted">For venue owners, managers and staff.</p>
         <FormError message={form} />
@@ -59,6 +62,10 @@ export default function SignInPage() {
         <button type="submit" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
+        <p className="sign-in__links">
+          <Link to="/forgot-password">Forgot your password?</Link>
+          <Link to="/register">Create an account</Link>
+        </p>
       </form>
     </main>
   );
