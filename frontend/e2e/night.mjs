@@ -1,15 +1,11 @@
 // Helpers for the night scenarios (orders, the door, the screens' screenshots): a demo
 // consumer's sign-in by one-time code, read from the backend's log, where the `console`
-// SMS provider writes it (the run starts the backend with SMS_PROVIDER=console and logs
-// it to e2e/.work/backend.log; with E2E_BACKEND, point E2E_BACKEND_LOG at its log).
+// SMS provider writes it (the run starts the backend with SMS_PROVIDER=console; with
+// E2E_BACKEND, point E2E_BACKEND_LOG at that backend's log).
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync } from "node:fs";
 
 import { eventually } from "./lib.mjs";
-
-const E2E = dirname(fileURLToPath(import.meta.url));
 
 /** Demo logins of the night's venues (backend/app/seed/venues.py). */
 export const NIGHT = {
@@ -24,12 +20,11 @@ export const NIGHT = {
   diya: "+919810000002",
 };
 
-export function backendLog() {
-  return process.env.E2E_BACKEND_LOG || join(E2E, ".work", "backend.log");
-}
-
-function logSize(file) {
-  return existsSync(file) ? statSync(file).size : 0;
+/** The backend's log: the run's (`ctx.backendLog()`), or E2E_BACKEND_LOG's with E2E_BACKEND. */
+function readLog(ctx) {
+  const file = process.env.E2E_BACKEND_LOG;
+  if (file) return existsSync(file) ? readFileSync(file, "utf8") : "";
+  return ctx.backendLog();
 }
 
 /** A fresh Indian mobile number: a new consumer account on first sign-in. */
@@ -38,17 +33,17 @@ export function newPhone() {
 }
 
 /** An access token for the consumer with `phone`: request a code, read it from the log, verify. */
-export async function consumerToken(api, phone) {
-  const file = backendLog();
-  const from = logSize(file);
+export async function consumerToken(ctx, phone) {
+  const { api } = ctx;
+  const from = readLog(ctx).length;
   await api.post("/api/v1/auth/otp/request", { phone });
   const code = await eventually(
     () => {
-      const text = readFileSync(file, "utf8").slice(from);
+      const text = readLog(ctx).slice(from);
       const found = [...text.matchAll(/SMS to (\+\d+): (\d{4,10}) is your Socia sign-in code/g)].filter((m) => m[1] === phone);
       return found.at(-1)?.[2];
     },
-    { timeoutMs: 10_000, what: `the sign-in code for ${phone} in ${file}` },
+    { timeoutMs: 10_000, what: `the sign-in code for ${phone} in the backend log` },
   );
   const tokens = await api.post("/api/v1/auth/otp/verify", { phone, code });
   return tokens.access_token;

@@ -6,9 +6,10 @@ import { NIGHT, consumerToken, managerVenue } from "../night.mjs";
 
 export const title = "Check a ticket in at the door, and see it refused the second time";
 
-export default async function run({ api, newPage, step, screenshot }) {
+export default async function run(ctx) {
+  const { api, newPage, step, screenshot } = ctx;
   step("a demo consumer's paid booking and one of its tickets that is not inside");
-  const guest = await consumerToken(api, NIGHT.diya);
+  const guest = await consumerToken(ctx, NIGHT.diya);
   const bookings = await api.get("/api/v1/bookings", guest);
   const booking = bookings.items.find((b) => b.status === "confirmed");
   assert.ok(booking, "Diya has a confirmed booking");

@@ -8,7 +8,8 @@ export const title = "Receive an order placed through the API on the live board 
 
 const WITHIN_MS = 2000;
 
-export default async function run({ page, api, step, screenshot }) {
+export default async function run(ctx) {
+  const { page, api, step, screenshot } = ctx;
   step("the manager opens the live board");
   await signIn(page, NIGHT.restaurantManager);
   await page.getByRole("link", { name: "Orders", exact: true }).click();
@@ -20,7 +21,7 @@ export default async function run({ page, api, step, screenshot }) {
   const tables = (await api.get(`/api/v1/venues/${venue.id}/tables?limit=100`, manager)).items;
   const table = tables.find((t) => t.is_active && !open.has(t.id));
   assert.ok(table, "a table without an open session");
-  const guest = await consumerToken(api, newPhone());
+  const guest = await consumerToken(ctx, newPhone());
   const tableToken = table.qr_url.split("/q/")[1];
   const session = await api.post("/api/v1/table-sessions", { table_token: tableToken }, guest);
   const item = await simpleItem(api, venue.id);
@@ -41,7 +42,7 @@ export default async function run({ page, api, step, screenshot }) {
   await card.waitFor({ timeout: WITHIN_MS });
   const took = Date.now() - answered;
   assert.ok(took <= WITHIN_MS, `on the board after ${took} ms`);
-  ctxLog(step, `on the board ${took} ms after the API answered`);
+  step(`on the board ${took} ms after the API answered`);
   assert.match(await card.innerText(), new RegExp(`Table ${table.label}`));
   assert.match(await card.innerText(), new RegExp(`2 ×\\s*${item.name}`));
   await screenshot("new-order");
@@ -58,8 +59,4 @@ export default async function run({ page, api, step, screenshot }) {
     ["placed", "accepted", "ready"],
   );
   await screenshot("ready");
-}
-
-function ctxLog(step, text) {
-  step(text);
 }

@@ -71,7 +71,7 @@ export function OrderBoard({
     refetchTimer.current = setTimeout(() => {
       refetchTimer.current = null;
       void queryClient.invalidateQueries({ queryKey: boardKeys.all(venueId) });
-    }, 150);
+    }, 50);
   }, [queryClient, venueId]);
   useEffect(() => () => {
     if (refetchTimer.current) clearTimeout(refetchTimer.current);
