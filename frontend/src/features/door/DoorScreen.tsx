@@ -106,7 +106,11 @@ export function DoorScreen({ venueId, eventId }: { venueId: string; eventId: str
             autoCapitalize="off"
             spellCheck={false}
             enterKeyHint="go"
+            aria-describedby="door-code-hint"
           />
+          <p id="door-code-hint" className="field__hint">
+            The code printed under the QR, or its link. A handheld scanner types here too.
+          </p>
         </div>
         <button type="submit">Check the code</button>
       </form>
@@ -149,7 +153,11 @@ export function DoorEventPicker({
         }),
       ),
   });
-  const first = events.data?.items[0]?.id;
+  // The night whose door is open now (from an hour before its start), else the next one.
+  const now = Date.now();
+  const first =
+    events.data?.items.find((e) => new Date(e.starts_at).getTime() - 3600_000 <= now && now < new Date(e.ends_at).getTime())?.id ??
+    events.data?.items[0]?.id;
   useEffect(() => {
     if (!eventId && first) onChange(first);
   }, [eventId, first, onChange]);
