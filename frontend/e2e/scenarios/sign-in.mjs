@@ -22,7 +22,13 @@ export default async function run({ page, step, screenshot }) {
   const selected = await switcher.locator("option:checked").innerText();
   assert.equal(selected, `${DEMO.managerVenue} (manager)`);
   assert.match(page.url(), /\/venues\/[0-9a-f-]{36}$/);
+  await page.getByRole("heading", { name: "Venue", exact: true }).waitFor();
   await screenshot("venue");
+  await page.setViewportSize({ width: 390, height: 844 }); // a phone at the door
+  await page.locator("summary").click();
+  await screenshot("venue-phone");
+  await page.locator("summary").click();
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   step("no token where scripts can read it");
   const stored = await page.evaluate(() => ({

@@ -3,13 +3,20 @@
  * prices in major units (rupees, "120.50") and send minor units.
  */
 
+const formatters = new Map<string, Intl.NumberFormat>();
+
 /** `12050, "INR"` -> "₹120.50". */
 export function formatMoney(minor: number, currency = "INR"): string {
-  try {
-    return new Intl.NumberFormat("en-IN", { style: "currency", currency }).format(minor / 100);
-  } catch {
-    return `${(minor / 100).toFixed(2)} ${currency}`;
+  let format = formatters.get(currency);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat("en-IN", { style: "currency", currency });
+    } catch {
+      return `${(minor / 100).toFixed(2)} ${currency}`;
+    }
+    formatters.set(currency, format);
   }
+  return format.format(minor / 100);
 }
 
 /** Minor units as the text of a price input: 12050 -> "120.50", 12000 -> "120". */
@@ -28,4 +35,18 @@ export function inputToMinor(text: string): number | null {
   if (!/^\d+(\.\d{1,2})?$/.test(value)) return Number.NaN;
   const [whole = "0", fraction = ""] = value.split(".");
   return Number(whole) * 100 + Number(fraction.padEnd(2, "0"));
+}
+
+/**
+ * What a person typed as an amount in major units (`"12.5"`, `"1,200"`, `"₹ 40"`) in
+ * minor units, or null when it is not an amount with at most two decimals.
+ */
+export function parseMoney(text: string): number | null {
+  const minor = inputToMinor(text.replace(/[\s₹]/g, ""));
+  return minor === null || Number.isNaN(minor) ? null : minor;
+}
+
+/** Minor units as the number a person types, always with paise (`150050` -> `"1500.50"`). */
+export function moneyInput(minor: number): string {
+  return (minor / 100).toFixed(2);
 }

@@ -1,14 +1,15 @@
-// Placeholder: the Staff screen is built on this page (issue 13).
+/** Staff: the venue's team, invitations and roles. */
+import "../features/dashboard.css";
+
+import { StaffScreen } from "../features/staff/StaffScreen";
 import { useVenue } from "../venue/VenueContext";
 
 export default function StaffPage() {
-  const { venue, role } = useVenue();
+  const { venueId, venue, role } = useVenue();
   return (
-    <section aria-labelledby="page-title">
-      <h1 id="page-title">Staff</h1>
-      <p>
-        {venue.name}: you are {role} here. This screen is coming.
-      </p>
+    <section aria-labelledby="page-title" className="stack">
+      <h1 id="page-title">Team at {venue.name}</h1>
+      <StaffScreen venueId={venueId} role={role} />
     </section>
   );
 }

@@ -1,0 +1,68 @@
+/** Times: the API sends and takes ISO 8601 with an offset; people see local times. */
+
+/** `2026-12-03T14:30:00Z` -> `Thu 3 Dec, 8:00 pm` (in `timeZone`, default the browser's). */
+export function formatDateTime(iso: string | null | undefined, timeZone?: string): string {
+  if (!iso) return "—";
+  return new Intl.DateTimeFormat("en-IN", {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    hour: "numeric",
+    minute: "2-digit",
+    ...(timeZone ? { timeZone } : {}),
+  }).format(new Date(iso));
+}
+
+export function formatTime(iso: string | null | undefined, timeZone?: string): string {
+  if (!iso) return "—";
+  return new Intl.DateTimeFormat("en-IN", {
+    hour: "numeric",
+    minute: "2-digit",
+    ...(timeZone ? { timeZone } : {}),
+  }).format(new Date(iso));
+}
+
+/** `2026-12-03` -> `Thu 3 Dec` (a calendar date, no time zone shift). */
+export function formatDate(date: string): string {
+  const [y, m, d] = date.split("-").map(Number);
+  return new Intl.DateTimeFormat("en-IN", {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    timeZone: "UTC",
+  }).format(new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1)));
+}
+
+/** An ISO time as the value of an `<input type="datetime-local">` (browser's zone). */
+export function toLocalInput(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}`
+  );
+}
+
+/** The value of an `<input type="datetime-local">` as ISO with an offset (null if empty). */
+export function fromLocalInput(value: string): string | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/**
+ * The night a moment belongs to at a venue: its local date, where a night runs from
+ * 06:00 to 06:00 (a 1 am order counts for the evening before), as `YYYY-MM-DD`.
+ */
+export function nightOf(iso: string, timeZone?: string): string {
+  const shifted = new Date(new Date(iso).getTime() - 6 * 3600_000);
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    ...(timeZone ? { timeZone } : {}),
+  }).formatToParts(shifted);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${get("year")}-${get("month")}-${get("day")}`;
+}
