@@ -1,6 +1,7 @@
 """The poster feed at 1,000, 100,000 and 1,000,000 posters, beside the ceiling and a naive scan.
 
     uv run python -m bench.bench_posters [--sizes 1000 100000 1000000] [--duration 15] [--keep]
+        [--no-events] [--feed-only]
 
 Fills a scratch database on the machine's PostgreSQL (BENCH_PG_URL) in stages and,
 after each stage, runs with `wrk` at 16 and 64 connections:
@@ -317,6 +318,11 @@ def main() -> None:
     parser.add_argument(
         "--no-events", action="store_true", help="Bengaluru posters all promote their venue"
     )
+    parser.add_argument(
+        "--feed-only",
+        action="store_true",
+        help="measure the feed only (the naive scan still checks the feed's answer once)",
+    )
     args = parser.parse_args()
     logging.getLogger("httpx").setLevel(logging.WARNING)
     sizes = sorted(args.sizes)
@@ -361,7 +367,7 @@ def main() -> None:
                 rows.append(
                     (f"feed, {size:,} posters", c, wrk(f"{base}/api/v1/posters/feed?{query}", c))
                 )
-            for c in CONNECTIONS:
+            for c in () if args.feed_only else CONNECTIONS:
                 rows.append(
                     (
                         f"naive scan, {size:,} posters",

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from app.crud.common import AnySelect
+from app.crud.common import AnySelect, row_exists
 from app.models.booking import (
     Booking,
     BookingItem,
@@ -42,10 +42,16 @@ def takes_places(now: Any) -> sa.ColumnElement[bool]:
     )
 
 
-def _places_taken(*, now: Any, exclude_booking_id: uuid.UUID | None) -> AnySelect:
-    """The places taken at `now` by every booking line that counts (a sum over
-    `offering_pool` x `booking_item` x `booking`), before it is grouped by pool or
-    correlated to one: the one copy of the capacity rule in SQL."""
+def _places_taken(*, now: Any, exclude_booking_id: uuid.UUID | None, pool: Any) -> AnySelect:
+    """The places taken at `now` from `pool` (the entity, joined by the caller, or a
+    pool row of an enclosing query) by every booking line that counts: a sum over
+    `offering_pool` x `booking_item` x `booking`, to be grouped by pool or correlated
+    to one. The one copy of the capacity rule in SQL.
+
+    Only the bookings of the pool's own event are read. That changes no count (a
+    booking's lines are passes of its event's offerings, which draw only from their
+    event's pools) and lets PostgreSQL read the event's bookings as one range of
+    `ix_booking_event_id_status` rather than look each line's booking up by id."""
     statement = (
         sa.select(
             sa.func.sum(col(BookingItem.quantity) * col(OfferingPool.places_per_pass)).label(
@@ -55,7 +61,7 @@ def _places_taken(*, now: Any, exclude_booking_id: uuid.UUID | None) -> AnySelec
         .select_from(OfferingPool)
         .join(BookingItem, col(BookingItem.offering_id) == col(OfferingPool.offering_id))
         .join(Booking, col(Booking.id) == col(BookingItem.booking_id))
-        .where(takes_places(now))
+        .where(takes_places(now), col(Booking.event_id) == pool.event_id)
     )
     if exclude_booking_id is not None:
         statement = statement.where(col(Booking.id) != exclude_booking_id)
@@ -67,7 +73,8 @@ def _taken_per_pool(
 ) -> AnySelect:
     """(places taken at `now`, pool id) for the pools anybody holds places of."""
     return (
-        _places_taken(now=now, exclude_booking_id=exclude_booking_id)
+        _places_taken(now=now, exclude_booking_id=exclude_booking_id, pool=CapacityPool)
+        .join(CapacityPool, col(CapacityPool.id) == col(OfferingPool.pool_id))
         .add_columns(col(OfferingPool.pool_id))
         .where(col(OfferingPool.pool_id).in_(list(pool_ids)))
         .group_by(col(OfferingPool.pool_id))
@@ -218,18 +225,26 @@ def offering_has_room(offering: Any, *, now: Any) -> sa.ColumnElement[bool]:
     draw = aliased(OfferingPool, name="room_draw")
     pool = aliased(CapacityPool, name="room_pool")
     taken = (
-        _places_taken(now=now, exclude_booking_id=None)
+        _places_taken(now=now, exclude_booking_id=None, pool=pool)
         .where(col(OfferingPool.pool_id) == col(pool.id))
         .correlate(pool)
         .scalar_subquery()
     )
-    short = sa.or_(
-        col(pool.event_id) != offering.event_id,
-        col(pool.size) - sa.func.coalesce(taken, 0) < col(draw.places_per_pass),
+    # Each draw's pool looked up by id (a join here is hashed over every pool).
+    room_in_pool: AnySelect = (
+        sa.select(sa.literal_column("1"))
+        .select_from(pool)
+        .where(
+            col(pool.id) == col(draw.pool_id),
+            col(pool.event_id) == offering.event_id,
+            col(pool.size) - sa.func.coalesce(taken, 0) >= col(draw.places_per_pass),
+        )
+        .correlate(draw, offering)
     )
-    drawn = col(draw.offering_id) == offering.id
-    draws_any = sa.exists().where(drawn).correlate(offering)
-    draws_short = (
-        sa.exists().where(drawn, col(pool.id) == col(draw.pool_id), short).correlate(offering)
+    draws: AnySelect = (
+        sa.select(sa.literal_column("1"))
+        .select_from(draw)
+        .where(col(draw.offering_id) == offering.id)
+        .correlate(offering)
     )
-    return sa.and_(draws_any, ~draws_short)
+    return sa.and_(row_exists(draws), ~row_exists(draws.where(~row_exists(room_in_pool))))

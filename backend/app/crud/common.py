@@ -1,4 +1,4 @@
-"""What every domain's queries share: get-or-404 and one page of a list."""
+"""What every domain's queries share: get-or-404, one page of a list, a correlated EXISTS."""
 
 from __future__ import annotations
 
@@ -71,3 +71,14 @@ def paginate(
     return Page(
         items=[item(row) for row in rows], total=total, limit=page.limit, offset=page.offset
     )
+
+
+def row_exists(statement: AnySelect) -> sa.Exists:
+    """EXISTS over `statement` (correlated to rows of the enclosing query), evaluated
+    for each of those rows with the statement's own indexes.
+
+    `OFFSET 0` keeps PostgreSQL from flattening it into a join or a hashed subplan
+    over the whole table (an EXISTS correlated by one equality is a candidate): for the
+    poster feed that plan summed every event's bookings to answer for the few
+    posters around one caller."""
+    return statement.offset(sa.literal_column("0")).exists()

@@ -36,7 +36,7 @@ from app.core.errors import (
 )
 from app.crud import capacity
 from app.crud import event as event_crud
-from app.crud.common import get_or_404
+from app.crud.common import AnySelect, get_or_404, row_exists
 from app.models import Event, EventStatus
 from app.models.booking import (
     BookingItem,
@@ -116,10 +116,12 @@ def event_sold_out(event_id: Any, *, now: Any) -> sa.ColumnElement[bool]:
     coming; when it shares a full pool, it has none either. Whether the event is
     cancelled or over is another question (see `crud.poster`)."""
     sold = aliased(Offering, name="sold")
-    sellable = sa.and_(col(sold.event_id) == event_id, still_sold(sold, now=now))
+    sellable: AnySelect = sa.select(sa.literal_column("1")).where(
+        col(sold.event_id) == event_id, still_sold(sold, now=now)
+    )
     return sa.and_(
-        sa.exists().where(sellable),
-        ~sa.exists().where(sellable, capacity.offering_has_room(sold, now=now)),
+        row_exists(sellable),
+        ~row_exists(sellable.where(capacity.offering_has_room(sold, now=now))),
     )
 
 

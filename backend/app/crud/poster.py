@@ -277,7 +277,9 @@ def shows_when(now: Any) -> dict[NotShowingReason, sa.ColumnElement[bool]]:
     (`offering_crud.event_sold_out`: it still sells passes and none has room); a
     venue's poster needs none of that."""
     promotes_venue = col(Poster.event_id).is_(None)
-    sold_out = offering_crud.event_sold_out(col(Poster.event_id), now=now)
+    # Correlated to the joined event row, not `poster.event_id`: PostgreSQL then asks
+    # only once the cheaper conditions and the distance (at the venue's join) hold.
+    sold_out = offering_crud.event_sold_out(col(Event.id), now=now)
     return {
         NotShowingReason.PAUSED: col(Poster.is_paused).is_(False),
         NotShowingReason.NOT_STARTED: col(Poster.starts_at) <= now,

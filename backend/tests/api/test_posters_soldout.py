@@ -4,6 +4,7 @@ read why a poster is not showing, from the very conditions the feed filters on."
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,10 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from app.core import geo_index
 from app.core.errors import SoldOut
 from app.crud import capacity
 from app.crud import offering as offering_crud
@@ -560,3 +563,34 @@ def test_racing_for_the_last_places_hides_the_poster_exactly_at_zero(
         s.add(hold)
         s.commit()
     assert read() == (True, 1)
+
+
+def test_the_feed_asks_about_the_events_around_the_caller_only(
+    session: Session, world: World
+) -> None:
+    """The plan checks each poster's event by its own indexes, never as one hashed
+    subplan over every offering (which summed the bookings of every event in the
+    database to answer for the few posters around one caller)."""
+    for _ in range(30):
+        event = make_event(session, venue=make_venue(session, latitude=28.6, longitude=77.2))
+        pool = make_pool(session, event=event, size=4)
+        stag = make_offering(session, event=event, pools=[pool])
+        make_booking(session, consumer=world.consumer, items=[(stag, 2)])
+    session.execute(sa.text("ANALYZE offering, offering_pool, capacity_pool, booking"))
+    statement = poster_crud._feed_statement()
+    compiled = statement.compile(dialect=session.get_bind().dialect)
+    params = {
+        **compiled.params,
+        "cells": geo_index.point_cells(*HERE, poster_crud.FEED_RESOLUTIONS),
+        "now": utcnow(),
+        "lat_rad": math.radians(HERE[0]),
+        "lng_rad": math.radians(HERE[1]),
+        "cos_lat": math.cos(math.radians(HERE[0])),
+        "limit": 20,
+        "offset": 0,
+    }
+    plan = "\n".join(
+        row[0] for row in session.connection().exec_driver_sql(f"EXPLAIN {compiled}", params)
+    )
+    assert "SubPlan" in plan
+    assert "hashed SubPlan" not in plan, plan
