@@ -413,16 +413,7 @@ def decide(
         session.add(spend)
         session.flush()
         return spend
-    wallet_crud.add_entry(
-        session,
-        wallet=wallet,
-        kind=WalletEntryKind.RELEASE,
-        amount=spend.amount_minor,
-        member_id=spend.member_id,
-        payment_id=payment.id,
-        spend_id=spend.id,
-        note="approved",
-    )
+    _give_back_hold(session, wallet=wallet, spend=spend, payment=payment, note="approved")
     wallet_crud.add_entry(
         session,
         wallet=wallet,
@@ -441,6 +432,22 @@ def decide(
     return spend
 
 
+def _give_back_hold(
+    session: Session, *, wallet: GroupWallet, spend: WalletSpend, payment: Payment, note: str
+) -> None:
+    """The held amount of a waiting spend back into the (locked) wallet: a `release`."""
+    wallet_crud.add_entry(
+        session,
+        wallet=wallet,
+        kind=WalletEntryKind.RELEASE,
+        amount=spend.amount_minor,
+        member_id=spend.member_id,
+        payment_id=payment.id,
+        spend_id=spend.id,
+        note=note,
+    )
+
+
 def _release(
     session: Session,
     *,
@@ -451,16 +458,7 @@ def _release(
 ) -> None:
     """A held spend ends unpaid (locked: payment, wallet, spend): the amount goes back and
     the payment fails, which tells what it was for."""
-    wallet_crud.add_entry(
-        session,
-        wallet=wallet,
-        kind=WalletEntryKind.RELEASE,
-        amount=spend.amount_minor,
-        member_id=spend.member_id,
-        payment_id=payment.id,
-        spend_id=spend.id,
-        note=to.value,
-    )
+    _give_back_hold(session, wallet=wallet, spend=spend, payment=payment, note=to.value)
     spend.status = to
     spend.decided_at = _now()
     session.add(spend)
