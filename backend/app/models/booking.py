@@ -144,7 +144,13 @@ class Booking(SQLModel, table=True):
         sa.CheckConstraint("total_minor >= 0", name="total_non_negative"),
         sa.CheckConstraint(CURRENCY_CHECK, name="currency_code"),
         sa.CheckConstraint("guests >= 1", name="guests_positive"),
-        sa.Index("ix_booking_event_id_status", "event_id", "status"),
+        # Covering the capacity count (an event's bookings by status, as one index range).
+        sa.Index(
+            "ix_booking_event_id_status",
+            "event_id",
+            "status",
+            postgresql_include=["id", "hold_expires_at"],
+        ),
         sa.Index("ix_booking_consumer_id_created_at", "consumer_id", "created_at"),
         sa.Index(
             "ix_booking_held_hold_expires_at",
@@ -180,12 +186,18 @@ class BookingItem(SQLModel, table=True):
         sa.CheckConstraint("guests >= 1", name="guests_positive"),
         sa.CheckConstraint("unit_price_minor >= 0", name="unit_price_non_negative"),
         sa.CheckConstraint("cover_credit_minor >= 0", name="cover_credit_non_negative"),
+        # Covering the places an offering's passes take (the poster feed's sold-out check).
+        sa.Index(
+            "ix_booking_item_offering_id",
+            "offering_id",
+            postgresql_include=["booking_id", "quantity"],
+        ),
     )
 
     id: uuid.UUID = IdField()
     # Indexed by the (booking_id, offering_id) unique constraint.
     booking_id: uuid.UUID = Field(foreign_key="booking.id", ondelete="CASCADE")
-    offering_id: uuid.UUID = Field(foreign_key="offering.id", ondelete="RESTRICT", index=True)
+    offering_id: uuid.UUID = Field(foreign_key="offering.id", ondelete="RESTRICT")
     quantity: int
     guests: int  # quantity x guests per pass
     unit_price_minor: int = MoneyField()
