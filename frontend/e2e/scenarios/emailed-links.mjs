@@ -45,6 +45,8 @@ export default async function run(ctx) {
 
   step("forgot the password: the reset link opens the dashboard");
   await page.getByRole("link", { name: "Forgot your password?" }).click();
+  // The page loads on demand: fill its field, not the sign-in form's still on screen.
+  await page.getByRole("heading", { name: "Forgot your password?" }).waitFor();
   await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByRole("button", { name: "Email me a reset link" }).click();
   await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
