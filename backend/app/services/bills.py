@@ -360,15 +360,13 @@ def create_share(
     amount = share_amount(session, bill=bill, data=data, now=_now())  # a first look
     credit = 0
     if data.use_cover_credit:
-        credit = min(
-            amount,
-            cover_credit.available(
-                session,
-                holder_id=payer.id,
-                venue_id=bill.venue_id,
-                currency=bill.currency,
-                at=_now(),
-            ),
+        credit = cover_credit.plan(
+            session,
+            holder_id=payer.id,
+            venue_id=bill.venue_id,
+            currency=bill.currency,
+            amount=amount,
+            at=_now(),
         )
     to_pay = amount - credit
     by_wallet = to_pay > 0 and data.wallet_group_id is not None

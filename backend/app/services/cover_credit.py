@@ -132,6 +132,25 @@ def spend(
     return taken
 
 
+def plan(
+    session: Session,
+    *,
+    holder_id: uuid.UUID,
+    venue_id: uuid.UUID,
+    currency: str,
+    amount: int,
+    at: datetime,
+) -> int:
+    """What of `amount` the holder's credit at the venue would pay: a first look, without
+    locks, that a payment is planned around (`spend_planned` then takes it under them)."""
+    if amount <= 0:
+        return 0
+    return min(
+        amount,
+        available(session, holder_id=holder_id, venue_id=venue_id, currency=currency, at=at),
+    )
+
+
 def spend_planned(
     session: Session,
     *,

@@ -524,16 +524,14 @@ def place_order(
         )
     # Cover credit first (a first look; taken under its locks below, which decide).
     credit = 0
-    if place.prepaid and total > 0 and data.use_cover_credit and not split:
-        credit = min(
-            total,
-            cover_credit.available(
-                session,
-                holder_id=consumer.id,
-                venue_id=place.venue.id,
-                currency=place.venue.currency,
-                at=now,
-            ),
+    if place.prepaid and data.use_cover_credit and not split:
+        credit = cover_credit.plan(
+            session,
+            holder_id=consumer.id,
+            venue_id=place.venue.id,
+            currency=place.venue.currency,
+            amount=total,
+            at=now,
         )
     to_pay = total - credit if place.prepaid else 0
     by_wallet = to_pay > 0 and data.wallet_group_id is not None
