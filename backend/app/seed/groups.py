@@ -32,7 +32,7 @@ from app.models.booking import Booking, Offering, OfferingKind, OfferingStatus
 from app.models.group import Group, GroupMember, GroupRole, GroupWallet
 from app.schema.booking import BookingItemCreate
 from app.schema.order import OrderCreate, OrderLineCreate
-from app.seed.orders import _lines, _pay, _point, _venues
+from app.seed.orders import menu_lines, pay_at_test_gateway, pickup_point_of, venues_of_kind
 from app.seed.people import CONSUMERS
 from app.services import bookings, orders, wallets
 
@@ -83,7 +83,7 @@ def _make_group(
 def _top_up(session: Session, *, group: Group, member: User, amount: int) -> None:
     """A top-up paid on the test gateway: captured, so the wallet is credited."""
     checkout = wallets.start_top_up(session, group=group, member=member, amount=amount)
-    _pay(session, payment=checkout.payment, order_id=checkout.order.order_id)
+    pay_at_test_gateway(session, payment=checkout.payment, order_id=checkout.order.order_id)
 
 
 def _spend_on_order(
@@ -115,8 +115,8 @@ def _lunch_crew(session: Session, people: _People) -> bool:
     )
     _top_up(session, group=group, member=people.diya, amount=300_000)
     _top_up(session, group=group, member=people.kabir, amount=200_000)
-    for court in _venues(session, VenueKind.FOOD_COURT)[:1]:
-        point = _point(session, court)
+    for court in venues_of_kind(session, VenueKind.FOOD_COURT)[:1]:
+        point = pickup_point_of(session, court)
         qsrs = session.exec(
             select(Venue)
             .where(Venue.food_court_id == court.id, col(Venue.is_active))
@@ -125,20 +125,20 @@ def _lunch_crew(session: Session, people: _People) -> bool:
         if point is None or len(qsrs) < 2:
             continue
         two = qsrs[2:4] if len(qsrs) >= 4 else qsrs[:2]  # not the orders seed's two
-        lines = [line for qsr in two for line in _lines(session, venue=qsr, count=1)]
+        lines = [line for qsr in two for line in menu_lines(session, venue=qsr, count=1)]
         _spend_on_order(
             session, group=group, member=people.diya, pickup_point_id=point, lines=lines
         )
-    standalone = [v for v in _venues(session, VenueKind.QSR) if v.food_court_id is None]
+    standalone = [v for v in venues_of_kind(session, VenueKind.QSR) if v.food_court_id is None]
     for qsr in standalone[1:2] or standalone[:1]:
-        point = _point(session, qsr)
+        point = pickup_point_of(session, qsr)
         if point is not None:  # above Rs 200: waits for the admin
             _spend_on_order(
                 session,
                 group=group,
                 member=people.meera,
                 pickup_point_id=point,
-                lines=_lines(session, venue=qsr, count=3),
+                lines=menu_lines(session, venue=qsr, count=3),
             )
     return True
 

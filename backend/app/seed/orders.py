@@ -45,7 +45,7 @@ DINE_IN_PATH = [S.ACCEPTED, S.PREPARING, S.READY, S.SERVED, S.COMPLETED]
 PICKUP_PATH = [S.ACCEPTED, S.PREPARING, S.READY, S.PICKED_UP, S.COMPLETED]
 
 
-def _pay(session: Session, *, payment: Payment | None, order_id: str | None) -> None:
+def pay_at_test_gateway(session: Session, *, payment: Payment | None, order_id: str | None) -> None:
     """Pay on the test gateway's page and send the signed callback, as a phone does."""
     if payment is None or order_id is None:
         return
@@ -57,7 +57,9 @@ def _pay(session: Session, *, payment: Payment | None, order_id: str | None) -> 
     )
 
 
-def _lines(session: Session, *, venue: Venue, count: int, skip: int = 0) -> list[OrderLineCreate]:
+def menu_lines(
+    session: Session, *, venue: Venue, count: int, skip: int = 0
+) -> list[OrderLineCreate]:
     """`count` lines of the venue's menu, each with its first variant and the fewest
     add-ons its groups require."""
     items = session.exec(
@@ -100,14 +102,14 @@ def _owner(session: Session, venue: Venue) -> User | None:
     ).first()
 
 
-def _advance(
+def advance(
     session: Session, *, order: Order, to: int, path: Sequence[OrderStatus], by: User
 ) -> None:
     for status in path[:to]:
         order = orders.move(session, order=order, to=status, by=by, mover=Mover.STAFF)
 
 
-def _venues(session: Session, kind: VenueKind) -> list[Venue]:
+def venues_of_kind(session: Session, kind: VenueKind) -> list[Venue]:
     return list(
         session.exec(
             select(Venue)
@@ -158,7 +160,7 @@ def _order(
         data=OrderCreate(lines=lines, session_id=session_id, pickup_point_id=pickup_point_id),
         during_hours=False,
     )
-    _pay(
+    pay_at_test_gateway(
         session,
         payment=checkout.payment,
         order_id=checkout.gateway_order.order_id if checkout.gateway_order else None,
@@ -176,20 +178,20 @@ def _restaurant(session: Session, venue: Venue, people: list[User], staff: User)
             order = _order(
                 session,
                 consumer=people[n % 2],
-                lines=_lines(session, venue=venue, count=2, skip=2 * n),
+                lines=menu_lines(session, venue=venue, count=2, skip=2 * n),
                 session_id=at_one,
             )
-            _advance(session, order=order, to=steps, path=DINE_IN_PATH, by=staff)
+            advance(session, order=order, to=steps, path=DINE_IN_PATH, by=staff)
             made += 1
     at_two = _sit(session, venue=venue, table_no=1, people=people[2:4])
     if at_two is not None:
         order = _order(
             session,
             consumer=people[2],
-            lines=_lines(session, venue=venue, count=3),
+            lines=menu_lines(session, venue=venue, count=3),
             session_id=at_two,
         )
-        _advance(session, order=order, to=4, path=DINE_IN_PATH, by=staff)
+        advance(session, order=order, to=4, path=DINE_IN_PATH, by=staff)
         made += 1
         table_session = session_crud.get(session, session_id=at_two)
         bill, _ = bills.issue_bill(session, table_session=table_session)
@@ -201,7 +203,7 @@ def _restaurant(session: Session, venue: Venue, people: list[User], staff: User)
         )
         assert share.payment is not None
         assert share.order is not None
-        _pay(session, payment=share.payment, order_id=share.order.order_id)
+        pay_at_test_gateway(session, payment=share.payment, order_id=share.order.order_id)
     return made
 
 
@@ -210,13 +212,13 @@ def _nightclub(session: Session, venue: Venue, people: list[User], staff: User) 
     if tab is None:
         return 0
     order = _order(
-        session, consumer=people[0], lines=_lines(session, venue=venue, count=2), session_id=tab
+        session, consumer=people[0], lines=menu_lines(session, venue=venue, count=2), session_id=tab
     )
-    _advance(session, order=order, to=3, path=DINE_IN_PATH, by=staff)  # ready
+    advance(session, order=order, to=3, path=DINE_IN_PATH, by=staff)  # ready
     return 1
 
 
-def _point(session: Session, venue: Venue) -> uuid.UUID | None:
+def pickup_point_of(session: Session, venue: Venue) -> uuid.UUID | None:
     return session.exec(
         select(PickupPoint.id)
         .where(PickupPoint.venue_id == venue.id, col(PickupPoint.is_active))
@@ -225,7 +227,7 @@ def _point(session: Session, venue: Venue) -> uuid.UUID | None:
 
 
 def _qsr(session: Session, venue: Venue, people: list[User], staff: User) -> int:
-    point = _point(session, venue)
+    point = pickup_point_of(session, venue)
     if point is None:
         return 0
     made = 0
@@ -233,15 +235,15 @@ def _qsr(session: Session, venue: Venue, people: list[User], staff: User) -> int
         order = _order(
             session,
             consumer=people[n % len(people)],
-            lines=_lines(session, venue=venue, count=1 + n % 2, skip=n),
+            lines=menu_lines(session, venue=venue, count=1 + n % 2, skip=n),
             pickup_point_id=point,
         )
-        _advance(session, order=order, to=steps, path=PICKUP_PATH, by=staff)
+        advance(session, order=order, to=steps, path=PICKUP_PATH, by=staff)
         made += 1
     rejected = _order(
         session,
         consumer=people[0],
-        lines=_lines(session, venue=venue, count=1),
+        lines=menu_lines(session, venue=venue, count=1),
         pickup_point_id=point,
     )
     orders.move(
@@ -250,7 +252,7 @@ def _qsr(session: Session, venue: Venue, people: list[User], staff: User) -> int
     cancelled = _order(
         session,
         consumer=people[1],
-        lines=_lines(session, venue=venue, count=1),
+        lines=menu_lines(session, venue=venue, count=1),
         pickup_point_id=point,
     )
     orders.cancel(session, order=cancelled, by=people[1], reason="Ordered twice")
@@ -258,7 +260,7 @@ def _qsr(session: Session, venue: Venue, people: list[User], staff: User) -> int
 
 
 def _food_court(session: Session, court: Venue, people: list[User]) -> int:
-    point = _point(session, court)
+    point = pickup_point_of(session, court)
     qsrs = session.exec(
         select(Venue)
         .where(Venue.food_court_id == court.id, col(Venue.is_active))
@@ -266,7 +268,9 @@ def _food_court(session: Session, court: Venue, people: list[User]) -> int:
     ).all()
     if point is None or len(qsrs) < 2:
         return 0
-    lines = _lines(session, venue=qsrs[0], count=2) + _lines(session, venue=qsrs[1], count=1)
+    lines = menu_lines(session, venue=qsrs[0], count=2) + menu_lines(
+        session, venue=qsrs[1], count=1
+    )
     parent = _order(session, consumer=people[3], lines=lines, pickup_point_id=point)
     children = session.exec(
         select(Order).where(Order.parent_id == parent.id).order_by(col(Order.venue_id))
@@ -275,7 +279,7 @@ def _food_court(session: Session, court: Venue, people: list[User]) -> int:
         venue = session.get(Venue, child.venue_id)
         staff = _owner(session, venue) if venue is not None else None
         if staff is not None:
-            _advance(session, order=child, to=1 + 2 * n, path=PICKUP_PATH, by=staff)
+            advance(session, order=child, to=1 + 2 * n, path=PICKUP_PATH, by=staff)
     return 1
 
 
@@ -288,9 +292,9 @@ def seed(session: Session) -> None:
         return
     made = 0
     plan = [
-        (_venues(session, VenueKind.RESTAURANT)[:1], _restaurant),
-        (_venues(session, VenueKind.NIGHTCLUB)[:1], _nightclub),
-        ([v for v in _venues(session, VenueKind.QSR) if v.food_court_id is None][:1], _qsr),
+        (venues_of_kind(session, VenueKind.RESTAURANT)[:1], _restaurant),
+        (venues_of_kind(session, VenueKind.NIGHTCLUB)[:1], _nightclub),
+        ([v for v in venues_of_kind(session, VenueKind.QSR) if v.food_court_id is None][:1], _qsr),
     ]
     for venues, build in plan:
         for venue in venues:
@@ -298,7 +302,7 @@ def seed(session: Session) -> None:
             if staff is None or _ordered_before(session, venue=venue, consumers=people):
                 continue
             made += build(session, venue, people, staff)
-    for court in _venues(session, VenueKind.FOOD_COURT)[:1]:
+    for court in venues_of_kind(session, VenueKind.FOOD_COURT)[:1]:
         if not _ordered_before(session, venue=court, consumers=people):
             made += _food_court(session, court, people)
     session.flush()

@@ -70,7 +70,7 @@ from app.schema.booking import BookingItemCreate
 from app.schema.order import OrderCreate
 from app.schema.ticket import ScanIn
 from app.seed import passes, places
-from app.seed.orders import _advance, _lines, _pay
+from app.seed.orders import advance, menu_lines, pay_at_test_gateway
 from app.seed.people import CONSUMERS, DemoConsumer
 from app.services import bookings, door, orders, payments
 
@@ -363,14 +363,14 @@ def _order(
         session,
         consumer=consumer,
         data=OrderCreate(
-            lines=_lines(session, venue=venue, count=plan.lines, skip=plan.skip),
+            lines=menu_lines(session, venue=venue, count=plan.lines, skip=plan.skip),
             pickup_point_id=bar,
             use_cover_credit=plan.credit,
         ),
         during_hours=False,
         now=at,
     )
-    _pay(
+    pay_at_test_gateway(
         session,
         payment=checkout.payment,
         order_id=checkout.gateway_order.order_id if checkout.gateway_order else None,
@@ -380,7 +380,7 @@ def _order(
     order = session.exec(
         select(Order).where(Order.id == checkout.order.id).execution_options(populate_existing=True)
     ).one()
-    _advance(session, order=order, to=len(BAR_PATH), path=BAR_PATH, by=staff)
+    advance(session, order=order, to=len(BAR_PATH), path=BAR_PATH, by=staff)
 
 
 def _upload(session: Session, *, event: Event, staff: User, scans: list[_Scan]) -> None:
