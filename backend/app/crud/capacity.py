@@ -192,28 +192,41 @@ def passes_left(*, draws: Draws, left: dict[uuid.UUID, int]) -> int:
     return min(left.get(pool_id, 0) // per_pass for pool_id, per_pass in draws.items())
 
 
-def left_in_pools(
-    session: Session,
-    *,
-    pool_ids: Collection[uuid.UUID],
-    now: datetime,
-    exclude_booking_id: uuid.UUID | None = None,
-) -> dict[uuid.UUID, int]:
-    """Places left in each pool at `now`, in one statement, without locks: a first
-    look. Never the count a booking takes places by: lock the pools first
-    (`lock_pools`), then count in a NEW statement (`used_places`). A lock and a count
-    in one statement would wait for the lock but count from the snapshot taken before
-    the wait, missing what the previous holder committed (the concurrency tests
-    oversold by 1-4 places of 50 that way)."""
-    if not pool_ids:
-        return {}
-    taken = _taken_per_pool(pool_ids, now=now, exclude_booking_id=exclude_booking_id).subquery()
-    rows = session.exec(
-        select(CapacityPool.id, CapacityPool.size - sa.func.coalesce(taken.c.taken, 0))
-        .outerjoin(taken, taken.c.pool_id == col(CapacityPool.id))
-        .where(col(CapacityPool.id).in_(list(pool_ids)))
+def first_look(
+    session: Session, *, offering_ids: Collection[uuid.UUID], now: datetime
+) -> tuple[dict[uuid.UUID, Draws], dict[uuid.UUID, int]]:
+    """What these offerings draw from which pool, and the places left in those pools
+    at `now`, in one statement without locks: a first look. Never the count a booking
+    takes places by: lock the pools first (`lock_pools`), then count in a NEW statement
+    (`used_places`). A lock and a count in one statement would wait for the lock but
+    count from the snapshot taken before the wait, missing what the previous holder
+    committed (the concurrency tests oversold by 1-4 places of 50 that way)."""
+    draws: dict[uuid.UUID, Draws] = {offering_id: {} for offering_id in offering_ids}
+    left: dict[uuid.UUID, int] = {}
+    if not offering_ids:
+        return draws, left
+    draw = aliased(OfferingPool, name="look_draw")
+    pool = aliased(CapacityPool, name="look_pool")
+    taken = (
+        _places_taken(now=now, exclude_booking_id=None, pool=pool)
+        .where(col(OfferingPool.pool_id) == col(pool.id))
+        .correlate(pool)
+        .scalar_subquery()
     )
-    return {pool_id: max(int(left), 0) for pool_id, left in rows}
+    rows = session.execute(
+        sa.select(
+            col(draw.offering_id),
+            col(draw.pool_id),
+            col(draw.places_per_pass),
+            col(pool.size) - sa.func.coalesce(taken, 0),
+        )
+        .join(pool, col(pool.id) == col(draw.pool_id))
+        .where(col(draw.offering_id).in_(list(offering_ids)))
+    )
+    for offering_id, pool_id, per_pass, places in rows:
+        draws[offering_id][pool_id] = per_pass
+        left[pool_id] = max(int(places), 0)
+    return draws, left
 
 
 def offering_has_room(offering: Any, *, now: Any) -> sa.ColumnElement[bool]:

@@ -87,11 +87,15 @@ class BookingCheckout:
 
 
 def _bookable_event(session: Session, *, event_id: uuid.UUID, now: datetime) -> Event:
-    event = session.get(Event, event_id)
-    if event is None:
+    # The event and its venue in one round trip (the venue stays in the session).
+    found = session.exec(
+        select(Event, Venue)
+        .join(Venue, col(Venue.id) == col(Event.venue_id))
+        .where(Event.id == event_id)
+    ).first()
+    if found is None:
         raise NotFound("event")
-    venue = session.get(Venue, event.venue_id)
-    assert venue is not None
+    event, venue = found
     if (
         not venue.is_active  # a venue taken offline: none of its events are public
         or event.status is not EventStatus.SCHEDULED
@@ -189,13 +193,11 @@ def create_booking(
     currency = chosen[0][0].currency
     booking_id, payment_id = uuid.uuid4(), uuid.uuid4()
 
-    draws = capacity.draws_of_offerings(session, offering_ids=[o.id for o, _ in chosen])
-    pool_ids = {pool_id for d in draws.values() for pool_id in d}
     # A first look, without locks: when the places are already gone, say so at once
     # (no gateway order, no lock to wait for); the count under the locks decides.
-    _take(
-        chosen=chosen, draws=draws, left=capacity.left_in_pools(session, pool_ids=pool_ids, now=now)
-    )
+    draws, left = capacity.first_look(session, offering_ids=[o.id for o, _ in chosen], now=now)
+    pool_ids = set(left)
+    _take(chosen=chosen, draws=draws, left=left)
 
     # The gateway first, holding no lock (an order nobody pays costs nothing).
     by_wallet = total > 0 and wallet_group_id is not None

@@ -50,13 +50,18 @@ def test_live_holds_and_confirmed_bookings_take_places_and_expired_holds_do_not(
     make_booking(session, consumer=guest, items=[(table, 1)], status=BookingStatus.CONFIRMED)
     left, _ = capacity.places_left(session, event_id=event.id, now=now)
     assert left == {door.id: 3, tables.id: 1}
-    # The one-statement first look says the same.
-    assert capacity.left_in_pools(session, pool_ids=[door.id, tables.id], now=now) == left
-    late = make_booking(session, consumer=guest, items=[(stag, 2)])
-    assert capacity.left_in_pools(session, pool_ids=[door.id], now=now) == {door.id: 1}
-    assert capacity.left_in_pools(
-        session, pool_ids=[door.id], now=now, exclude_booking_id=late.id
-    ) == {door.id: 3}
+    # The one-statement first look says the same, with what each offering draws.
+    look_draws, look_left = capacity.first_look(
+        session, offering_ids=[stag.id, table.id, unpooled.id], now=now
+    )
+    assert look_left == left
+    assert look_draws == {
+        stag.id: {door.id: 1},
+        table.id: {door.id: 4, tables.id: 1},
+        unpooled.id: {},
+    }
+    make_booking(session, consumer=guest, items=[(stag, 2)])
+    assert capacity.first_look(session, offering_ids=[stag.id], now=now)[1] == {door.id: 1}
 
     # Later, the live hold has expired too.
     later = now + timedelta(minutes=11)
