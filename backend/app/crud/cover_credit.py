@@ -120,7 +120,8 @@ def grant(
 def available(
     session: Session, *, holder_id: uuid.UUID, venue_id: uuid.UUID, currency: str, at: datetime
 ) -> int:
-    """The sum of the balances of the holder's credits at the venue not expired at `at`."""
+    """The sum of the balances of the holder's credits at the venue that are neither
+    expired at `at` nor revoked."""
     total = session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(col(CoverCreditEntry.balance_after_minor)), 0))
         .select_from(CoverCredit)
@@ -130,6 +131,7 @@ def available(
             col(CoverCredit.venue_id) == venue_id,
             col(CoverCredit.currency) == currency,
             col(CoverCredit.expires_at) > at,
+            col(CoverCredit.revoked_at).is_(None),
         )
     ).scalar_one()
     return int(total)
@@ -144,8 +146,8 @@ class LockedCredit:
 def lock_spendable(
     session: Session, *, holder_id: uuid.UUID, venue_id: uuid.UUID, currency: str, at: datetime
 ) -> list[LockedCredit]:
-    """The holder's unexpired credits at the venue, locked in id order and re-read,
-    with their balances (read after the locks, so current)."""
+    """The holder's spendable credits at the venue (not expired, not revoked), locked
+    in id order and re-read, with their balances (read after the locks, so current)."""
     ids = session.exec(
         select(col(CoverCredit.id))
         .where(
@@ -153,6 +155,7 @@ def lock_spendable(
             col(CoverCredit.venue_id) == venue_id,
             col(CoverCredit.currency) == currency,
             col(CoverCredit.expires_at) > at,
+            col(CoverCredit.revoked_at).is_(None),
         )
         .order_by(col(CoverCredit.id))
         .with_for_update()
@@ -171,6 +174,16 @@ def lock(session: Session, *, credit_ids: Collection[uuid.UUID]) -> list[LockedC
         .with_for_update()
     )
     return _with_balances(session, credit_ids=credit_ids)
+
+
+def lock_of_booking(session: Session, *, booking_id: uuid.UUID) -> list[LockedCredit]:
+    """The credits the booking's tickets were given, locked in id order, with balances."""
+    ids = session.exec(
+        select(col(CoverCredit.id))
+        .join(Ticket, col(Ticket.id) == col(CoverCredit.ticket_id))
+        .where(col(Ticket.booking_id) == booking_id)
+    ).all()
+    return lock(session, credit_ids=ids)
 
 
 def _with_balances(session: Session, *, credit_ids: Collection[uuid.UUID]) -> list[LockedCredit]:

@@ -282,6 +282,8 @@ class CoverCredit(SQLModel, table=True):
     amount_minor: int = MoneyField()
     currency: str = CurrencyField()
     expires_at: datetime = Field(sa_column=TimestampColumn())
+    # Set when its pass is refunded in full or cancelled: never spendable again.
+    revoked_at: datetime | None = Field(default=None, sa_column=TimestampColumn(nullable=True))
     entries: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = CreatedAtField()
 
@@ -290,6 +292,7 @@ class CoverCreditEntryKind(StrEnum):
     GRANTED = "granted"  # + at check-in
     SPENT = "spent"  # - on an order or a bill share
     RETURNED = "returned"  # + what it paid for was rejected, cancelled or given up
+    REVOKED = "revoked"  # - what was left when its pass was refunded or cancelled
 
 
 class CoverCreditEntry(SQLModel, table=True):
@@ -298,7 +301,9 @@ class CoverCreditEntry(SQLModel, table=True):
         enum_check("kind", CoverCreditEntryKind),
         sa.CheckConstraint("amount_minor <> 0", name="amount_non_zero"),
         sa.CheckConstraint("balance_after_minor >= 0", name="balance_never_negative"),
-        sa.CheckConstraint("(kind = 'spent') = (amount_minor < 0)", name="credit_or_debit_by_kind"),
+        sa.CheckConstraint(
+            "(kind IN ('spent', 'revoked')) = (amount_minor < 0)", name="credit_or_debit_by_kind"
+        ),
         sa.UniqueConstraint("credit_id", "seq"),
         sa.Index("ix_cover_credit_entry_order_id", "order_id"),
         sa.Index("ix_cover_credit_entry_bill_share_id", "bill_share_id"),

@@ -23,17 +23,25 @@ class CoverCreditRead(BaseModel):
     balance_minor: int = Field(description="What is left of it")
     currency: str
     expires_at: datetime = Field(description="The event's end: spendable until then")
-    active: bool = Field(description="Spendable now: not expired, and something is left")
+    revoked_at: datetime | None = Field(
+        description="When its pass was refunded in full or cancelled: never spendable since"
+    )
+    active: bool = Field(
+        description="Spendable now: not expired, not revoked, and something is left"
+    )
     created_at: datetime
 
 
 class CoverCreditEntryRead(BaseModel):
     """One change of a credit: granted at check-in, spent on an order or a bill
-    share, or returned when what it paid for was given up."""
+    share, returned when what it paid for was given up, or revoked (what was left)
+    when its pass was refunded in full or cancelled."""
 
     seq: int
     kind: CoverCreditEntryKind
-    amount_minor: int = Field(description="Positive when granted or returned, negative when spent")
+    amount_minor: int = Field(
+        description="Positive when granted or returned, negative when spent or revoked"
+    )
     balance_after_minor: int
     order_id: uuid.UUID | None
     bill_share_id: uuid.UUID | None

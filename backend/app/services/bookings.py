@@ -65,7 +65,7 @@ from app.models.booking import (
 from app.models.payment import Payment, PaymentPurpose, PaymentStatus, Refund, RefundReason
 from app.providers.payments.base import GatewayOrder
 from app.schema.booking import BookingItemCreate
-from app.services import payments, tickets, wallets
+from app.services import cover_credit, payments, tickets, wallets
 
 SessionOpener = Callable[[], AbstractContextManager[Session]]
 
@@ -421,6 +421,8 @@ def _cancel(session: Session, *, booking: Booking) -> None:
     session.add(booking)
     session.flush()
     tickets.void_tickets(session, booking=booking)
+    # The pass's money goes back, so does what is left of the credit it gave.
+    cover_credit.revoke_for_booking(session, booking_id=booking.id)
 
 
 def cancel_booking(session: Session, *, booking: Booking) -> Refund | None:

@@ -14,6 +14,11 @@ event ends, never paid out.
   a balance never goes below zero (the ledger's CHECK says so too).
 - Giving back (`give_back`) returns what an order or a bill share took, once: to
   expired credits too (the ledger stays true), where it stays unusable.
+- Revoking (`revoke_for_booking`, called when a booking is cancelled: refunded in full
+  by a manager, cancelled by its consumer, or its event cancelled): the pass's money
+  goes back, so its credit does too. What is left leaves as a `revoked` entry and the
+  credit is marked revoked: never spendable again, also for what an order gives back
+  to it later. What was already spent stays spent (the orders it paid were served).
 """
 
 from __future__ import annotations
@@ -218,6 +223,35 @@ def give_back(
     return returned
 
 
+def revoke_for_booking(
+    session: Session, *, booking_id: uuid.UUID, now: datetime | None = None
+) -> int:
+    """Revoke the credits the booking's tickets were given (see the module's doc);
+    once only. Call it under the booking's lock, after its tickets are void (their
+    row locks make a scan at the door that is granting a credit finish first).
+    Returns what was taken back."""
+    now = now or datetime.now(UTC)
+    taken_back = 0
+    for credit in cover_credit_crud.lock_of_booking(session, booking_id=booking_id):
+        if credit.credit.revoked_at is not None:
+            continue
+        if credit.balance_minor > 0:
+            taken_back += credit.balance_minor
+            cover_credit_crud.append(
+                session,
+                locked=credit,
+                kind=CoverCreditEntryKind.REVOKED,
+                amount_minor=-credit.balance_minor,
+                order_id=None,
+                bill_share_id=None,
+                now=now,
+            )
+        credit.credit.revoked_at = now
+        session.add(credit.credit)
+    session.flush()
+    return taken_back
+
+
 # --- what the holder reads ---------------------------------------------------------------
 
 
@@ -234,7 +268,8 @@ def _read(view: cover_credit_crud.CreditView, *, now: datetime) -> CoverCreditRe
         balance_minor=view.balance_minor,
         currency=credit.currency,
         expires_at=credit.expires_at,
-        active=credit.expires_at > now and view.balance_minor > 0,
+        revoked_at=credit.revoked_at,
+        active=credit.revoked_at is None and credit.expires_at > now and view.balance_minor > 0,
         created_at=credit.created_at,
     )
 

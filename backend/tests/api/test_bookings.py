@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.core import ticket_token
 from app.models import EventStatus, User, VenueRole, VenueStatus
 from app.models.booking import Booking, BookingStatus, OfferingStatus, Ticket, TicketStatus
 from app.models.payment import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
@@ -651,3 +652,56 @@ def test_an_unpaid_hold_stops_counting_once_paid_or_expired(
     session.add(held[0].booking)
     session.flush()
     assert book(session, night=night, consumer=consumer).booking.status is BookingStatus.HELD
+
+
+def test_a_full_refund_after_entry_takes_back_the_passs_unspent_cover_credit(
+    session: Session, client: TestClient, consumer: User
+) -> None:
+    # Doors are open (the night started an hour ago) and the pass carries ₹500 credit.
+    night = make_night(
+        session, starts_in=timedelta(hours=-1), offering_fields={"cover_credit_minor": 50_000}
+    )
+    booking = _confirmed(client, session, night, consumer)
+    tickets = session.exec(select(Ticket).where(Ticket.booking_id == booking.id)).all()
+    assert len(tickets) == 2  # two stag passes
+    door = client.post(
+        f"/api/v1/venues/{night.venue.id}/events/{night.event.id}/scans",
+        json={
+            "scans": [
+                {
+                    "token": ticket_token.encode_ticket_token(
+                        ticket_id=ticket.id, version=ticket.token_version
+                    ),
+                    "direction": "entry",
+                    "client_nonce": f"gate-1-{n}",
+                    "scanned_at": datetime.now(UTC).isoformat(),
+                }
+                for n, ticket in enumerate(tickets)
+            ]
+        },
+        headers=auth_headers(night.owner),
+    )
+    assert door.status_code == 200, door.text
+    assert [r["outcome"] for r in door.json()["results"]] == ["ok", "ok"]
+    mine = client.get("/api/v1/users/me/cover-credits", headers=auth_headers(consumer))
+    credits = mine.json()["items"]
+    assert [(c["balance_minor"], c["active"], c["revoked_at"]) for c in credits] == [
+        (50_000, True, None)
+    ] * 2
+
+    refund = client.post(
+        f"/api/v1/venues/{night.venue.id}/events/{night.event.id}/bookings/{booking.id}/refund",
+        json={},
+        headers=auth_headers(night.owner),
+    )
+    assert refund.status_code == 201, refund.text
+    for listed in credits:
+        credit = client.get(
+            f"/api/v1/users/me/cover-credits/{listed['id']}", headers=auth_headers(consumer)
+        ).json()
+        assert (credit["balance_minor"], credit["active"]) == (0, False)
+        assert credit["revoked_at"] is not None
+        assert [(e["kind"], e["amount_minor"]) for e in credit["entries"]] == [
+            ("granted", 50_000),
+            ("revoked", -50_000),
+        ]

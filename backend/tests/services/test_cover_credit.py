@@ -9,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from app.models.booking import OfferingKind, ScanDirection
+from app.models.booking import OfferingKind, ScanDirection, Ticket
 from app.models.group import CoverCredit, CoverCreditEntry
+from app.schema.common import PageParams
+from app.services import bookings as bookings_service
 from app.services import cover_credit
 from tests.factories import make_consumer
 from tests.factories.bookings import make_offering
+from tests.factories.jobs import run_jobs
 from tests.factories.visits import (
     ClubNight,
     door,
@@ -286,3 +289,89 @@ def test_spend_and_give_back_need_exactly_one_subject(session: Session, night: C
         )
     with pytest.raises(ValueError, match="exactly one"):
         cover_credit.give_back(session, order_id=uuid.uuid4(), bill_share_id=uuid.uuid4())
+
+
+def test_a_pass_cancelled_after_entry_takes_back_what_is_left_of_its_credit(
+    session: Session, night: ClubNight
+) -> None:
+    holder = make_consumer(session)
+    [ticket] = passes(session, night=night, consumer=holder)
+    [kept] = passes(session, night=night, consumer=holder)
+    enter(session, night, ticket, kept)
+    order = make_order(session, venue=night.venue, consumer=holder, total_minor=40_000)
+    now = datetime.now(UTC)
+    # The soonest-expiring first; both expire together, so the lower id pays.
+    spent_from = min(_credits(session, holder_id=holder.id), key=lambda c: c.id)
+    cover_credit.spend(
+        session,
+        holder_id=holder.id,
+        venue_id=night.venue.id,
+        currency="INR",
+        amount=40_000,
+        order_id=order.id,
+        at=now,
+    )
+    booking_id = session.get(Ticket, spent_from.ticket_id).booking_id  # type: ignore[union-attr]
+    # The event is called off mid-night: its bookings are cancelled and refunded (a
+    # manager's full refund and a consumer's cancellation take the same path).
+    bookings_service.cancel_event(session, event=night.event)
+    run_jobs(session)
+
+    [revoked] = [c for c in _credits(session, holder_id=holder.id) if c.id == spent_from.id]
+    assert revoked.revoked_at is not None
+    assert _ledger(session, revoked) == [
+        ("granted", 100_000, 100_000),
+        ("spent", -40_000, 60_000),
+        ("revoked", -60_000, 0),
+    ]
+    assert (
+        cover_credit.available(
+            session, holder_id=holder.id, venue_id=night.venue.id, currency="INR", at=now
+        )
+        == 0
+    )  # the other pass was on the same night: cancelled and revoked too
+    # Once only: revoking again takes nothing and writes nothing.
+    assert cover_credit.revoke_for_booking(session, booking_id=booking_id) == 0
+    assert len(_ledger(session, revoked)) == 3
+    # What the order gives back later returns to the ledger but stays unusable.
+    assert cover_credit.give_back(session, order_id=order.id) == 40_000
+    assert _ledger(session, revoked)[-1] == ("returned", 40_000, 40_000)
+    assert (
+        cover_credit.available(
+            session, holder_id=holder.id, venue_id=night.venue.id, currency="INR", at=now
+        )
+        == 0
+    )
+    [view] = [
+        c
+        for c in cover_credit.list_for_holder(session, user=holder, page=PageParams()).items
+        if c.id == revoked.id
+    ]
+    assert (view.active, view.balance_minor, view.revoked_at) == (False, 40_000, revoked.revoked_at)
+
+
+def test_a_pass_of_another_night_keeps_its_credit_when_one_is_cancelled(
+    session: Session, night: ClubNight
+) -> None:
+    holder = make_consumer(session)
+    later = make_club_night(session, venue=night.venue, duration=timedelta(hours=9))
+    [tonight] = passes(session, night=night, consumer=holder)
+    [other] = passes(session, night=later, consumer=holder)
+    enter(session, night, tonight)
+    enter(session, later, other)
+    bookings_service.cancel_event(session, event=night.event)
+    run_jobs(session)
+    by_event = {c.event_id: c for c in _credits(session, holder_id=holder.id)}
+    assert by_event[night.event.id].revoked_at is not None
+    assert by_event[later.event.id].revoked_at is None
+    assert _ledger(session, by_event[later.event.id]) == [("granted", 100_000, 100_000)]
+    assert (
+        cover_credit.available(
+            session,
+            holder_id=holder.id,
+            venue_id=night.venue.id,
+            currency="INR",
+            at=datetime.now(UTC),
+        )
+        == 100_000
+    )

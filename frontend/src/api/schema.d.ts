@@ -4141,8 +4141,13 @@ export interface components {
              */
             expires_at: string;
             /**
+             * Revoked At
+             * @description When its pass was refunded in full or cancelled: never spendable since
+             */
+            revoked_at: string | null;
+            /**
              * Active
-             * @description Spendable now: not expired, and something is left
+             * @description Spendable now: not expired, not revoked, and something is left
              */
             active: boolean;
             /**
@@ -4160,11 +4165,12 @@ export interface components {
          * CoverCreditEntryKind
          * @enum {string}
          */
-        CoverCreditEntryKind: "granted" | "spent" | "returned";
+        CoverCreditEntryKind: "granted" | "spent" | "returned" | "revoked";
         /**
          * CoverCreditEntryRead
          * @description One change of a credit: granted at check-in, spent on an order or a bill
-         *     share, or returned when what it paid for was given up.
+         *     share, returned when what it paid for was given up, or revoked (what was left)
+         *     when its pass was refunded in full or cancelled.
          */
         CoverCreditEntryRead: {
             /** Seq */
@@ -4172,7 +4178,7 @@ export interface components {
             kind: components["schemas"]["CoverCreditEntryKind"];
             /**
              * Amount Minor
-             * @description Positive when granted or returned, negative when spent
+             * @description Positive when granted or returned, negative when spent or revoked
              */
             amount_minor: number;
             /** Balance After Minor */
@@ -4235,8 +4241,13 @@ export interface components {
              */
             expires_at: string;
             /**
+             * Revoked At
+             * @description When its pass was refunded in full or cancelled: never spendable since
+             */
+            revoked_at: string | null;
+            /**
              * Active
-             * @description Spendable now: not expired, and something is left
+             * @description Spendable now: not expired, not revoked, and something is left
              */
             active: boolean;
             /**
