@@ -242,10 +242,13 @@ class Settings(BaseSettings):
     # --- Live updates and push notifications ---
     # A stream token (POST /api/v1/live/tokens) opens its stream for this long; the
     # stream itself then runs until LIVE_STREAM_MAX_SECONDS (the client fetches a new
-    # token and reconnects with its Last-Event-ID, so a revoked role stops at the latest
-    # then).
+    # token and reconnects with its Last-Event-ID).
     LIVE_TOKEN_TTL_SECONDS: int = Field(default=60, ge=5, le=3600)
     LIVE_STREAM_MAX_SECONDS: float = Field(default=3600, ge=0, le=24 * 3600)
+    # An open stream checks again this often that its user may still follow it (a
+    # role taken away, an account closed, every session signed out): it ends at once
+    # with an `end` event when not.
+    LIVE_RECHECK_SECONDS: float = Field(default=30.0, gt=0, le=3600)
     # A comment line on every idle stream this often (proxies and browsers keep it open).
     LIVE_HEARTBEAT_SECONDS: float = Field(default=15.0, gt=0, le=300)
     # Events a slow stream may have waiting before it is closed (it resumes from the log).

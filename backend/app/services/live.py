@@ -35,7 +35,7 @@ from sqlmodel import Session
 
 from app.core.config import settings
 from app.core.db import get_engine
-from app.core.errors import LiveUnavailable, NotAuthenticated, NotFound
+from app.core.errors import LiveUnavailable, NotAuthenticated, NotFound, VenueRoleRequired
 from app.core.live_token import Stream, StreamKind, StreamToken
 from app.core.live_token import issue as _issue
 from app.core.live_token import read as _read
@@ -93,6 +93,19 @@ def check_access(session: Session, *, user_id: uuid.UUID, stream: Stream) -> Use
         ):
             raise NotFound("table session")
     return user
+
+
+def still_allowed(
+    session: Session, *, user_id: uuid.UUID, stream: Stream, opened_at: datetime
+) -> bool:
+    """Whether a stream opened at `opened_at` may go on: its user may still follow it
+    (`check_access`) and has not signed out everywhere since it opened."""
+    try:
+        user = check_access(session, user_id=user_id, stream=stream)
+    except (NotAuthenticated, NotFound, VenueRoleRequired):
+        return False
+    revoked = user.sessions_revoked_at
+    return revoked is None or revoked < opened_at
 
 
 # --- what a stream sends --------------------------------------------------------------

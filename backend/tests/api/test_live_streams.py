@@ -105,7 +105,7 @@ def place(live_engine: Engine) -> Place:
 
 @pytest.fixture(scope="module")
 def servers(live_database: str, place: Place) -> Iterator[tuple[LiveServer, LiveServer]]:
-    env = {"LIVE_HEARTBEAT_SECONDS": "0.5"}
+    env = {"LIVE_HEARTBEAT_SECONDS": "0.5", "LIVE_RECHECK_SECONDS": "0.3"}
     with LiveServer(live_database, **env) as first, LiveServer(live_database, **env) as second:
         yield first, second
 
@@ -423,3 +423,47 @@ def test_an_order_moved_through_one_process_reaches_streams_on_the_other(
             body = event.json()
             assert body["order_id"] == str(order.id)
             assert body["data"]["status"] == "accepted"
+
+
+def test_a_stream_ends_once_its_user_may_no_longer_follow_it(
+    servers: tuple[LiveServer, LiveServer], place: Place, live_engine: Engine
+) -> None:
+    first, _ = servers
+    with Session(live_engine, expire_on_commit=False) as session:
+        leaving, signing_out = make_user(session), make_user(session)
+        for user in (leaving, signing_out):
+            add_member(session, venue=place.venue, user=user, role=VenueRole.STAFF)
+        session.commit()
+    tokens = [token_for(first, u, "venue", place.venue.id) for u in (leaving, signing_out)]
+    staying = token_for(first, place.staff, "venue", place.venue.id)
+    with (
+        first.client() as client,
+        open_stream(client, _venue_path(place.venue), tokens[0]) as removed_stream,
+        open_stream(client, _venue_path(place.venue), tokens[1]) as signed_out_stream,
+        open_stream(client, _venue_path(place.venue), staying) as staying_stream,
+    ):
+        removed, signed_out, staff = (
+            SseReader(removed_stream),
+            SseReader(signed_out_stream),
+            SseReader(staying_stream),
+        )
+        for reader in (removed, signed_out, staff):
+            assert reader.next().event == "ready"
+        with live_engine.begin() as conn:
+            # The owner takes one off the team; the other signs out everywhere.
+            conn.execute(
+                text("DELETE FROM venue_membership WHERE venue_id = :v AND user_id = :u"),
+                {"v": place.venue.id, "u": leaving.id},
+            )
+            conn.execute(
+                text('UPDATE "user" SET sessions_revoked_at = :at WHERE id = :u'),
+                {"at": utcnow(), "u": signing_out.id},
+            )
+        for reader in (removed, signed_out):
+            end = reader.next(within=5)  # at the next re-check, before any other event
+            assert (end.event, end.json()) == ("end", {"reason": "access_lost"})
+            with pytest.raises(EOFError):
+                reader.next()
+        # The rest of the team keeps its board.
+        own = record(live_engine, venue_id=place.venue.id, data={"n": "after"})
+        assert staff.next().id == str(own)

@@ -67,11 +67,16 @@ class SseReader:
         self._lines = response.iter_lines()
         self.comments: list[str] = []
 
-    def next(self) -> SseEvent:
-        """The next event (blocks; the client's read timeout is the failure)."""
+    def next(self, *, within: float | None = None) -> SseEvent:
+        """The next event (blocks; the client's read timeout is the failure). With
+        `within`, a `TimeoutError` once that many seconds pass without one (checked at
+        every line: on a stream with heartbeats, soon after)."""
+        deadline = None if within is None else time.monotonic() + within
         event = SseEvent()
         has_field = False
         for line in self._lines:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"no event within {within} s")
             if line == "":
                 if has_field:
                     return event

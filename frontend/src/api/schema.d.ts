@@ -20621,7 +20621,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A stream of Server-Sent Events (`text/event-stream`): for each event `id:` (the event's log id), `event:` (`order`, `session`, `bill`; `ready` first when no `Last-Event-ID` was sent) and `data:` (JSON: `id`, `kind`, `venue_id`, `parent_venue_id`, `session_id`, `order_id`, `created_at`, `data`); comment lines (`: ping`) as heartbeats. */
+            /** @description A stream of Server-Sent Events (`text/event-stream`): for each event `id:` (the event's log id), `event:` (`order`, `session`, `bill`; `ready` first when no `Last-Event-ID` was sent) and `data:` (JSON: `id`, `kind`, `venue_id`, `parent_venue_id`, `session_id`, `order_id`, `created_at`, `data`); comment lines (`: ping`) as heartbeats. A stream whose user may no longer follow it (checked every `LIVE_RECHECK_SECONDS`: a role taken away, an account closed, every session signed out) ends with `event: end` and `data: {"reason": "access_lost"}`: do not reconnect then. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -20703,7 +20703,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A stream of Server-Sent Events (`text/event-stream`): for each event `id:` (the event's log id), `event:` (`order`, `session`, `bill`; `ready` first when no `Last-Event-ID` was sent) and `data:` (JSON: `id`, `kind`, `venue_id`, `parent_venue_id`, `session_id`, `order_id`, `created_at`, `data`); comment lines (`: ping`) as heartbeats. */
+            /** @description A stream of Server-Sent Events (`text/event-stream`): for each event `id:` (the event's log id), `event:` (`order`, `session`, `bill`; `ready` first when no `Last-Event-ID` was sent) and `data:` (JSON: `id`, `kind`, `venue_id`, `parent_venue_id`, `session_id`, `order_id`, `created_at`, `data`); comment lines (`: ping`) as heartbeats. A stream whose user may no longer follow it (checked every `LIVE_RECHECK_SECONDS`: a role taken away, an account closed, every session signed out) ends with `event: end` and `data: {"reason": "access_lost"}`: do not reconnect then. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -20774,7 +20774,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A stream of Server-Sent Events (`text/event-stream`): for each event `id:` (the event's log id), `event:` (`order`, `session`, `bill`; `ready` first when no `Last-Event-ID` was sent) and `data:` (JSON: `id`, `kind`, `venue_id`, `parent_venue_id`, `session_id`, `order_id`, `created_at`, `data`); comment lines (`: ping`) as heartbeats. */
+            /** @description A stream of Server-Sent Events (`text/event-stream`): for each event `id:` (the event's log id), `event:` (`order`, `session`, `bill`; `ready` first when no `Last-Event-ID` was sent) and `data:` (JSON: `id`, `kind`, `venue_id`, `parent_venue_id`, `session_id`, `order_id`, `created_at`, `data`); comment lines (`: ping`) as heartbeats. A stream whose user may no longer follow it (checked every `LIVE_RECHECK_SECONDS`: a role taken away, an account closed, every session signed out) ends with `event: end` and `data: {"reason": "access_lost"}`: do not reconnect then. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -10,18 +10,23 @@ a comment line every `LIVE_HEARTBEAT_SECONDS`, and, when it opens without a
 `Last-Event-ID`, one `ready` event whose id is where it starts. A client resuming
 sends `Last-Event-ID` (browsers do) or `?last_event_id=` (a reconnect with a new
 token) and gets what it missed from the log first. An invalid token or relation
-answers in JSON before the stream starts. See `app.services.live`.
+answers in JSON before the stream starts; an open stream checks the relation again
+every `LIVE_RECHECK_SECONDS` and ends with an `end` event once it is gone (a role
+taken away, an account closed, every session signed out). See `app.services.live`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import anyio.to_thread
+import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.background import BackgroundTask
@@ -43,6 +48,8 @@ from app.crud import live as live_crud
 from app.schema.live import StreamTokenCreate, StreamTokenRead, as_stream
 from app.services import live as live_service
 
+logger = logging.getLogger(__name__)
+
 router = APIRouter(prefix="/live", tags=["live"])
 
 #: Milliseconds a browser waits before it reconnects a dropped stream.
@@ -56,7 +63,10 @@ _STREAM_DOC: dict[int | str, dict[str, Any]] = {
         "`id:` (the event's log id), `event:` (`order`, `session`, `bill`; `ready` first "
         "when no `Last-Event-ID` was sent) and `data:` (JSON: `id`, `kind`, `venue_id`, "
         "`parent_venue_id`, `session_id`, `order_id`, `created_at`, `data`); comment lines "
-        "(`: ping`) as heartbeats.",
+        "(`: ping`) as heartbeats. A stream whose user may no longer follow it (checked "
+        "every `LIVE_RECHECK_SECONDS`: a role taken away, an account closed, every "
+        'session signed out) ends with `event: end` and `data: {"reason": "access_lost"}`: '
+        "do not reconnect then.",
         "content": {
             "text/event-stream": {
                 "schema": {"type": "string"},
@@ -168,10 +178,21 @@ async def _events(
 ) -> AsyncIterator[ServerSentEvent | bytes]:
     """The replay (or the `ready` event), then what the hub hands this stream, each
     event as the frame encoded once for every stream; ends at LIVE_STREAM_MAX_SECONDS
-    or when the subscription closes (a stream too far behind resumes from the log)."""
+    or when the subscription closes (a stream too far behind resumes from the log).
+    Every LIVE_RECHECK_SECONDS it checks again that its user may follow it, and ends
+    with an `end` event when not."""
     limit = settings.LIVE_STREAM_MAX_SECONDS
     deadline = time.monotonic() + limit if limit else None
+    opened_at = datetime.now(UTC)
+    next_check = time.monotonic() + settings.LIVE_RECHECK_SECONDS
     replayed: set[int] = set()
+
+    def allowed() -> bool:
+        with sessions() as session:
+            return live_service.still_allowed(
+                session, user_id=user_id, stream=stream, opened_at=opened_at
+            )
+
     try:
         if after is None:
             assert start is not None
@@ -199,17 +220,33 @@ async def _events(
                     break
                 position = messages[-1].id
         while True:
-            remaining = None if deadline is None else deadline - time.monotonic()
-            if remaining is not None and remaining <= 0:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
                 return
+            if now >= next_check:
+                if not await _still_allowed(allowed):
+                    yield ServerSentEvent(data=json.dumps({"reason": "access_lost"}), event="end")
+                    return
+                next_check = time.monotonic() + settings.LIVE_RECHECK_SECONDS
+            wake = next_check if deadline is None else min(deadline, next_check)
             try:
-                received = await subscription.get(timeout=remaining)
+                received = await subscription.get(timeout=max(wake - time.monotonic(), 0))
             except live_service.StreamClosed:
                 return
             if received is not None and received.id not in replayed:
                 yield received.frame
     finally:
         live_service.hub.unsubscribe(subscription)
+
+
+async def _still_allowed(allowed: Callable[[], bool]) -> bool:
+    """The re-check, in a thread; a database that cannot answer just now ends nothing
+    (the stream goes on and asks again at the next re-check)."""
+    try:
+        return await anyio.to_thread.run_sync(allowed)
+    except (DatabaseUnavailable, sa.exc.OperationalError, sa.exc.TimeoutError):
+        logger.warning("a live stream could not check its access again; it goes on")
+        return True
 
 
 _STREAM_ERRORS = (InvalidStreamToken, NotAuthenticated, LiveUnavailable, DatabaseUnavailable)

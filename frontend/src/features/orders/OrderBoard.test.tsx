@@ -203,6 +203,25 @@ describe("the live order board", () => {
     expect(screen.getByTestId("order-announcer")).toHaveTextContent("New order 2");
   });
 
+  it("stops for good when the server ends the stream because access was lost", async () => {
+    const calls = stubBackend({ orders: [order(1)] });
+    renderBoard();
+    await screen.findByRole("listitem", { name: "Order 1, new" });
+    await waitFor(() => expect(FakeEventSource.all).toHaveLength(1));
+    const source = FakeEventSource.all[0] as FakeEventSource;
+    act(() => {
+      source.open();
+      source.emit("end", 0, { reason: "access_lost" });
+    });
+    expect(source.closed).toBe(true);
+    expect(await screen.findByText(/no longer have access/)).toBeInTheDocument();
+    // The close that follows is not a drop: nothing reconnects.
+    act(() => source.drop());
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(FakeEventSource.all).toHaveLength(1);
+    expect(calls.filter((c) => c.url === "/api/v1/live/tokens")).toHaveLength(1);
+  });
+
   it("reconnects with a fresh token after the stream drops, resuming after the last event, and refetches", async () => {
     const state = { orders: [order(1)] };
     const calls = stubBackend(state);

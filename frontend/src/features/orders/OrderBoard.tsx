@@ -31,6 +31,7 @@ const STATUS_TEXT: Record<LiveStatus, string> = {
   connecting: "Connecting…",
   live: "Live",
   reconnecting: "Reconnecting… (the board refreshes when back)",
+  ended: "Not live: you no longer have access to this board",
 };
 
 export function OrderBoard({

@@ -8,6 +8,8 @@
  * new one with a fresh token and `last_event_id` (what the browser would send as
  * Last-Event-ID): the server replays what was missed. After a reconnect the caller
  * refetches the board too (`onResync`), in case the log no longer held everything.
+ * An `end` event (the user's role was taken away, the account closed, every session
+ * signed out) stops it for good: no reconnect.
  */
 
 /** What an EventSource offers that this uses (a fake one in tests). */
@@ -34,7 +36,8 @@ export interface LiveEvent {
   data: Record<string, unknown>;
 }
 
-export type LiveStatus = "connecting" | "live" | "reconnecting";
+/** `ended`: the server said this user may no longer follow the stream (`event: end`). */
+export type LiveStatus = "connecting" | "live" | "reconnecting" | "ended";
 
 export interface LiveOptions {
   /** A fresh stream URL (with its token), resuming after `lastEventId` when given. */
@@ -117,6 +120,11 @@ export class LiveConnection {
       this.lostOnce = true;
       this.retry();
     };
+    source.addEventListener("end", () => {
+      if (this.source !== source) return;
+      this.stop();
+      this.status("ended");
+    });
     source.addEventListener("ready", (message) => {
       const id = Number(message.lastEventId);
       if (Number.isFinite(id)) this.lastEventId = id;
