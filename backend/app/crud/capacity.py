@@ -192,6 +192,17 @@ def passes_left(*, draws: Draws, left: dict[uuid.UUID, int]) -> int:
     return min(left.get(pool_id, 0) // per_pass for pool_id, per_pass in draws.items())
 
 
+def _taken_from(pool: Any, *, now: Any) -> Any:
+    """SQL: the places taken at `now` from `pool` (an alias of a pool row of the
+    enclosing query), as a correlated scalar (NULL when nothing is taken)."""
+    return (
+        _places_taken(now=now, exclude_booking_id=None, pool=pool)
+        .where(col(OfferingPool.pool_id) == col(pool.id))
+        .correlate(pool)
+        .scalar_subquery()
+    )
+
+
 def first_look(
     session: Session, *, offering_ids: Collection[uuid.UUID], now: datetime
 ) -> tuple[dict[uuid.UUID, Draws], dict[uuid.UUID, int]]:
@@ -207,12 +218,7 @@ def first_look(
         return draws, left
     draw = aliased(OfferingPool, name="look_draw")
     pool = aliased(CapacityPool, name="look_pool")
-    taken = (
-        _places_taken(now=now, exclude_booking_id=None, pool=pool)
-        .where(col(OfferingPool.pool_id) == col(pool.id))
-        .correlate(pool)
-        .scalar_subquery()
-    )
+    taken = _taken_from(pool, now=now)
     rows = session.execute(
         sa.select(
             col(draw.offering_id),
@@ -237,12 +243,7 @@ def offering_has_room(offering: Any, *, now: Any) -> sa.ColumnElement[bool]:
     takes of it left. `now` is a datetime or a bound parameter."""
     draw = aliased(OfferingPool, name="room_draw")
     pool = aliased(CapacityPool, name="room_pool")
-    taken = (
-        _places_taken(now=now, exclude_booking_id=None, pool=pool)
-        .where(col(OfferingPool.pool_id) == col(pool.id))
-        .correlate(pool)
-        .scalar_subquery()
-    )
+    taken = _taken_from(pool, now=now)
     # Each draw's pool looked up by id (a join here is hashed over every pool).
     room_in_pool: AnySelect = (
         sa.select(sa.literal_column("1"))

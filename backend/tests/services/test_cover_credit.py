@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from app.models import User
 from app.models.booking import OfferingKind, ScanDirection, Ticket
 from app.models.group import CoverCredit, CoverCreditEntry
 from app.schema.common import PageParams
@@ -53,6 +54,17 @@ def _ledger(session: Session, credit: CoverCredit) -> list[tuple[str, int, int]]
         running += entry.amount_minor
         assert entry.balance_after_minor == running >= 0
     return [(e.kind.value, e.amount_minor, e.balance_after_minor) for e in entries]
+
+
+def _in_on_two_nights(session: Session, night: ClubNight, holder: User) -> ClubNight:
+    """The holder let in tonight and on a later night at the same club (whose credit
+    expires later); returns the later night."""
+    later = make_club_night(session, venue=night.venue, duration=timedelta(hours=9))
+    [tonight] = passes(session, night=night, consumer=holder)
+    [other] = passes(session, night=later, consumer=holder)
+    enter(session, later, other)
+    enter(session, night, tonight)
+    return later
 
 
 @pytest.fixture
@@ -135,11 +147,7 @@ def test_spend_takes_the_soonest_expiring_first_and_never_more_than_there_is(
     session: Session, night: ClubNight
 ) -> None:
     holder = make_consumer(session)
-    later = make_club_night(session, venue=night.venue, duration=timedelta(hours=9))
-    [soon_ticket] = passes(session, night=night, consumer=holder)
-    [late_ticket] = passes(session, night=later, consumer=holder)
-    enter(session, later, late_ticket)
-    enter(session, night, soon_ticket)
+    _in_on_two_nights(session, night, holder)
     soon, late = _credits(session, holder_id=holder.id)
     assert soon.expires_at < late.expires_at
     now = datetime.now(UTC)
@@ -354,11 +362,7 @@ def test_a_pass_of_another_night_keeps_its_credit_when_one_is_cancelled(
     session: Session, night: ClubNight
 ) -> None:
     holder = make_consumer(session)
-    later = make_club_night(session, venue=night.venue, duration=timedelta(hours=9))
-    [tonight] = passes(session, night=night, consumer=holder)
-    [other] = passes(session, night=later, consumer=holder)
-    enter(session, night, tonight)
-    enter(session, later, other)
+    later = _in_on_two_nights(session, night, holder)
     bookings_service.cancel_event(session, event=night.event)
     run_jobs(session)
     by_event = {c.event_id: c for c in _credits(session, holder_id=holder.id)}
