@@ -56,6 +56,27 @@ def _ledger(session: Session, credit: CoverCredit) -> list[tuple[str, int, int]]
     return [(e.kind.value, e.amount_minor, e.balance_after_minor) for e in entries]
 
 
+def _spend(
+    session: Session,
+    night: ClubNight,
+    holder: User,
+    *,
+    amount: int,
+    order_id: uuid.UUID,
+    at: datetime,
+) -> int:
+    """Spend the holder's credit at the night's venue on an order (in rupees)."""
+    return cover_credit.spend(
+        session,
+        holder_id=holder.id,
+        venue_id=night.venue.id,
+        currency="INR",
+        amount=amount,
+        order_id=order_id,
+        at=at,
+    )
+
+
 def _in_on_two_nights(session: Session, night: ClubNight, holder: User) -> ClubNight:
     """The holder let in tonight and on a later night at the same club (whose credit
     expires later); returns the later night."""
@@ -185,18 +206,7 @@ def test_spend_takes_the_soonest_expiring_first_and_never_more_than_there_is(
         == 0
     )
     third = make_order(session, venue=night.venue, consumer=holder, total_minor=10_000)
-    assert (
-        cover_credit.spend(
-            session,
-            holder_id=holder.id,
-            venue_id=night.venue.id,
-            currency="INR",
-            amount=10_000,
-            order_id=third.id,
-            at=now,
-        )
-        == 0
-    )
+    assert _spend(session, night, holder, amount=10_000, order_id=third.id, at=now) == 0
 
 
 def test_an_expired_credit_is_not_spent(session: Session, night: ClubNight) -> None:
@@ -228,15 +238,7 @@ def test_give_back_returns_what_an_order_took_once(session: Session, night: Club
     other = make_order(session, venue=night.venue, consumer=holder, total_minor=20_000)
     now = datetime.now(UTC)
     for made, amount in [(order, 130_000), (other, 20_000)]:
-        cover_credit.spend(
-            session,
-            holder_id=holder.id,
-            venue_id=night.venue.id,
-            currency="INR",
-            amount=amount,
-            order_id=made.id,
-            at=now,
-        )
+        _spend(session, night, holder, amount=amount, order_id=made.id, at=now)
     assert cover_credit.give_back(session, order_id=order.id) == 130_000
     assert cover_credit.give_back(session, order_id=order.id) == 0  # once only
     assert _ledger(session, soon) == [
@@ -263,15 +265,7 @@ def test_give_back_to_an_expired_credit_leaves_it_unusable(
     enter(session, night, ticket)
     order = make_order(session, venue=night.venue, consumer=holder, total_minor=40_000)
     now = datetime.now(UTC)
-    cover_credit.spend(
-        session,
-        holder_id=holder.id,
-        venue_id=night.venue.id,
-        currency="INR",
-        amount=40_000,
-        order_id=order.id,
-        at=now,
-    )
+    _spend(session, night, holder, amount=40_000, order_id=order.id, at=now)
     after = night.event.ends_at + timedelta(minutes=1)
     assert cover_credit.give_back(session, order_id=order.id, now=after) == 40_000
     [credit] = _credits(session, holder_id=holder.id)
@@ -310,15 +304,7 @@ def test_a_pass_cancelled_after_entry_takes_back_what_is_left_of_its_credit(
     now = datetime.now(UTC)
     # The soonest-expiring first; both expire together, so the lower id pays.
     spent_from = min(_credits(session, holder_id=holder.id), key=lambda c: c.id)
-    cover_credit.spend(
-        session,
-        holder_id=holder.id,
-        venue_id=night.venue.id,
-        currency="INR",
-        amount=40_000,
-        order_id=order.id,
-        at=now,
-    )
+    _spend(session, night, holder, amount=40_000, order_id=order.id, at=now)
     booking_id = session.get(Ticket, spent_from.ticket_id).booking_id  # type: ignore[union-attr]
     # The event is called off mid-night: its bookings are cancelled and refunded (a
     # manager's full refund and a consumer's cancellation take the same path).
