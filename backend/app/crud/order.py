@@ -17,10 +17,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.core.errors import NotFound
+from app.core.timezones import NIGHT_STARTS_HOUR
 from app.crud.common import paginate
 from app.models import User, Venue
 from app.models.order import (
     OPEN_ORDER_STATUSES,
+    SOLD_ORDER_STATUSES,
     VOID_ORDER_STATUSES,
     Bill,
     Order,
@@ -31,7 +33,7 @@ from app.models.order import (
 )
 from app.models.payment import Payment
 from app.schema.common import Page, PageParams
-from app.schema.order import OrderRead, SubOrderRead
+from app.schema.order import NightSales, OrderRead, SubOrderRead
 
 
 def lock(session: Session, *, order_id: uuid.UUID) -> Order:
@@ -112,23 +114,30 @@ def _not_a_parent() -> sa.ColumnElement[bool]:
     return ~sa.exists().where(col(child.parent_id) == col(Order.id))
 
 
+def _on_board(venue: Venue) -> sa.ColumnElement[bool]:
+    """The orders a venue serves: its own (a food-court order as its sub-orders) and,
+    for a food court, every sub-order of the food-court orders placed there."""
+    parents = select(Order.id).where(Order.venue_id == venue.id)
+    return sa.or_(
+        sa.and_(col(Order.venue_id) == venue.id, _not_a_parent()),
+        col(Order.parent_id).in_(parents),
+    )
+
+
+def _placed() -> sa.ColumnElement[datetime]:
+    return sa.func.coalesce(col(Order.placed_at), col(Order.created_at))
+
+
 def board(
     session: Session, *, venue: Venue, statuses: Iterable[OrderStatus] | None, page: PageParams
 ) -> Page[OrderRead]:
     """Open orders of the venue (or the given statuses), oldest first; a food court's
     board holds every sub-order of the food-court orders placed there."""
     wanted = list(statuses) if statuses else sorted(OPEN_ORDER_STATUSES)
-    parents = select(Order.id).where(Order.venue_id == venue.id)
     statement = (
         select(Order)
-        .where(
-            col(Order.status).in_(wanted),
-            sa.or_(
-                sa.and_(col(Order.venue_id) == venue.id, _not_a_parent()),
-                col(Order.parent_id).in_(parents),
-            ),
-        )
-        .order_by(sa.func.coalesce(col(Order.placed_at), col(Order.created_at)), col(Order.id))
+        .where(col(Order.status).in_(wanted), _on_board(venue))
+        .order_by(_placed(), col(Order.id))
     )
     found: Page[Order] = paginate(session, statement, page=page)
     return Page(
@@ -136,6 +145,36 @@ def board(
         total=found.total,
         limit=found.limit,
         offset=found.offset,
+    )
+
+
+def sales_per_night(session: Session, *, venue: Venue, page: PageParams) -> Page[NightSales]:
+    """The venue's sold orders (served, picked up, completed) summed per night (06:00 to
+    06:00 in the venue's time zone, by when they were placed) and currency, the newest
+    night first, counted in the database however many orders there are."""
+    night = sa.cast(
+        sa.func.timezone(venue.timezone, _placed())
+        - sa.text(f"interval '{NIGHT_STARTS_HOUR} hours'"),
+        sa.Date,
+    ).label("night")
+    statement = (
+        sa.select(
+            night,
+            col(Order.currency),
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(col(Order.total_minor)), 0),
+        )
+        .where(col(Order.status).in_(sorted(SOLD_ORDER_STATUSES)), _on_board(venue))
+        .group_by(night, col(Order.currency))
+        .order_by(night.desc(), col(Order.currency))
+    )
+    return paginate(
+        session,
+        statement,
+        page=page,
+        item=lambda row: NightSales(
+            night=row[0], currency=row[1], orders=int(row[2]), total_minor=int(row[3])
+        ),
     )
 
 

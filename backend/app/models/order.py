@@ -172,6 +172,8 @@ OPEN_ORDER_STATUSES = frozenset(
         OrderStatus.PICKED_UP,
     }
 )
+# Orders that were sold: what a venue's sales count.
+SOLD_ORDER_STATUSES = frozenset({OrderStatus.SERVED, OrderStatus.PICKED_UP, OrderStatus.COMPLETED})
 # What never counts towards a bill.
 VOID_ORDER_STATUSES = frozenset(
     {OrderStatus.REJECTED, OrderStatus.CANCELLED, OrderStatus.ABANDONED}

@@ -4,7 +4,7 @@ lines, taxes and status history, and moving it through its statuses."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
@@ -173,3 +173,12 @@ class OrderCreated(BaseModel):
         description="The group wallet's spend that pays it: `spent`, or `waiting` for the "
         "admin's approval (the order waits for its payment until then)",
     )
+
+
+class NightSales(BaseModel):
+    """A night's sales at a venue (06:00 to 06:00 in its time zone), in one currency."""
+
+    night: date = Field(description="The local date the night began on")
+    currency: str
+    orders: int = Field(description="Orders served, picked up or completed, by when placed")
+    total_minor: int = Field(description="What those orders came to, taxes and charges in")

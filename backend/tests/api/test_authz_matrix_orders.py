@@ -127,6 +127,7 @@ CASES = [
     Case("GET", "/api/v1/orders/{order_id}", OWN, setup=_order),
     Case("POST", "/api/v1/orders/{order_id}/cancel", OWN, body={}, setup=_order),
     Case("GET", V + "/orders", STAFF),
+    Case("GET", V + "/reports/sales", STAFF),
     Case("GET", V + "/orders?status=placed", STAFF),
     Case("GET", V + "/orders/{order_id}", STAFF, setup=_order),
     Case("POST", V + "/orders/{order_id}/status", STAFF, body={"to": "accepted"}, setup=_order),

@@ -2721,6 +2721,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/venues/{venue_id}/reports/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sales Per Night
+         * @description The venue's sales per night, the newest night first: orders served, picked up or
+         *     completed, by the night they were placed (06:00 to 06:00 in the venue's time zone),
+         *     one row per night and currency (a food court counts its QSRs' parts of the orders
+         *     placed there). For the venue's staff and above.
+         */
+        get: operations["orders-sales_per_night"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/venues/{venue_id}/orders/{order_id}": {
         parameters: {
             query?: never;
@@ -5345,6 +5368,41 @@ export interface components {
              * Format: date-time
              */
             ends_at: string;
+        };
+        /**
+         * NightSales
+         * @description A night's sales at a venue (06:00 to 06:00 in its time zone), in one currency.
+         */
+        NightSales: {
+            /**
+             * Night
+             * Format: date
+             * @description The local date the night began on
+             */
+            night: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Orders
+             * @description Orders served, picked up or completed, by when placed
+             */
+            orders: number;
+            /**
+             * Total Minor
+             * @description What those orders came to, taxes and charges in
+             */
+            total_minor: number;
+        };
+        /** NightSalesPage */
+        NightSalesPage: {
+            /** Items */
+            items: components["schemas"]["NightSales"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
         };
         /**
          * NotShowingReason
@@ -20312,6 +20370,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrderReadPage"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid. `error` is one of: `not_authenticated` */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed. `error` is one of: `venue_role_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found (or not yours to see). `error` is one of: `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The request is not valid. `error` is one of: `invalid` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+            /** @description A service it needs is unavailable; retry shortly. `error` is one of: `database_unavailable` */
+            503: {
+                headers: {
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "orders-sales_per_night": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NightSalesPage"];
                 };
             };
             /** @description Not signed in, or the token is invalid. `error` is one of: `not_authenticated` */

@@ -51,18 +51,3 @@ export function fromLocalInput(value: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-/**
- * The night a moment belongs to at a venue: its local date, where a night runs from
- * 06:00 to 06:00 (a 1 am order counts for the evening before), as `YYYY-MM-DD`.
- */
-export function nightOf(iso: string, timeZone?: string): string {
-  const shifted = new Date(new Date(iso).getTime() - 6 * 3600_000);
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    ...(timeZone ? { timeZone } : {}),
-  }).formatToParts(shifted);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${get("year")}-${get("month")}-${get("day")}`;
-}

@@ -52,7 +52,14 @@ from app.core.errors import (
 from app.crud import order as order_crud
 from app.models.order import OrderStatus
 from app.schema.common import Page, PageParams, page_params
-from app.schema.order import OrderCancel, OrderCreate, OrderCreated, OrderRead, OrderStatusMove
+from app.schema.order import (
+    NightSales,
+    OrderCancel,
+    OrderCreate,
+    OrderCreated,
+    OrderRead,
+    OrderStatusMove,
+)
 from app.schema.wallet import WalletSpendRead
 from app.services import orders as orders_service
 
@@ -152,6 +159,15 @@ def order_board(
 ) -> Page[OrderRead]:
     """The venue's board: open orders (or those of `status`), oldest first."""
     return order_crud.board(session, venue=venue, statuses=statuses, page=page)
+
+
+@router.get("/venues/{venue_id}/reports/sales", response_model=Page[NightSales])
+def sales_per_night(venue: StaffedVenue, session: SessionDep, page: PageDep) -> Page[NightSales]:
+    """The venue's sales per night, the newest night first: orders served, picked up or
+    completed, by the night they were placed (06:00 to 06:00 in the venue's time zone),
+    one row per night and currency (a food court counts its QSRs' parts of the orders
+    placed there). For the venue's staff and above."""
+    return order_crud.sales_per_night(session, venue=venue, page=page)
 
 
 @router.get(VENUE_ORDERS + "/{order_id}", response_model=OrderRead)

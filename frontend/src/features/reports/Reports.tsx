@@ -8,45 +8,21 @@ import { useState } from "react";
 
 import { api, type Schemas, unwrap } from "../../api/client";
 import { formatMoney } from "../../lib/money";
-import { formatDate, formatTime, nightOf } from "../../lib/time";
+import { formatDate, formatTime } from "../../lib/time";
 import { LoadError, Loading } from "../common/Status";
 import { BarChart, ChartWithNumbers, LineChart } from "./charts";
 
-type OrderRead = Schemas["OrderRead"];
-const SOLD: Schemas["OrderStatus"][] = ["served", "picked_up", "completed"];
-const MAX_PAGES = 10; // the last 1,000 sold orders: enough for a fortnight's report
+type NightSales = Schemas["NightSales"];
+const NIGHTS = 14;
 
-async function soldOrders(venueId: string): Promise<OrderRead[]> {
-  const all: OrderRead[] = [];
-  for (let page = 0; page < MAX_PAGES; page += 1) {
-    const got = await unwrap(
-      api.GET("/api/v1/venues/{venue_id}/orders", {
-        params: { path: { venue_id: venueId }, query: { status: SOLD, limit: 100, offset: page * 100 } },
-      }),
-    );
-    all.push(...got.items);
-    if (all.length >= got.total || got.items.length === 0) break;
-  }
-  return all;
-}
-
-export interface NightSales {
-  night: string;
-  orders: number;
-  total_minor: number;
-}
-
-/** Orders summed per night (06:00 to 06:00), newest night last, at most `nights` of them. */
-export function salesPerNight(orders: OrderRead[], nights = 14): NightSales[] {
-  const byNight = new Map<string, NightSales>();
-  for (const order of orders) {
-    const night = nightOf(order.placed_at ?? order.created_at);
-    const row = byNight.get(night) ?? { night, orders: 0, total_minor: 0 };
-    row.orders += 1;
-    row.total_minor += order.total_minor;
-    byNight.set(night, row);
-  }
-  return [...byNight.values()].sort((a, b) => a.night.localeCompare(b.night)).slice(-nights);
+/** The last `NIGHTS` nights with sales, oldest first (the API sends the newest first). */
+async function recentSales(venueId: string): Promise<NightSales[]> {
+  const page = await unwrap(
+    api.GET("/api/v1/venues/{venue_id}/reports/sales", {
+      params: { path: { venue_id: venueId }, query: { limit: NIGHTS } },
+    }),
+  );
+  return [...page.items].reverse();
 }
 
 function shortMoney(minor: number): string {
@@ -57,15 +33,18 @@ function shortMoney(minor: number): string {
 }
 
 function Sales({ venueId, currency }: { venueId: string; currency: string }) {
-  const orders = useQuery({ queryKey: ["reports", venueId, "sales"], queryFn: () => soldOrders(venueId) });
-  const rows = orders.data ? salesPerNight(orders.data) : [];
+  // Summed by the API per night in the venue's own time zone, however many orders.
+  const sales = useQuery({ queryKey: ["reports", venueId, "sales"], queryFn: () => recentSales(venueId) });
+  const rows = (sales.data ?? []).filter((r) => r.currency === currency);
   return (
     <section aria-labelledby="sales-title" className="stack">
       <h2 id="sales-title">Sales per night</h2>
-      <p className="muted">Orders served, picked up or completed, by the night they were placed (a night runs 6 am to 6 am).</p>
-      {orders.isPending && <Loading />}
-      {orders.isError && <LoadError error={orders.error} what="The sales" />}
-      {orders.data && (
+      <p className="muted">
+        Orders served, picked up or completed, by the night they were placed (a night runs 6 am to 6 am, venue time).
+      </p>
+      {sales.isPending && <Loading />}
+      {sales.isError && <LoadError error={sales.error} what="The sales" />}
+      {sales.data && (
         <ChartWithNumbers
           chart={<BarChart title="Sales per night" bars={rows.map((r) => ({ label: formatDate(r.night), value: r.total_minor }))} format={shortMoney} />}
           caption="Sales per night"
