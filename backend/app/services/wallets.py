@@ -45,10 +45,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from app.core import timezones
 from app.core.config import settings
 from app.core.errors import (
     NotFound,
@@ -92,8 +92,6 @@ from app.schema.wallet import WalletEntryRead
 from app.services import payments
 
 logger = logging.getLogger(__name__)
-
-NIGHT_STARTS = time(6, 0)  # a night out runs from 06:00 to 06:00 the next day
 
 
 def _now() -> datetime:
@@ -159,14 +157,12 @@ def ledger_page(session: Session, *, group: Group, page: PageParams) -> Page[Wal
 
 def period_start(group: Group, *, at: datetime) -> datetime:
     """When the member's current day (midnight) or night (06:00) began, in the group's zone."""
-    zone = ZoneInfo(group.time_zone)
+    zone = timezones.zone(group.time_zone)
     local = at.astimezone(zone)
     if group.cap_period is SpendCapPeriod.DAY:
-        start = datetime.combine(local.date(), time(0, 0), tzinfo=zone)
-    else:
-        day = local.date() if local.time() >= NIGHT_STARTS else local.date() - timedelta(days=1)
-        start = datetime.combine(day, NIGHT_STARTS, tzinfo=zone)
-    return start.astimezone(UTC)
+        return datetime.combine(local.date(), time(0, 0), tzinfo=zone).astimezone(UTC)
+    starts, _ = timezones.night_bounds(group.time_zone, timezones.night_of(group.time_zone, at))
+    return starts
 
 
 # --- top-ups --------------------------------------------------------------------------
