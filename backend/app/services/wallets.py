@@ -157,11 +157,11 @@ def ledger_page(session: Session, *, group: Group, page: PageParams) -> Page[Wal
 
 def period_start(group: Group, *, at: datetime) -> datetime:
     """When the member's current day (midnight) or night (06:00) began, in the group's zone."""
-    zone = timezones.zone(group.time_zone)
-    local = at.astimezone(zone)
+    zone_name = group.time_zone
     if group.cap_period is SpendCapPeriod.DAY:
-        return datetime.combine(local.date(), time(0, 0), tzinfo=zone).astimezone(UTC)
-    starts, _ = timezones.night_bounds(group.time_zone, timezones.night_of(group.time_zone, at))
+        day = timezones.local_date(zone_name, at)
+        return datetime.combine(day, time(0, 0), tzinfo=timezones.zone(zone_name)).astimezone(UTC)
+    starts, _ = timezones.night_bounds(zone_name, timezones.night_of(zone_name, at))
     return starts
 
 

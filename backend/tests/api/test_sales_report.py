@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.models import VenueKind, VenueRole
-from app.models.order import Order, OrderKind, OrderStatus
+from app.models.order import OrderStatus
 from tests.factories import add_member, auth_headers, make_consumer, make_user, make_venue
 from tests.factories.visits import make_order
 
@@ -90,21 +90,9 @@ def test_a_food_court_counts_its_qsrs_parts_once(session: Session, client: TestC
     placed = datetime(2026, 11, 23, 20, 0, tzinfo=IST)
     parent = make_order(session, venue=court, consumer=guest, total_minor=30_000, placed_at=placed)
     for qsr, part in zip(qsrs, (10_000, 20_000), strict=True):
-        session.add(
-            Order(
-                venue_id=qsr.id,
-                parent_id=parent.id,
-                kind=OrderKind.PICKUP,
-                status=OrderStatus.COMPLETED,
-                placed_by_id=guest.id,
-                number=1,
-                currency="INR",
-                subtotal_minor=part,
-                total_minor=part,
-                placed_at=placed,
-            )
+        make_order(
+            session, venue=qsr, consumer=guest, total_minor=part, placed_at=placed, parent=parent
         )
-    session.flush()
     court_sales = _sales(client, court.id, auth_headers(manager))["items"]
     assert court_sales == [
         {"night": "2026-11-23", "currency": "INR", "orders": 2, "total_minor": 30_000}

@@ -141,10 +141,13 @@ def make_order(
     credit_minor: int = 0,
     status: OrderStatus = OrderStatus.COMPLETED,
     placed_at: datetime | None = None,
+    parent: Order | None = None,
 ) -> Order:
-    """A prepaid pickup order, written directly (no lines, no payment)."""
+    """A prepaid pickup order, written directly (no lines, no payment); with `parent`,
+    one QSR's part of that food-court order."""
     order = Order(
         venue_id=venue.id,
+        parent_id=parent.id if parent is not None else None,
         kind=OrderKind.PICKUP,
         status=status,
         placed_by_id=consumer.id,
