@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, func, select
 
@@ -100,9 +104,43 @@ def test_create_with_phone_refuses_a_taken_number(session: Session) -> None:
         user_crud.create_with_phone(session, phone="+919876543210")
 
 
-def _python_pattern(pattern: str) -> str:
-    # `\p{L}` (a letter) in Python's `re`: a word character that is no digit or underscore.
-    return pattern.replace(r"\p{L}", r"[^\W\d_]").replace(r"\P{L}", r"[\W\d_]")
+def _char_class(test: Callable[[str], bool]) -> str:
+    """The characters for which `test` holds, as a Python character class."""
+    ranges: list[str] = []
+    start = None
+    for point in range(sys.maxunicode + 2):
+        inside = point <= sys.maxunicode and test(chr(point))
+        if inside and start is None:
+            start = point
+        elif not inside and start is not None:
+            ranges.append(f"\\U{start:08x}-\\U{point - 1:08x}")
+            start = None
+    return "".join(ranges)
+
+
+_LETTERS = _char_class(str.isalpha)  # Unicode's category L, what ECMA-262 calls \p{L}
+
+
+def _python_pattern(pattern: str) -> re.Pattern[str]:
+    # ECMA-262's `\p{L}` and `\P{L}` in Python's `re`, and its `$` (the end of the text;
+    # Python's also matches before a final newline).
+    translated = (
+        pattern.replace(r"\p{L}", f"[{_LETTERS}]")
+        .replace(r"\P{L}", f"[^{_LETTERS}]")
+        .replace("$", r"\Z")
+    )
+    return re.compile(translated)
+
+
+_PUBLISHED = _python_pattern(PASSWORD_PATTERN)
+
+
+def _is_strong(password: str) -> bool:
+    try:
+        check_password_strength(password)
+    except ValueError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize(
@@ -123,9 +161,24 @@ def _python_pattern(pattern: str) -> str:
     ],
 )
 def test_the_published_password_pattern_is_the_strength_rule(password: str) -> None:
-    try:
-        check_password_strength(password)
-        strong = True
-    except ValueError:
-        strong = False
-    assert bool(re.fullmatch(_python_pattern(PASSWORD_PATTERN), password)) is strong
+    assert bool(_PUBLISHED.fullmatch(password)) is _is_strong(password)
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(
+    st.text(
+        # Few letters, digits, spaces and a case pair, so that each rule is met and missed.
+        st.sampled_from("aAbB1!é ") | st.characters(exclude_characters="\x00"),
+        min_size=8,
+        max_size=14,
+    )
+)
+def test_the_pattern_and_the_rule_agree_on_any_text(password: str) -> None:
+    assert bool(_PUBLISHED.fullmatch(password)) is _is_strong(password)
+
+
+@settings(max_examples=50, derandomize=True, database=None, deadline=None)
+@given(st.from_regex(_PUBLISHED, fullmatch=True))
+def test_a_generator_drawing_from_the_pattern_draws_strong_passwords(password: str) -> None:
+    # What a client's fuzzer (schemathesis, Hypothesis) does with the published schema.
+    assert _is_strong(password)
