@@ -30,7 +30,7 @@ os.environ["RATE_LIMIT_KEY_PREFIX"] = (
 
 import uuid
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from psycopg import sql
 from sqlalchemy import Engine, make_url
 from sqlmodel import Session
 
-from app.api.deps import ShortSessions, get_session, get_short_sessions
+from app.api import deps
 from app.core import db, embedded_pg, migrations
 from app.core.config import settings
 from app.main import app as fastapi_app
@@ -188,8 +188,9 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(session: Session) -> Iterator[FastAPI]:
-    def _session_override() -> Iterator[Session]:
+def app(session: Session, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+    @contextmanager
+    def request_session() -> Iterator[Session]:
         # Each request in a savepoint: what it did not commit is rolled back when it
         # ends, as closing its own session does in production.
         request = session.begin_nested()
@@ -199,14 +200,10 @@ def app(session: Session) -> Iterator[FastAPI]:
             if request.is_active:
                 request.rollback()
 
-    def _short_sessions_override() -> ShortSessions:
-        # The test's session every time (not closed), each block still taking a slot.
-        return ShortSessions(lambda: nullcontext(session))
-
-    fastapi_app.dependency_overrides[get_session] = _session_override
-    fastapi_app.dependency_overrides[get_short_sessions] = _short_sessions_override
-    yield fastapi_app
-    fastapi_app.dependency_overrides.clear()
+    # The test's session every time (not closed), each short block still taking a slot.
+    monkeypatch.setattr(deps.session_source, "request", request_session)
+    monkeypatch.setattr(deps.session_source, "short", lambda: nullcontext(session))
+    return fastapi_app
 
 
 class KeyedTestClient(TestClient):

@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +23,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from app.api.deps import SessionDep, commit, get_session
+from app.api import deps
+from app.api.deps import SessionDep, commit
 from app.api.idempotency import (
     IdempotencyKeyDep,
     IdempotentRoute,
@@ -146,10 +148,9 @@ def _fresh_runs() -> Iterator[None]:
 
 
 @pytest.fixture
-def idem_app(session: Session) -> FastAPI:
-    app = build_app()
-
-    def _session_override() -> Iterator[Session]:
+def idem_app(session: Session, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+    @contextmanager
+    def request_session() -> Iterator[Session]:
         # As a request's own session: what the test wrote is there (released into the
         # test's transaction), and what the request did not commit is rolled back.
         session.commit()
@@ -158,8 +159,8 @@ def idem_app(session: Session) -> FastAPI:
         finally:
             session.rollback()
 
-    app.dependency_overrides[get_session] = _session_override
-    return app
+    monkeypatch.setattr(deps.session_source, "request", request_session)
+    return build_app()
 
 
 @pytest.fixture
