@@ -147,8 +147,14 @@ def _fresh_runs() -> Iterator[None]:
     GATE.release.set()
 
 
+@pytest.fixture(scope="module")
+def built_app() -> FastAPI:
+    """The app with this module's routes, built once (it holds no test's state)."""
+    return build_app()
+
+
 @pytest.fixture
-def idem_app(session: Session, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
+def idem_app(built_app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
     @contextmanager
     def request_session() -> Iterator[Session]:
         # As a request's own session: what the test wrote is there (released into the
@@ -160,7 +166,7 @@ def idem_app(session: Session, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
             session.rollback()
 
     monkeypatch.setattr(deps.session_source, "request", request_session)
-    return build_app()
+    return built_app
 
 
 @pytest.fixture
