@@ -283,15 +283,14 @@ _UNMEASURED_COLLECTION = {_TESTS_DIR / "test_contract.py"}
 def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[Any]:
     cov = collector.config.pluginmanager.get_plugin("_cov")
     controller = getattr(cov, "cov_controller", None)
-    paused = (
-        controller is not None
-        and getattr(controller, "started", False)
-        and getattr(collector, "path", None) in _UNMEASURED_COLLECTION
-    )
-    if paused:
-        controller.pause()
+    if (
+        controller is None
+        or not getattr(controller, "started", False)
+        or getattr(collector, "path", None) not in _UNMEASURED_COLLECTION
+    ):
+        return (yield)
+    controller.pause()
     try:
         return (yield)
     finally:
-        if paused:
-            controller.resume()
+        controller.resume()
