@@ -294,3 +294,12 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[Any]:
         return (yield)
     finally:
         controller.resume()
+
+
+# --- the long tests first ------------------------------------------------------------
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests marked `slow` (servers in subprocesses, races on real connections,
+    the contract fuzzing) first, each group in its collected order: xdist's workers then
+    end on short tests and finish together, instead of one running a 20-second test
+    while the other waits. The same order in every worker (xdist requires it)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
