@@ -272,28 +272,38 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 # --- what coverage does not measure ------------------------------------------------
-# The contract fuzzing (tests/test_contract.py, marked `no_cover`) runs its requests and
-# builds its cases at collection without the tracer: it is about a third of the suite's
-# work, coverage doubled its time, and every line it reaches is also reached by a test
-# that asserts what that line does. Its failures fail the run as before.
-_UNMEASURED_COLLECTION = {_TESTS_DIR / "test_contract.py"}
+# The contract fuzzing (tests/test_contract.py) runs its requests, and builds its cases
+# at collection, without the coverage tracer: it is about a third of the suite's work,
+# coverage doubled its time, and every line it reaches is also reached by a test that
+# asserts what that line does. Its failures fail the run as before. (pytest-cov's own
+# `no_cover` marker breaks the tests it marks under `--no-cov`, so this pauses itself.)
+_UNMEASURED = _TESTS_DIR / "test_contract.py"
+
+
+@contextmanager
+def _coverage_paused(config: pytest.Config, path: Path | None) -> Iterator[None]:
+    cov = config.pluginmanager.get_plugin("_cov")
+    controller = getattr(cov, "cov_controller", None)
+    if controller is None or not getattr(controller, "started", False) or path != _UNMEASURED:
+        yield
+        return
+    controller.pause()
+    try:
+        yield
+    finally:
+        controller.resume()
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[Any]:
-    cov = collector.config.pluginmanager.get_plugin("_cov")
-    controller = getattr(cov, "cov_controller", None)
-    if (
-        controller is None
-        or not getattr(controller, "started", False)
-        or getattr(collector, "path", None) not in _UNMEASURED_COLLECTION
-    ):
+    with _coverage_paused(collector.config, getattr(collector, "path", None)):
         return (yield)
-    controller.pause()
-    try:
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _coverage_paused(item.config, item.path):
         return (yield)
-    finally:
-        controller.resume()
 
 
 # --- the long tests first ------------------------------------------------------------

@@ -27,9 +27,7 @@ from app.main import app as fastapi_app
 from app.models import VenueRole
 from tests.factories import add_member, auth_headers, make_consumer, make_user, make_venue
 
-# Not measured by coverage (see "what coverage does not measure" in tests/conftest.py).
-pytestmark = pytest.mark.no_cover
-
+# Not measured by coverage: see "what coverage does not measure" in tests/conftest.py.
 schema = schemathesis.openapi.from_asgi(f"{app_settings.API_V1_STR}/openapi.json", fastapi_app)
 
 load_all_checks()
