@@ -10,15 +10,16 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from app.api.idempotency import check_routes
-from app.api.main import api_router
+from app.api.main import routers as api_routers
 from app.api.openapi import install_openapi, operation_id
+from app.api.routing import include_flat
 from app.core.config import Settings, settings
 from app.core.db import db_slots
 from app.core.errors import UnhandledErrorMiddleware, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, JsonCORSMiddleware, RequestIdMiddleware
 from app.services import live as live_service
-from app.web import docs, web_router
+from app.web import docs, web_routers
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +81,11 @@ def create_app(cfg: Settings = settings) -> FastAPI:
             expose_headers=["X-Request-ID", "ETag", "Retry-After"],
         )
     app.add_middleware(RequestIdMiddleware)
-    app.include_router(api_router, prefix=cfg.API_V1_STR)
-    app.include_router(web_router)
+    # One flat route table: a request is matched once (`app.api.routing`).
+    for router in api_routers:
+        include_flat(app.router, router, prefix=cfg.API_V1_STR)
+    for router in web_routers:
+        include_flat(app.router, router, include_in_schema=False)
     check_routes(app)  # every route taking an Idempotency-Key can store its answers
     docs.install(app)
     install_openapi(app)

@@ -1,4 +1,4 @@
-"""Every router of the API, mounted under `API_V1_STR` by `app.main`."""
+"""Every router of the API, added under `API_V1_STR` by `app.main`."""
 
 from fastapi import APIRouter
 
@@ -29,28 +29,31 @@ from app.api.routes import (
     wallets,
 )
 
-api_router = APIRouter()
-api_router.include_router(utils.router)
-api_router.include_router(auth.router)
-api_router.include_router(users.router)
-api_router.include_router(admin.router)
-api_router.include_router(venues.router)
-api_router.include_router(staff.router)
-api_router.include_router(menus.router)
-api_router.include_router(menu_options.router)
-api_router.include_router(pickup_points.router)
-api_router.include_router(tables.router)
-api_router.include_router(table_sessions.router)
-api_router.include_router(events.router)
-api_router.include_router(offerings.router)
-api_router.include_router(posters.router)
-api_router.include_router(tickets.router)
-api_router.include_router(bookings.router)
-api_router.include_router(payments.router)
-api_router.include_router(bills.router)
-api_router.include_router(orders.router)
-api_router.include_router(live.router)
-api_router.include_router(wallets.router)
-api_router.include_router(groups.router)
-api_router.include_router(cover_credits.router)
-api_router.include_router(visits.router)
+#: In the order a request tries them; `app.main` adds their routes flat under `API_V1_STR`
+#: (`app.api.routing`).
+routers: tuple[APIRouter, ...] = (
+    utils.router,
+    auth.router,
+    users.router,
+    admin.router,
+    venues.router,
+    staff.router,
+    menus.router,
+    menu_options.router,
+    pickup_points.router,
+    tables.router,
+    table_sessions.router,
+    events.router,
+    offerings.router,
+    posters.router,
+    tickets.router,
+    bookings.router,
+    payments.router,
+    bills.router,
+    orders.router,
+    live.router,
+    wallets.router,
+    groups.router,
+    cover_credits.router,
+    visits.router,
+)

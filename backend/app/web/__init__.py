@@ -7,11 +7,13 @@ from fastapi import APIRouter
 
 from app.web import account, checkout, demo, qr, tickets
 
-web_router = APIRouter(include_in_schema=False)
-web_router.include_router(qr.router)
-web_router.include_router(tickets.router)
-web_router.include_router(account.router)
-web_router.include_router(demo.router)
-web_router.include_router(checkout.router)
+#: Added flat by `app.main`, outside the OpenAPI document.
+web_routers: tuple[APIRouter, ...] = (
+    qr.router,
+    tickets.router,
+    account.router,
+    demo.router,
+    checkout.router,
+)
 
-__all__ = ["web_router"]
+__all__ = ["web_routers"]
