@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import anyio
+import anyio.to_thread
 from fastapi import Cookie, Depends, Header
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 from sqlmodel import Session
@@ -72,7 +73,7 @@ def _new_session() -> Session:
 
 @dataclass
 class SessionSource:
-    """Where requests get their sessions: `request` for `get_session`, `short` for each
+    """Where requests get their sessions: `request` for `request_transaction`, `short` for each
     block of `ShortSessions`; by default a new session on the engine for each.
 
     The test suite points both at the test's own session for one test
@@ -87,15 +88,10 @@ class SessionSource:
 session_source = SessionSource()
 
 
-@raises(DatabaseUnavailable)
-def get_session(_slot: Annotated[None, Depends(database_slot)]) -> Iterator[Session]:
-    with session_source.request() as session:
-        yield session
-
-
 # --- commit once the answer has rendered --------------------------------------------------
 
 _COMMIT_REQUESTED = "socia.commit_when_rendered"
+_BEFORE_COMMIT = "socia.before_commit"
 
 
 def commit(session: Session) -> None:
@@ -126,26 +122,81 @@ def discard_commit(session: Session) -> None:
     session.info.pop(_COMMIT_REQUESTED, None)
 
 
-def request_transaction(session: Annotated[Session, Depends(get_session)]) -> Iterator[Session]:
+def before_commit(session: Session, work: Callable[[], None]) -> None:
+    """Run `work` at the end of the request, in its transaction, just before the
+    commit (and in the same worker thread): for a dependency that writes once the
+    answer is known (`app.api.idempotency` stores it), without a thread of its own."""
+    session.info.setdefault(_BEFORE_COMMIT, []).append(work)
+
+
+@raises(DatabaseUnavailable)
+async def request_transaction(
+    _slot: Annotated[None, Depends(database_slot)],
+) -> AsyncIterator[Session]:
     """The request's session; commits what `commit()` asked for after rendering.
 
-    Used with `scope="function"`: FastAPI closes it after the route has returned and
+    Used with `scope="function"`: FastAPI ends it after the route has returned and
     its answer has been serialised, before anything is sent.
+
+    Async on purpose. Opening a session does no I/O (it connects on first use), so
+    it is opened here, in the event loop; its end (the `before_commit` work, the
+    commit and the close) runs in one worker thread. A sync generator would cost
+    two thread hops more, and the hops were a tenth of a booking's time (a
+    profile of bench/bench_bookings.py).
     """
+    opened = session_source.request()
+    session = opened.__enter__()
     session.info.pop(_COMMIT_REQUESTED, None)
+    session.info.pop(_BEFORE_COMMIT, None)
     try:
         yield session
-    except (AppError, StarletteHTTPException):
+    except (AppError, StarletteHTTPException) as exc:
         # An answer given on purpose renders: keep what the route asked to keep.
-        if session.info.pop(_COMMIT_REQUESTED, False):
-            session.commit()
+        await _end(opened, session, exc, keep=True)
         raise
-    except BaseException:
+    except BaseException as exc:
         # Nothing is committed; closing the session rolls the transaction back.
-        session.info.pop(_COMMIT_REQUESTED, None)
+        await _end(opened, session, exc, keep=False)
         raise
-    if session.info.pop(_COMMIT_REQUESTED, False):
-        session.commit()
+    await _end(opened, session, None, keep=True)
+
+
+async def _end(
+    opened: AbstractContextManager[Session],
+    session: Session,
+    exc: BaseException | None,
+    *,
+    keep: bool,
+) -> None:
+    # As FastAPI ends a sync dependency: shielded from cancellation, and on a limiter
+    # of its own, so an end never waits for a thread that waits for a connection.
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(
+            _end_in_thread, opened, session, exc, keep, limiter=anyio.CapacityLimiter(1)
+        )
+
+
+def _end_in_thread(
+    opened: AbstractContextManager[Session],
+    session: Session,
+    exc: BaseException | None,
+    keep: bool,
+) -> None:
+    work = session.info.pop(_BEFORE_COMMIT, [])
+    try:
+        if keep:
+            for step in work:
+                step()
+            if session.info.pop(_COMMIT_REQUESTED, False):
+                session.commit()
+        session.info.pop(_COMMIT_REQUESTED, None)
+    except BaseException as error:
+        opened.__exit__(type(error), error, error.__traceback__)
+        raise
+    if exc is None:
+        opened.__exit__(None, None, None)
+    else:
+        opened.__exit__(type(exc), exc, exc.__traceback__)
 
 
 SessionDep = Annotated[Session, Depends(request_transaction, scope="function")]

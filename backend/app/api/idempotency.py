@@ -66,9 +66,9 @@ How it works
    `Response` parameter such as `Location`, the serialised body) before the
    function-scoped dependencies close, and puts it in the request scope.
 3. The dependency's exit (it is function-scoped and depends on the session, so it
-   closes first) stores that answer and flushes; then `request_transaction` commits
-   the business change and the stored answer together, and the lock goes with the
-   commit.
+   closes first) hands that answer to `request_transaction` (`before_commit`), whose
+   end stores it and then commits the business change and the stored answer together,
+   in one worker thread; the lock goes with the commit.
 
 A route using this must not call `session.commit()` (or `rollback()`) itself in the
 middle: that ends the transaction, releases the lock and commits changes without
@@ -83,7 +83,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Coroutine, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
@@ -91,8 +91,15 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import CurrentUser, SessionDep, commit_requested, discard_commit
+from app.api.deps import (
+    CurrentUser,
+    SessionDep,
+    before_commit,
+    commit_requested,
+    discard_commit,
+)
 from app.api.openapi import api_routes, documents, walk_dependants
 from app.core.config import settings
 from app.core.errors import (
@@ -228,7 +235,7 @@ def replay_response(row: IdempotencyKey) -> Response:
     },
 )
 @raises(IdempotencyKeyRequired, InvalidIdempotencyKey, IdempotencyKeyReused, IdempotencyKeyInUse)
-def idempotency_key(
+async def idempotency_key(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
@@ -249,7 +256,9 @@ def idempotency_key(
             },
         ),
     ] = None,
-) -> Iterator[IdempotentRequest]:
+) -> AsyncIterator[IdempotentRequest]:
+    # Async: only the claim reads the database (one worker thread); the answer is
+    # stored by `request_transaction`'s end, in its thread, just before the commit.
     if not request.scope.get(_ROUTE_MARK):
         raise RuntimeError(f"{operation_of(request)} needs route_class=IdempotentRoute")
     current = IdempotentRequest(
@@ -258,6 +267,24 @@ def idempotency_key(
         key=parse_key(key_header),
         fingerprint=fingerprint,
     )
+    await run_in_threadpool(_claim, session, current)
+    try:
+        yield current
+    except AppError as exc:
+        refusal = render_error(exc)
+        before_commit(session, lambda: _settle(session, current, refusal))
+        raise
+    except BaseException:
+        discard_commit(session)  # nothing commits without its answer
+        raise
+    response = request.scope.get(_RESPONSE)
+    if not isinstance(response, Response):
+        raise RuntimeError(f"{current.operation}: no answer to store")
+    before_commit(session, lambda: _settle(session, current, response))
+
+
+def _claim(session: Session, current: IdempotentRequest) -> None:
+    """Take the key's lock, then replay, refuse or go on (see the module doc)."""
     where = {"scope": current.scope, "operation": current.operation, "key": current.key}
     if not idempotency_crud.try_lock(session, **where):
         raise IdempotencyKeyInUse()
@@ -266,23 +293,10 @@ def idempotency_key(
         idempotency_crud.delete(session, row=stored)
         stored = None
     if stored is not None:
-        if stored.request_hash != fingerprint:
+        if stored.request_hash != current.fingerprint:
             raise IdempotencyKeyReused()
         raise _Replay(replay_response(stored))
-
     session.info[_LOCKED_IN] = session.get_transaction()  # the one holding the lock
-    try:
-        yield current
-    except AppError as exc:
-        _settle(session, current, render_error(exc))
-        raise
-    except BaseException:
-        discard_commit(session)  # nothing commits without its answer
-        raise
-    response = request.scope.get(_RESPONSE)
-    if not isinstance(response, Response):
-        raise RuntimeError(f"{current.operation}: no answer to store")
-    _settle(session, current, response)
 
 
 IdempotencyKeyDep = Annotated[IdempotentRequest, Depends(idempotency_key, scope="function")]
