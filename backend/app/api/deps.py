@@ -45,6 +45,7 @@ from app.crud import poster as poster_crud
 from app.crud import table as table_crud
 from app.crud import table_session as session_crud
 from app.crud import ticket as ticket_crud
+from app.crud import user as user_crud
 from app.crud import venue as venue_crud
 from app.crud.common import get_or_404
 from app.models import Event, User, Venue, VenueRole
@@ -260,7 +261,7 @@ def get_current_user(session: SessionDep, token: TokenDep) -> User:
         user_id = uuid.UUID(payload["sub"])
     except (InvalidToken, ValueError) as exc:
         raise NotAuthenticated("Invalid or expired access token") from exc
-    user = session.get(User, user_id)
+    user = user_crud.get_signed_in(session, user_id)
     if user is None or not user.is_active or user.deleted_at is not None:
         raise NotAuthenticated("Invalid or expired access token")
     # Logged out (jti deny-list) or issued before the user's sessions were ended.

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,7 +43,7 @@ def takes_places(now: Any) -> sa.ColumnElement[bool]:
     )
 
 
-def _places_taken(*, now: Any, exclude_booking_id: uuid.UUID | None, pool: Any) -> AnySelect:
+def _places_taken(*, now: Any, exclude_booking_id: Any, pool: Any) -> AnySelect:
     """The places taken at `now` from `pool` (the entity, joined by the caller, or a
     pool row of an enclosing query) by every booking line that counts: a sum over
     `offering_pool` x `booking_item` x `booking`, to be grouped by pool or correlated
@@ -68,15 +69,19 @@ def _places_taken(*, now: Any, exclude_booking_id: uuid.UUID | None, pool: Any) 
     return statement
 
 
-def _taken_per_pool(
-    pool_ids: Collection[uuid.UUID], *, now: datetime, exclude_booking_id: uuid.UUID | None
-) -> AnySelect:
-    """(places taken at `now`, pool id) for the pools anybody holds places of."""
+@cache
+def _taken_per_pool(*, excluding: bool) -> AnySelect:
+    """(places taken at `:now`, pool id) for the pools `:pool_ids` anybody holds places
+    of, leaving out the booking `:exclude_booking_id` when `excluding`. Built once:
+    on the path of every booking, building it took longer than running it."""
+    exclude: sa.BindParameter[Any] | None = (
+        sa.bindparam("exclude_booking_id") if excluding else None
+    )
     return (
-        _places_taken(now=now, exclude_booking_id=exclude_booking_id, pool=CapacityPool)
+        _places_taken(now=sa.bindparam("now"), exclude_booking_id=exclude, pool=CapacityPool)
         .join(CapacityPool, col(CapacityPool.id) == col(OfferingPool.pool_id))
         .add_columns(col(OfferingPool.pool_id))
-        .where(col(OfferingPool.pool_id).in_(list(pool_ids)))
+        .where(col(OfferingPool.pool_id).in_(sa.bindparam("pool_ids", expanding=True)))
         .group_by(col(OfferingPool.pool_id))
     )
 
@@ -92,8 +97,11 @@ def used_places(
     if not pool_ids:
         return {}
     used = dict.fromkeys(pool_ids, 0)
-    taken = _taken_per_pool(pool_ids, now=now, exclude_booking_id=exclude_booking_id)
-    for places, pool_id in session.execute(taken):
+    params: dict[str, Any] = {"pool_ids": list(pool_ids), "now": now}
+    if exclude_booking_id is not None:
+        params["exclude_booking_id"] = exclude_booking_id
+    taken = _taken_per_pool(excluding=exclude_booking_id is not None)
+    for places, pool_id in session.execute(taken, params):
         used[pool_id] = int(places or 0)
     return used
 
@@ -136,17 +144,22 @@ def first_short(
     return None
 
 
+@cache
+def _lock_pools_statement() -> AnySelect:
+    return (
+        select(CapacityPool)
+        .where(col(CapacityPool.id).in_(sa.bindparam("pool_ids", expanding=True)))
+        .order_by(col(CapacityPool.id))
+        .with_for_update()
+    )
+
+
 def lock_pools(session: Session, *, pool_ids: Collection[uuid.UUID]) -> list[CapacityPool]:
     """Lock these pools for the rest of the transaction, in id order (never deadlocks)."""
     if not pool_ids:
         return []
-    statement = (
-        select(CapacityPool)
-        .where(col(CapacityPool.id).in_(sorted(pool_ids)))
-        .order_by(col(CapacityPool.id))
-        .with_for_update()
-    )
-    return list(session.exec(statement))
+    rows = session.execute(_lock_pools_statement(), {"pool_ids": sorted(pool_ids)})
+    return list(rows.scalars())
 
 
 Draws = dict[uuid.UUID, int]  # pool id -> places one pass takes from it
@@ -203,6 +216,24 @@ def _taken_from(pool: Any, *, now: Any) -> Any:
     )
 
 
+@cache
+def _first_look_statement() -> AnySelect:
+    """Built once (see `_taken_per_pool`)."""
+    draw = aliased(OfferingPool, name="look_draw")
+    pool = aliased(CapacityPool, name="look_pool")
+    taken = _taken_from(pool, now=sa.bindparam("now"))
+    return (
+        sa.select(
+            col(draw.offering_id),
+            col(draw.pool_id),
+            col(draw.places_per_pass),
+            col(pool.size) - sa.func.coalesce(taken, 0),
+        )
+        .join(pool, col(pool.id) == col(draw.pool_id))
+        .where(col(draw.offering_id).in_(sa.bindparam("offering_ids", expanding=True)))
+    )
+
+
 def first_look(
     session: Session, *, offering_ids: Collection[uuid.UUID], now: datetime
 ) -> tuple[dict[uuid.UUID, Draws], dict[uuid.UUID, int]]:
@@ -216,18 +247,8 @@ def first_look(
     left: dict[uuid.UUID, int] = {}
     if not offering_ids:
         return draws, left
-    draw = aliased(OfferingPool, name="look_draw")
-    pool = aliased(CapacityPool, name="look_pool")
-    taken = _taken_from(pool, now=now)
     rows = session.execute(
-        sa.select(
-            col(draw.offering_id),
-            col(draw.pool_id),
-            col(draw.places_per_pass),
-            col(pool.size) - sa.func.coalesce(taken, 0),
-        )
-        .join(pool, col(pool.id) == col(draw.pool_id))
-        .where(col(draw.offering_id).in_(list(offering_ids)))
+        _first_look_statement(), {"offering_ids": list(offering_ids), "now": now}
     )
     for offering_id, pool_id, per_pass, places in rows:
         draws[offering_id][pool_id] = per_pass

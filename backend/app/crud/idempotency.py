@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.models.base import utcnow
 from app.models.payment import IdempotencyKey
 
 
@@ -20,31 +23,44 @@ def lock_id(*, scope: str, operation: str, key: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+# Built once: these run on every money-moving request.
+@cache
+def _try_lock() -> Any:
+    lock = sa.bindparam("lock_id", type_=sa.BigInteger)
+    return sa.select(sa.func.pg_try_advisory_xact_lock(lock))
+
+
+@cache
+def _stored() -> Any:
+    return select(IdempotencyKey).where(
+        col(IdempotencyKey.scope) == sa.bindparam("scope"),
+        col(IdempotencyKey.operation) == sa.bindparam("operation"),
+        col(IdempotencyKey.key) == sa.bindparam("key"),
+    )
+
+
 def try_lock(session: Session, *, scope: str, operation: str, key: str) -> bool:
     """Take the key's advisory lock for the rest of the session's transaction, without
     waiting: False when another transaction holds it (its request is still running)."""
-    taken = session.execute(
-        sa.select(
-            sa.func.pg_try_advisory_xact_lock(lock_id(scope=scope, operation=operation, key=key))
-        )
-    ).scalar_one()
-    return bool(taken)
+    lock = lock_id(scope=scope, operation=operation, key=key)
+    return bool(session.execute(_try_lock(), {"lock_id": lock}).scalar_one())
 
 
 def get(session: Session, *, scope: str, operation: str, key: str) -> IdempotencyKey | None:
     """The stored answer for this key, however old (hold the key's lock first)."""
-    return session.exec(
-        select(IdempotencyKey).where(
-            col(IdempotencyKey.scope) == scope,
-            col(IdempotencyKey.operation) == operation,
-            col(IdempotencyKey.key) == key,
-        )
-    ).first()
+    where = {"scope": scope, "operation": operation, "key": key}
+    row: IdempotencyKey | None = session.execute(_stored(), where).scalars().first()
+    return row
 
 
 def delete(session: Session, *, row: IdempotencyKey) -> None:
     session.delete(row)
     session.flush()
+
+
+@cache
+def _insert() -> Any:
+    return sa.insert(IdempotencyKey)
 
 
 def store(
@@ -57,19 +73,19 @@ def store(
     status: int,
     body: bytes,
     headers: dict[str, str],
-) -> IdempotencyKey:
-    row = IdempotencyKey(
-        scope=scope,
-        operation=operation,
-        key=key,
-        request_hash=request_hash,
-        response_status=status,
-        response_body=body,
-        response_headers=headers,
-    )
-    session.add(row)
-    session.flush()
-    return row
+) -> None:
+    """Store the answer: one INSERT (nothing reads the row back in this request)."""
+    row = {
+        "scope": scope,
+        "operation": operation,
+        "key": key,
+        "request_hash": request_hash,
+        "response_status": status,
+        "response_body": body,
+        "response_headers": headers,
+        "created_at": utcnow(),
+    }
+    session.execute(_insert(), [row])
 
 
 def delete_expired(session: Session, *, before: datetime) -> int:

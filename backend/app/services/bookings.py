@@ -26,8 +26,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.core import jobs
@@ -86,16 +89,32 @@ class BookingCheckout:
 # --- the checks, in order --------------------------------------------------------------
 
 
-def _bookable_event(session: Session, *, event_id: uuid.UUID, now: datetime) -> Event:
-    # The event and its venue in one round trip (the venue stays in the session).
-    found = session.exec(
+# The statements on the path of every booking are built once (building one took about
+# as long as running it).
+@cache
+def _event_and_venue() -> Any:
+    return (
         select(Event, Venue)
         .join(Venue, col(Venue.id) == col(Event.venue_id))
-        .where(Event.id == event_id)
-    ).first()
+        .where(col(Event.id) == sa.bindparam("event_id"))
+    )
+
+
+@cache
+def _event_offerings() -> Any:
+    return select(Offering).where(
+        col(Offering.id).in_(sa.bindparam("ids", expanding=True)),
+        col(Offering.event_id) == sa.bindparam("event_id"),
+    )
+
+
+def _bookable_event(session: Session, *, event_id: uuid.UUID, now: datetime) -> Event:
+    # The event and its venue in one round trip (the venue stays in the session).
+    found = session.execute(_event_and_venue(), {"event_id": event_id}).first()
     if found is None:
         raise NotFound("event")
-    event, venue = found
+    event: Event = found[0]
+    venue: Venue = found[1]
     if (
         not venue.is_active  # a venue taken offline: none of its events are public
         or event.status is not EventStatus.SCHEDULED
@@ -113,12 +132,8 @@ def _offerings(
     ids = [item.offering_id for item in items]
     if len(set(ids)) != len(ids):
         raise DuplicateOffering()
-    found = {
-        o.id: o
-        for o in session.exec(
-            select(Offering).where(col(Offering.id).in_(ids), Offering.event_id == event.id)
-        )
-    }
+    rows = session.execute(_event_offerings(), {"ids": ids, "event_id": event.id}).scalars()
+    found = {o.id: o for o in rows}
     chosen: list[tuple[Offering, int]] = []
     for index, item in enumerate(items):
         offering = found.get(item.offering_id)

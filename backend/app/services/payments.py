@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -169,6 +170,11 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@cache
+def _append_event() -> Any:
+    return sa.insert(PaymentEvent)
+
+
 def record(
     session: Session,
     *,
@@ -177,18 +183,18 @@ def record(
     amount_minor: int | None = None,
     refund_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
-) -> PaymentEvent:
-    """Append one event to the ledger."""
-    event = PaymentEvent(
-        payment_id=payment.id if payment is not None else None,
-        kind=kind,
-        amount_minor=amount_minor,
-        refund_id=refund_id,
-        data=data or {},
-    )
-    session.add(event)
-    session.flush()
-    return event
+) -> None:
+    """Append one event to the ledger: one INSERT, after flushing what is pending (the
+    payment it names), and no object to track (the ledger is only ever appended to)."""
+    row = {
+        "payment_id": payment.id if payment is not None else None,
+        "kind": kind,
+        "amount_minor": amount_minor,
+        "refund_id": refund_id,
+        "data": data or {},
+        "created_at": _now(),
+    }
+    session.execute(_append_event(), [row])
 
 
 def _record_once(
