@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session, col, func, select
 
 from app.core.errors import (
@@ -36,8 +37,12 @@ def _by_id() -> Any:
 
 
 def get_signed_in(session: Session, user_id: uuid.UUID) -> User | None:
-    """The user a token names, read by one statement built once (it runs on every
-    signed-in request; `Session.get` builds its query each time)."""
+    """The user a token names, as `Session.get` finds it (the session's own copy when
+    it holds one), but read by one statement built once: this runs on every signed-in
+    request, and `Session.get` builds its query each time."""
+    known = session.identity_map.get(identity_key(User, user_id))
+    if isinstance(known, User) and not sa.inspect(known).expired:
+        return known
     user: User | None = session.execute(_by_id(), {"user_id": user_id}).scalar_one_or_none()
     return user
 
