@@ -247,8 +247,8 @@ def create_booking(
         hold_expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
         confirmed_at=None if total > 0 else now,
     )
+    # Booking, lines and payment in one flush (it inserts them in foreign-key order).
     session.add(booking)
-    session.flush()
     booking_items = [
         BookingItem(
             booking_id=booking.id,
