@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.core.errors import NotFound
+from app.crud import capacity
 from app.crud.common import paginate
 from app.models import User
-from app.models.booking import Booking, BookingItem, BookingStatus, Ticket
+from app.models.booking import Booking, BookingItem, BookingStatus, OfferingPool, Ticket
 from app.models.payment import Payment, PaymentStatus
 from app.schema.booking import BookingItemRead, BookingRead, PaymentRead, StaffBookingRead
 from app.schema.common import Page, PageParams
@@ -104,10 +105,32 @@ def payment_of(session: Session, *, booking_id: uuid.UUID) -> Payment | None:
 
 
 def expire_holds(session: Session, *, now: datetime) -> int:
-    """Held bookings past their hold become expired; returns how many."""
+    """Held bookings past their hold become expired; returns how many.
+
+    Marking one gives its places back to its pools' `booked` (a trigger), so the locks
+    go in the order every writer takes them: the bookings first (those another
+    transaction holds, a payment being confirmed, are left for the next run), then
+    all of their pools in id order, then the update."""
+    expired = list(
+        session.exec(
+            select(Booking.id)
+            .where(col(Booking.status) == BookingStatus.HELD, col(Booking.hold_expires_at) <= now)
+            .order_by(col(Booking.id))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not expired:
+        return 0
+    pool_ids = session.exec(
+        select(OfferingPool.pool_id)
+        .join(BookingItem, col(BookingItem.offering_id) == col(OfferingPool.offering_id))
+        .where(col(BookingItem.booking_id).in_(expired))
+        .distinct()
+    )
+    capacity.lock_pools(session, pool_ids=list(pool_ids))
     result = session.execute(
         sa.update(Booking)
-        .where(col(Booking.status) == BookingStatus.HELD, col(Booking.hold_expires_at) <= now)
+        .where(col(Booking.id).in_(expired))
         .values(status=BookingStatus.EXPIRED, updated_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

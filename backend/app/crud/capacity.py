@@ -7,9 +7,13 @@ stops counting at once, before any job marks it expired). Writers lock the
 pools they draw from with `lock_pools`, always in id order, so two bookings
 never deadlock and never both take the last place.
 
-The count is written once, in `_places_taken`: grouped by pool for the readers
-here, and correlated to one pool row in `offering_has_room`, which other queries
-(the poster feed) embed to ask "can one more pass be sold?" without a round trip.
+A pool row keeps the places its held and confirmed bookings take (`booked`, kept by
+triggers, expired holds included until they are marked); the count subtracts the
+holds that have expired since. It is written once, in `_places_taken`: per pool for
+the readers here, and correlated to one pool row in `offering_has_room`, which other
+queries (the poster feed) embed to ask "can one more pass be sold?" without a round
+trip. A booking's lines change `booked` as they are written, so a writer that takes
+places locks the pools (`lock_pools`) before it writes them.
 """
 
 from __future__ import annotations
@@ -43,47 +47,72 @@ def takes_places(now: Any) -> sa.ColumnElement[bool]:
     )
 
 
-def _places_taken(*, now: Any, exclude_booking_id: Any, pool: Any) -> AnySelect:
-    """The places taken at `now` from `pool` (the entity, joined by the caller, or a
-    pool row of an enclosing query) by every booking line that counts: a sum over
-    `offering_pool` x `booking_item` x `booking`, to be grouped by pool or correlated
-    to one. The one copy of the capacity rule in SQL.
-
-    Only the bookings of the pool's own event are read. That changes no count (a
-    booking's lines are passes of its event's offerings, which draw only from their
-    event's pools) and lets PostgreSQL read the event's bookings as one range of
-    `ix_booking_event_id_status` rather than look each line's booking up by id."""
-    statement = (
+def _lines_in(pool: Any) -> AnySelect:
+    """The places booking lines take of `pool` (a pool row of the enclosing query), to
+    be filtered by their bookings: a sum over `booking` x `booking_item` x `offering_pool`."""
+    return (
         sa.select(
-            sa.func.sum(col(BookingItem.quantity) * col(OfferingPool.places_per_pass)).label(
-                "taken"
+            sa.func.coalesce(
+                sa.func.sum(col(BookingItem.quantity) * col(OfferingPool.places_per_pass)), 0
             )
         )
-        .select_from(OfferingPool)
-        .join(BookingItem, col(BookingItem.offering_id) == col(OfferingPool.offering_id))
-        .join(Booking, col(Booking.id) == col(BookingItem.booking_id))
-        .where(takes_places(now), col(Booking.event_id) == pool.event_id)
+        .select_from(Booking)
+        .join(BookingItem, col(BookingItem.booking_id) == col(Booking.id))
+        .join(
+            OfferingPool,
+            sa.and_(
+                col(OfferingPool.offering_id) == col(BookingItem.offering_id),
+                col(OfferingPool.pool_id) == pool.id,
+            ),
+        )
     )
+
+
+def _places_taken(*, now: Any, exclude_booking_id: Any, pool: Any) -> sa.ColumnElement[int]:
+    """SQL: the places taken at `now` from `pool` (the entity or an alias of it, a row
+    of the enclosing query), leaving out the booking `exclude_booking_id` when given.
+    The one copy of the capacity rule in SQL.
+
+    `pool.booked` holds the places of its held and confirmed bookings, kept by
+    triggers (migration 0015); what is subtracted here are the holds that have expired
+    and are not marked expired yet: a range of `ix_booking_held_hold_expires_at` as
+    short as the expiry job's lag, never every booking of the event."""
+    expired = (
+        _lines_in(pool)
+        .where(
+            col(Booking.event_id) == pool.event_id,
+            # A literal, not a parameter: a prepared statement's generic plan uses the
+            # partial index only when the query's text implies its `status = 'held'`.
+            col(Booking.status) == sa.literal_column(f"'{BookingStatus.HELD.value}'"),
+            col(Booking.hold_expires_at) <= now,
+        )
+        .correlate(pool)
+        .scalar_subquery()
+    )
+    taken: sa.ColumnElement[int] = pool.booked - expired
     if exclude_booking_id is not None:
-        statement = statement.where(col(Booking.id) != exclude_booking_id)
-    return statement
+        own = (
+            _lines_in(pool)
+            .where(col(Booking.id) == exclude_booking_id, takes_places(now))
+            .correlate(pool)
+            .scalar_subquery()
+        )
+        taken = taken - own
+    return taken
 
 
 @cache
 def _taken_per_pool(*, excluding: bool) -> AnySelect:
-    """(places taken at `:now`, pool id) for the pools `:pool_ids` anybody holds places
-    of, leaving out the booking `:exclude_booking_id` when `excluding`. Built once:
-    on the path of every booking, building it took longer than running it."""
+    """(places taken at `:now`, pool id) for the pools `:pool_ids`, leaving out the
+    booking `:exclude_booking_id` when `excluding`. Built once: on the path of every
+    booking, building it took longer than running it."""
     exclude: sa.BindParameter[Any] | None = (
         sa.bindparam("exclude_booking_id") if excluding else None
     )
-    return (
-        _places_taken(now=sa.bindparam("now"), exclude_booking_id=exclude, pool=CapacityPool)
-        .join(CapacityPool, col(CapacityPool.id) == col(OfferingPool.pool_id))
-        .add_columns(col(OfferingPool.pool_id))
-        .where(col(OfferingPool.pool_id).in_(sa.bindparam("pool_ids", expanding=True)))
-        .group_by(col(OfferingPool.pool_id))
-    )
+    return sa.select(
+        _places_taken(now=sa.bindparam("now"), exclude_booking_id=exclude, pool=CapacityPool),
+        col(CapacityPool.id),
+    ).where(col(CapacityPool.id).in_(sa.bindparam("pool_ids", expanding=True)))
 
 
 def used_places(
@@ -205,15 +234,10 @@ def passes_left(*, draws: Draws, left: dict[uuid.UUID, int]) -> int:
     return min(left.get(pool_id, 0) // per_pass for pool_id, per_pass in draws.items())
 
 
-def _taken_from(pool: Any, *, now: Any) -> Any:
+def _taken_from(pool: Any, *, now: Any) -> sa.ColumnElement[int]:
     """SQL: the places taken at `now` from `pool` (an alias of a pool row of the
-    enclosing query), as a correlated scalar (NULL when nothing is taken)."""
-    return (
-        _places_taken(now=now, exclude_booking_id=None, pool=pool)
-        .where(col(OfferingPool.pool_id) == col(pool.id))
-        .correlate(pool)
-        .scalar_subquery()
-    )
+    enclosing query)."""
+    return _places_taken(now=now, exclude_booking_id=None, pool=pool)
 
 
 @cache
@@ -227,7 +251,7 @@ def _first_look_statement() -> AnySelect:
             col(draw.offering_id),
             col(draw.pool_id),
             col(draw.places_per_pass),
-            col(pool.size) - sa.func.coalesce(taken, 0),
+            col(pool.size) - taken,
         )
         .join(pool, col(pool.id) == col(draw.pool_id))
         .where(col(draw.offering_id).in_(sa.bindparam("offering_ids", expanding=True)))
@@ -272,7 +296,7 @@ def offering_has_room(offering: Any, *, now: Any) -> sa.ColumnElement[bool]:
         .where(
             col(pool.id) == col(draw.pool_id),
             col(pool.event_id) == offering.event_id,
-            col(pool.size) - sa.func.coalesce(taken, 0) >= col(draw.places_per_pass),
+            col(pool.size) - taken >= col(draw.places_per_pass),
         )
         .correlate(draw, offering)
     )

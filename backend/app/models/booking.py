@@ -94,6 +94,7 @@ class CapacityPool(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("event_id", "name"),
         sa.CheckConstraint("size BETWEEN 0 AND 1000000", name="size_range"),
+        sa.CheckConstraint("booked >= 0", name="booked_non_negative"),
     )
 
     id: uuid.UUID = IdField()
@@ -101,6 +102,10 @@ class CapacityPool(SQLModel, table=True):
     event_id: uuid.UUID = Field(foreign_key="event.id", ondelete="CASCADE")
     name: str = Field(max_length=100)
     size: int
+    # The places of its held and confirmed bookings, expired holds included until they
+    # are marked expired. Kept by triggers (migration 0015), never written by the app:
+    # `app.crud.capacity` subtracts the expired holds.
+    booked: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = CreatedAtField()
     updated_at: datetime = UpdatedAtField()
 
@@ -152,6 +157,8 @@ class Booking(SQLModel, table=True):
             postgresql_include=["id", "hold_expires_at"],
         ),
         sa.Index("ix_booking_consumer_id_created_at", "consumer_id", "created_at"),
+        # Holds that have expired and are not marked yet: the expiry job's and the
+        # capacity count's (`app.crud.capacity`), as short as the job's lag.
         sa.Index(
             "ix_booking_held_hold_expires_at",
             "hold_expires_at",

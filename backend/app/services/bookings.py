@@ -1,12 +1,11 @@
 """Booking passes of an event: hold places, pay, confirm; cancel and refund.
 
 `create_booking` checks the event, the venue and each offering, makes the payment's
-gateway order (before any lock: a slow gateway holds no pool), writes the booking
-and its payment, and only then takes the places under the row locks of the pools
-the offerings draw from, always in id order (`capacity.lock_pools`), so no
-interleaving oversells, none deadlocks, and a lock is held only from the count to
-the commit. The
-booking is held until `hold_expires_at`; capacity stops counting an expired hold
+gateway order (before any lock: a slow gateway holds no pool), then locks the pools
+the offerings draw from, always in id order (`capacity.lock_pools`), writes the
+booking, its lines (which change the pools' `booked`) and its payment, and takes the
+places by a count under those locks, so no interleaving oversells and none
+deadlocks. The booking is held until `hold_expires_at`; capacity stops counting an expired hold
 at once (the `expire_holds` job only marks it).
 
 The payment service tells a booking what became of its payment:
@@ -235,6 +234,9 @@ def create_booking(
         if by_wallet and wallet_group_id is not None
         else None
     )
+    # Then the pools, in id order, held to the commit: writing the lines changes their
+    # `booked` (a trigger), so they are locked before anything is written.
+    pools = capacity.lock_pools(session, pool_ids=pool_ids)
     now = _now()
     booking = Booking(
         id=booking_id,
@@ -286,12 +288,12 @@ def create_booking(
             pays_until=booking.hold_expires_at,
         )
 
-    # Last, the places: the pools' row locks are held from here to the commit, so
-    # everything else was written first. This booking's own lines are left out of
-    # the count and taken from what is left; a refusal rolls all of it back.
+    # Last, the count, under the pools' locks: this booking's own lines are left out
+    # of it and taken from what is left; a refusal rolls all of it back.
     now = _now()
-    left = capacity.locked_places_left(
-        session, pool_ids=pool_ids, now=now, exclude_booking_id=booking.id
+    left = capacity.left_of(
+        pools,
+        capacity.used_places(session, pool_ids=pool_ids, now=now, exclude_booking_id=booking.id),
     )
     if payment is not None:
         # Counted under the pools' locks, so parallel requests of one consumer cannot

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from app.crud import booking as booking_crud
 from app.crud import capacity
-from app.models.booking import BookingStatus, OfferingKind
+from app.models.booking import (
+    PLACE_TAKING,
+    Booking,
+    BookingItem,
+    BookingStatus,
+    CapacityPool,
+    OfferingKind,
+    OfferingPool,
+)
 from tests.factories import make_consumer, make_venue
 from tests.factories.bookings import make_booking, make_offering, make_pool
 from tests.factories.places import make_event
@@ -76,3 +85,96 @@ def test_pools_are_locked_in_id_order(session: Session) -> None:
     pools = [make_pool(session, event=event) for _ in range(4)]
     locked = capacity.lock_pools(session, pool_ids={p.id for p in reversed(pools)})
     assert [p.id for p in locked] == sorted(p.id for p in pools)
+
+
+def _booked(session: Session, pool: CapacityPool) -> int:
+    session.flush()
+    return session.exec(select(CapacityPool.booked).where(CapacityPool.id == pool.id)).one()
+
+
+def _recount(session: Session, pool: CapacityPool) -> int:
+    """The places of the pool's held and confirmed bookings, summed in Python from rows."""
+    session.flush()
+    draws = {
+        d.offering_id: d.places_per_pass
+        for d in session.exec(select(OfferingPool).where(OfferingPool.pool_id == pool.id))
+    }
+    total = 0
+    for item in session.exec(select(BookingItem)):
+        booking = session.get(Booking, item.booking_id)
+        assert booking is not None
+        if item.offering_id in draws and booking.status in PLACE_TAKING:
+            total += item.quantity * draws[item.offering_id]
+    return total
+
+
+def test_booked_follows_every_change_of_lines_statuses_and_draws(session: Session) -> None:
+    event = make_event(session, venue=make_venue(session))
+    door, tables = make_pool(session, event=event), make_pool(session, event=event, size=12)
+    stag = make_offering(session, event=event, pools=[door])
+    table = make_offering(session, event=event, pools=[door, (tables, 1)], guests_per_pass=4)
+    guest = make_consumer(session)
+    seen: list[tuple[int, int]] = []
+
+    def check() -> None:
+        booked = (_booked(session, door), _booked(session, tables))
+        assert booked == (_recount(session, door), _recount(session, tables))
+        seen.append(booked)
+
+    held = make_booking(session, consumer=guest, items=[(stag, 2), (table, 1)])
+    check()  # a held booking's lines: 2 + 4 at the door, 1 table
+    paid = make_booking(session, consumer=guest, items=[(table, 2)], status=BookingStatus.CONFIRMED)
+    make_booking(session, consumer=guest, items=[(stag, 5)], status=BookingStatus.FAILED)
+    check()  # a failed booking takes nothing
+    for status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.EXPIRED):
+        held.status = status
+        session.add(held)
+        check()
+    held.status = BookingStatus.CONFIRMED  # a late payment takes the places again
+    session.add(held)
+    check()
+    line = session.exec(select(BookingItem).where(BookingItem.booking_id == paid.id)).one()
+    line.quantity = 3
+    session.add(line)
+    check()
+    draw = session.get(OfferingPool, (stag.id, door.id))
+    assert draw is not None
+    draw.places_per_pass = 2  # recounted, as when a draw is added or removed
+    session.add(draw)
+    check()
+    session.delete(draw)
+    check()
+    session.delete(line)
+    check()
+    session.delete(held)
+    check()
+    assert seen == [
+        (6, 1),
+        (14, 3),
+        (14, 3),
+        (8, 2),
+        (8, 2),
+        (14, 3),
+        (18, 4),
+        (20, 4),
+        (16, 4),
+        (4, 1),
+        (0, 0),
+    ]
+
+
+def test_expiring_holds_gives_their_places_back_and_changes_no_count(session: Session) -> None:
+    event = make_event(session, venue=make_venue(session))
+    door = make_pool(session, event=event, size=10)
+    stag = make_offering(session, event=event, pools=[door])
+    guest = make_consumer(session)
+    make_booking(session, consumer=guest, items=[(stag, 3)], hold_minutes=-1)
+    make_booking(session, consumer=guest, items=[(stag, 2)])
+    now = datetime.now(UTC)
+    assert _booked(session, door) == 5
+    assert capacity.used_places(session, pool_ids=[door.id], now=now) == {door.id: 2}
+
+    assert booking_crud.expire_holds(session, now=now) == 1
+    assert _booked(session, door) == 2 == _recount(session, door)
+    assert capacity.used_places(session, pool_ids=[door.id], now=now) == {door.id: 2}
+    assert booking_crud.expire_holds(session, now=now) == 0
