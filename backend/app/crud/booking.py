@@ -130,7 +130,7 @@ def expire_holds(session: Session, *, now: datetime) -> int:
     capacity.lock_pools(session, pool_ids=list(pool_ids))
     result = session.execute(
         sa.update(Booking)
-        .where(col(Booking.id).in_(expired))
+        .where(col(Booking.id).in_(expired), col(Booking.status) == BookingStatus.HELD)
         .values(status=BookingStatus.EXPIRED, updated_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
