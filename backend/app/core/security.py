@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 import jwt
@@ -36,9 +37,14 @@ def _password_hasher() -> PasswordHash:
 
 
 password_hash = _password_hasher()
-# A hash of a random password, checked when an account is unknown so that a wrong
-# email and a wrong password take the same time.
-_DUMMY_HASH = password_hash.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of a random password, checked when an account is unknown so that a wrong
+    email and a wrong password take the same time. Made at first use, not at import:
+    every process (a CLI command, a worker) would pay a full argon2 hash to start."""
+    return password_hash.hash(secrets.token_urlsafe(16))
 
 
 class TokenType(StrEnum):
@@ -65,7 +71,7 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, hashed: str | None) -> bool:
     """Constant-ish time check; an account with no password never matches."""
     if hashed is None:
-        password_hash.verify(password, _DUMMY_HASH)
+        password_hash.verify(password, _dummy_hash())
         return False
     return password_hash.verify(password, hashed)
 
