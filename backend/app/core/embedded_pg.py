@@ -87,11 +87,27 @@ def start(data_dir: Path, *, throwaway: bool = False) -> Any:
     if data_dir.exists():
         forget_dead_handles(data_dir)
     logger.debug("starting embedded PostgreSQL %s in %s", POSTGRES_MAJOR, data_dir)
-    return get_server(
+    server = get_server(
         data_dir,
         cleanup_mode="delete" if throwaway else "stop",
         postgres_version=POSTGRES_MAJOR,
     )
+    if throwaway:
+        _without_durability(server)
+    return server
+
+
+# PostgreSQL's "non-durable settings": a crash may lose or corrupt the data, which a
+# throwaway server (the test suite's) deletes anyway; commits and CREATE DATABASE stop
+# waiting for the disk.
+_NON_DURABLE = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
+def _without_durability(server: Any) -> None:
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        for name, value in _NON_DURABLE.items():
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), value))
+        conn.execute("SELECT pg_reload_conf()")
 
 
 def sqlalchemy_url(server: Any, database: str) -> str:
