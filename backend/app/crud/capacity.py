@@ -7,13 +7,13 @@ stops counting at once, before any job marks it expired). Writers lock the
 pools they draw from with `lock_pools`, always in id order, so two bookings
 never deadlock and never both take the last place.
 
-A pool row keeps the places its held and confirmed bookings take (`booked`, kept by
-triggers, expired holds included until they are marked); the count subtracts the
-holds that have expired since. It is written once, in `_places_taken`: per pool for
-the readers here, and correlated to one pool row in `offering_has_room`, which other
-queries (the poster feed) embed to ask "can one more pass be sold?" without a round
-trip. A booking's lines change `booked` as they are written, so a writer that takes
-places locks the pools (`lock_pools`) before it writes them.
+Each pool has a count of the places its held and confirmed bookings take
+(`CapacityPoolBooked`, kept by triggers, expired holds included until they are
+marked); the count subtracts the holds that have expired since. It is written once,
+in `_places_taken`: per pool for the readers here, and correlated to one pool row in
+`offering_has_room`, which other queries (the poster feed) embed to ask "can one more
+pass be sold?" without a round trip. A booking's lines change that count as they are
+written, so a writer that takes places locks the pools (`lock_pools`) first.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from app.models.booking import (
     BookingItem,
     BookingStatus,
     CapacityPool,
+    CapacityPoolBooked,
     Offering,
     OfferingPool,
 )
@@ -73,7 +74,7 @@ def _places_taken(*, now: Any, exclude_booking_id: Any, pool: Any) -> sa.ColumnE
     of the enclosing query), leaving out the booking `exclude_booking_id` when given.
     The one copy of the capacity rule in SQL.
 
-    `pool.booked` holds the places of its held and confirmed bookings, kept by
+    `capacity_pool_booked` holds the places of its held and confirmed bookings, kept by
     triggers (migration 0015); what is subtracted here are the holds that have expired
     and are not marked expired yet: a range of `ix_booking_held_hold_expires_at` as
     short as the expiry job's lag, never every booking of the event."""
@@ -89,7 +90,13 @@ def _places_taken(*, now: Any, exclude_booking_id: Any, pool: Any) -> sa.ColumnE
         .correlate(pool)
         .scalar_subquery()
     )
-    taken: sa.ColumnElement[int] = pool.booked - expired
+    booked = (
+        sa.select(col(CapacityPoolBooked.booked))
+        .where(col(CapacityPoolBooked.pool_id) == pool.id)
+        .correlate(pool)
+        .scalar_subquery()
+    )
+    taken: sa.ColumnElement[int] = booked - expired
     if exclude_booking_id is not None:
         own = (
             _lines_in(pool)
@@ -131,7 +138,9 @@ def used_places(
         params["exclude_booking_id"] = exclude_booking_id
     taken = _taken_per_pool(excluding=exclude_booking_id is not None)
     for places, pool_id in session.execute(taken, params):
-        used[pool_id] = int(places or 0)
+        if places is None:  # every pool has its count (a trigger makes it with the pool)
+            raise RuntimeError(f"capacity pool {pool_id} has no booked count")
+        used[pool_id] = int(places)
     return used
 
 

@@ -94,7 +94,6 @@ class CapacityPool(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("event_id", "name"),
         sa.CheckConstraint("size BETWEEN 0 AND 1000000", name="size_range"),
-        sa.CheckConstraint("booked >= 0", name="booked_non_negative"),
     )
 
     id: uuid.UUID = IdField()
@@ -102,12 +101,23 @@ class CapacityPool(SQLModel, table=True):
     event_id: uuid.UUID = Field(foreign_key="event.id", ondelete="CASCADE")
     name: str = Field(max_length=100)
     size: int
-    # The places of its held and confirmed bookings, expired holds included until they
-    # are marked expired. Kept by triggers (migration 0015), never written by the app:
-    # `app.crud.capacity` subtracts the expired holds.
-    booked: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = CreatedAtField()
     updated_at: datetime = UpdatedAtField()
+
+
+class CapacityPoolBooked(SQLModel, table=True):
+    """The places of a pool's held and confirmed bookings, expired holds included until
+    they are marked expired. Kept by triggers (migration 0015), never written by the app;
+    `app.crud.capacity` subtracts the expired holds. A row of its own, not a column of
+    the pool: bookings queue on the pool's row lock, and PostgreSQL keeps that queue in
+    order only while the locked row is not updated (updated, its waiters race for each
+    new version, and a booking's p99 doubled)."""
+
+    __tablename__ = "capacity_pool_booked"
+    __table_args__ = (sa.CheckConstraint("booked >= 0", name="booked_non_negative"),)
+
+    pool_id: uuid.UUID = Field(foreign_key="capacity_pool.id", ondelete="CASCADE", primary_key=True)
+    booked: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class OfferingPool(SQLModel, table=True):

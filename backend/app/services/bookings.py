@@ -1,10 +1,10 @@
 """Booking passes of an event: hold places, pay, confirm; cancel and refund.
 
 `create_booking` checks the event, the venue and each offering, makes the payment's
-gateway order (before any lock: a slow gateway holds no pool), then locks the pools
-the offerings draw from, always in id order (`capacity.lock_pools`), writes the
-booking, its lines (which change the pools' `booked`) and its payment, and takes the
-places by a count under those locks, so no interleaving oversells and none
+gateway order (before any lock: a slow gateway holds no pool), writes the booking
+and its payment, then locks the pools the offerings draw from, always in id order
+(`capacity.lock_pools`), writes the lines (which change the pools' booked counts) and
+takes the places by a count under those locks, so no interleaving oversells and none
 deadlocks. The booking is held until `hold_expires_at`; capacity stops counting an expired hold
 at once (the `expire_holds` job only marks it).
 
@@ -234,9 +234,6 @@ def create_booking(
         if by_wallet and wallet_group_id is not None
         else None
     )
-    # Then the pools, in id order, held to the commit: writing the lines changes their
-    # `booked` (a trigger), so they are locked before anything is written.
-    pools = capacity.lock_pools(session, pool_ids=pool_ids)
     now = _now()
     booking = Booking(
         id=booking_id,
@@ -249,20 +246,7 @@ def create_booking(
         hold_expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
         confirmed_at=None if total > 0 else now,
     )
-    # Booking, lines and payment in one flush (it inserts them in foreign-key order).
     session.add(booking)
-    booking_items = [
-        BookingItem(
-            booking_id=booking.id,
-            offering_id=offering.id,
-            quantity=quantity,
-            guests=offering.guests_per_pass * quantity,
-            unit_price_minor=offering.price_minor,
-            cover_credit_minor=offering.cover_credit_minor,
-        )
-        for offering, quantity in chosen
-    ]
-    session.add_all(booking_items)
     payment = None
     if provider is not None and order is not None:
         payment = payments.record_payment(
@@ -274,7 +258,24 @@ def create_booking(
             order=order,
             booking_id=booking.id,
         )
+    # The booking and its payment in one flush, before any pool lock.
     session.flush()
+
+    # Then the pools, in id order, held to the commit. Writing the lines changes their
+    # booked counts (a trigger), so the lines are written under the locks, as late as that.
+    pools = capacity.lock_pools(session, pool_ids=pool_ids)
+    booking_items = [
+        BookingItem(
+            booking_id=booking.id,
+            offering_id=offering.id,
+            quantity=quantity,
+            guests=offering.guests_per_pass * quantity,
+            unit_price_minor=offering.price_minor,
+            cover_credit_minor=offering.cover_credit_minor,
+        )
+        for offering, quantity in chosen
+    ]
+    booking_crud.insert_items(session, items=booking_items)
     if spender is not None:
         # Spent at once (the capture confirms the booking and issues its tickets; a
         # refusal of the places below rolls it all back) or held for the group's admin.
@@ -288,8 +289,8 @@ def create_booking(
             pays_until=booking.hold_expires_at,
         )
 
-    # Last, the count, under the pools' locks: this booking's own lines are left out
-    # of it and taken from what is left; a refusal rolls all of it back.
+    # Last, the count, under the locks: this booking's own lines are left out of it and
+    # taken from what is left; a refusal rolls all of it back.
     now = _now()
     left = capacity.left_of(
         pools,

@@ -14,6 +14,7 @@ from app.models.booking import (
     BookingItem,
     BookingStatus,
     CapacityPool,
+    CapacityPoolBooked,
     OfferingKind,
     OfferingPool,
 )
@@ -89,7 +90,9 @@ def test_pools_are_locked_in_id_order(session: Session) -> None:
 
 def _booked(session: Session, pool: CapacityPool) -> int:
     session.flush()
-    return session.exec(select(CapacityPool.booked).where(CapacityPool.id == pool.id)).one()
+    return session.exec(
+        select(CapacityPoolBooked.booked).where(CapacityPoolBooked.pool_id == pool.id)
+    ).one()
 
 
 def _recount(session: Session, pool: CapacityPool) -> int:

@@ -1,8 +1,9 @@
-"""capacity_pool.booked: the places of a pool's held and confirmed bookings, kept by triggers
+"""capacity_pool_booked: the places of a pool's held and confirmed bookings, kept by triggers
 
 Counting a pool's taken places summed every line of every booking of its event: each
 booking read all the bookings before it (a night of 3,000 bookings sold 20% slower at
-the end than at the start). `booked` holds that sum, expired holds included until
+the end than at the start). `capacity_pool_booked.booked` (a row per pool, made with
+the pool) holds that sum, expired holds included until
 they are marked expired; the count then only subtracts the holds that have expired and
 are not marked yet (a range of `ix_booking_held_hold_expires_at`, as short as the
 expiry job's lag).
@@ -11,7 +12,9 @@ Triggers keep it, so no write path (services, the expiry job's bulk update, seed
 tests) can forget it: a line inserted, changed or deleted, a booking's status moving in
 or out of held/confirmed, a booking deleted, an offering's draw added, changed or
 removed (recounted). A trigger updates pools in id order, the order `lock_pools`
-takes; writers that take places lock the pools first. `booked >= 0` is checked.
+takes; writers that take places lock the pools first. `booked >= 0` is checked. The
+count is not a column of the pool: bookings queue on the pool's row lock, and that
+queue stays in order only while the locked row itself is not updated.
 
 Revision ID: 0015_pool_booked_counter
 Revises: 0014_cover_credit_revoked
@@ -37,22 +40,22 @@ BEGIN
         SELECT pool_id, places_per_pass FROM offering_pool
         WHERE offering_id = p_offering_id ORDER BY pool_id
     LOOP
-        UPDATE capacity_pool SET booked = booked + p_quantity * draw.places_per_pass
-        WHERE id = draw.pool_id;
+        UPDATE capacity_pool_booked SET booked = booked + p_quantity * draw.places_per_pass
+        WHERE pool_id = draw.pool_id;
     END LOOP;
 END
 $$;
 
 CREATE FUNCTION capacity_pool_recount(p_pool_id uuid) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE capacity_pool SET booked = coalesce((
+    UPDATE capacity_pool_booked SET booked = coalesce((
         SELECT sum(i.quantity * d.places_per_pass)
         FROM offering_pool d
         JOIN booking_item i ON i.offering_id = d.offering_id
         JOIN booking b ON b.id = i.booking_id
         WHERE d.pool_id = p_pool_id AND b.status IN ('held', 'confirmed')
     ), 0)
-    WHERE id = p_pool_id;
+    WHERE pool_id = p_pool_id;
 END
 $$;
 
@@ -88,15 +91,22 @@ BEGIN
             WHERE i.booking_id = OLD.id
             GROUP BY d.pool_id ORDER BY d.pool_id
         LOOP
-            UPDATE capacity_pool
+            UPDATE capacity_pool_booked
             SET booked = booked + CASE WHEN now_taking THEN places.n ELSE -places.n END
-            WHERE id = places.pool_id;
+            WHERE pool_id = places.pool_id;
         END LOOP;
     END IF;
     IF TG_OP = 'DELETE' THEN
         RETURN OLD;
     END IF;
     RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION capacity_pool_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO capacity_pool_booked (pool_id) VALUES (NEW.id);
+    RETURN NULL;
 END
 $$;
 
@@ -114,6 +124,8 @@ $$;
 """
 
 TRIGGERS = """
+CREATE TRIGGER capacity_pool_counted
+    AFTER INSERT ON capacity_pool FOR EACH ROW EXECUTE FUNCTION capacity_pool_counted();
 CREATE TRIGGER booking_item_books
     AFTER INSERT OR DELETE OR UPDATE OF booking_id, offering_id, quantity ON booking_item
     FOR EACH ROW EXECUTE FUNCTION booking_item_books();
@@ -130,19 +142,28 @@ CREATE TRIGGER offering_pool_recounts
 
 
 def upgrade() -> None:
-    op.add_column(
-        "capacity_pool", sa.Column("booked", sa.Integer(), server_default="0", nullable=False)
-    )
-    op.create_check_constraint(
-        op.f("ck_capacity_pool_booked_non_negative"), "capacity_pool", "booked >= 0"
+    op.create_table(
+        "capacity_pool_booked",
+        sa.Column("pool_id", sa.Uuid(), nullable=False),
+        sa.Column("booked", sa.Integer(), server_default="0", nullable=False),
+        sa.CheckConstraint("booked >= 0", name=op.f("ck_capacity_pool_booked_booked_non_negative")),
+        sa.ForeignKeyConstraint(
+            ["pool_id"],
+            ["capacity_pool.id"],
+            name=op.f("fk_capacity_pool_booked_pool_id_capacity_pool"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("pool_id", name=op.f("pk_capacity_pool_booked")),
     )
     op.execute(FUNCTIONS)
     op.execute(TRIGGERS)
+    op.execute("INSERT INTO capacity_pool_booked (pool_id) SELECT id FROM capacity_pool")
     op.execute("SELECT capacity_pool_recount(id) FROM capacity_pool")
 
 
 def downgrade() -> None:
     for trigger, table in (
+        ("capacity_pool_counted", "capacity_pool"),
         ("offering_pool_recounts", "offering_pool"),
         ("booking_books_on_delete", "booking"),
         ("booking_books_on_status", "booking"),
@@ -150,6 +171,7 @@ def downgrade() -> None:
     ):
         op.execute(f"DROP TRIGGER {trigger} ON {table}")
     for function in (
+        "capacity_pool_counted()",
         "offering_pool_recounts()",
         "booking_books()",
         "booking_item_books()",
@@ -157,5 +179,4 @@ def downgrade() -> None:
         "capacity_pool_shift(uuid, integer)",
     ):
         op.execute(f"DROP FUNCTION {function}")
-    op.drop_constraint(op.f("ck_capacity_pool_booked_non_negative"), "capacity_pool", type_="check")
-    op.drop_column("capacity_pool", "booked")
+    op.drop_table("capacity_pool_booked")
