@@ -128,36 +128,47 @@ def payment_of(session: Session, *, booking_id: uuid.UUID) -> Payment | None:
     ).first()
 
 
+EXPIRE_BATCH = 1000  # bookings marked per statement (a backlog is marked batch by batch)
+
+
 def expire_holds(session: Session, *, now: datetime) -> int:
     """Held bookings past their hold become expired; returns how many.
 
-    Marking one gives its places back to its pools' `booked` (a trigger), so the locks
-    go in the order every writer takes them: the bookings first (those another
-    transaction holds, a payment being confirmed, are left for the next run), then
-    all of their pools in id order, then the update."""
-    expired = list(
-        session.exec(
-            select(Booking.id)
-            .where(col(Booking.status) == BookingStatus.HELD, col(Booking.hold_expires_at) <= now)
-            .order_by(col(Booking.id))
-            .with_for_update(skip_locked=True)
+    Marking one gives its places back to its pools' booked count (a trigger), so the
+    locks go in the order every writer takes them: the bookings first (those another
+    transaction holds, a payment being confirmed, are left for the next run), then all
+    of their pools in id order, then the update; a backlog in batches of `EXPIRE_BATCH`."""
+    marked = 0
+    while True:
+        expired = list(
+            session.exec(
+                select(Booking.id)
+                .where(
+                    col(Booking.status) == BookingStatus.HELD,
+                    col(Booking.hold_expires_at) <= now,
+                )
+                .order_by(col(Booking.id))
+                .limit(EXPIRE_BATCH)
+                .with_for_update(skip_locked=True)
+            )
         )
-    )
-    if not expired:
-        return 0
-    pool_ids = session.exec(
-        select(OfferingPool.pool_id)
-        .join(BookingItem, col(BookingItem.offering_id) == col(OfferingPool.offering_id))
-        .where(col(BookingItem.booking_id).in_(expired))
-        .distinct()
-    )
-    capacity.lock_pools(session, pool_ids=list(pool_ids))
-    result = session.execute(
-        sa.update(Booking)
-        .where(col(Booking.id).in_(expired), col(Booking.status) == BookingStatus.HELD)
-        .values(status=BookingStatus.EXPIRED, updated_at=now)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        if not expired:
+            return marked
+        pool_ids = session.exec(
+            select(OfferingPool.pool_id)
+            .join(BookingItem, col(BookingItem.offering_id) == col(OfferingPool.offering_id))
+            .where(col(BookingItem.booking_id).in_(expired))
+            .distinct()
+        )
+        capacity.lock_pools(session, pool_ids=list(pool_ids))
+        result = session.execute(
+            sa.update(Booking)
+            .where(col(Booking.id).in_(expired), col(Booking.status) == BookingStatus.HELD)
+            .values(status=BookingStatus.EXPIRED, updated_at=now)
+        )
+        marked += int(result.rowcount)  # type: ignore[attr-defined]
+        if len(expired) < EXPIRE_BATCH:
+            return marked
 
 
 def owed_on_cancelled_event(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from app.crud import booking as booking_crud
@@ -166,7 +167,9 @@ def test_booked_follows_every_change_of_lines_statuses_and_draws(session: Sessio
     ]
 
 
-def test_expiring_holds_gives_their_places_back_and_changes_no_count(session: Session) -> None:
+def test_expiring_holds_gives_their_places_back_and_changes_no_count(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     event = make_event(session, venue=make_venue(session))
     door = make_pool(session, event=event, size=10)
     stag = make_offering(session, event=event, pools=[door])
@@ -178,6 +181,15 @@ def test_expiring_holds_gives_their_places_back_and_changes_no_count(session: Se
     assert capacity.used_places(session, pool_ids=[door.id], now=now) == {door.id: 2}
 
     assert booking_crud.expire_holds(session, now=now) == 1
+    assert _booked(session, door) == 2 == _recount(session, door)
+    assert capacity.used_places(session, pool_ids=[door.id], now=now) == {door.id: 2}
+
+    # A backlog is marked batch by batch, all in one run.
+    monkeypatch.setattr(booking_crud, "EXPIRE_BATCH", 2)
+    for _ in range(5):
+        make_booking(session, consumer=guest, items=[(stag, 1)], hold_minutes=-1)
+    assert _booked(session, door) == 7
+    assert booking_crud.expire_holds(session, now=now) == 5
     assert _booked(session, door) == 2 == _recount(session, door)
     assert capacity.used_places(session, pool_ids=[door.id], now=now) == {door.id: 2}
     assert booking_crud.expire_holds(session, now=now) == 0
