@@ -100,24 +100,30 @@ def _consumers(engine: Engine, n: int) -> list[User]:
     return users
 
 
+def _book_one(engine: Engine, night: Night, consumer: User) -> str:
+    """One pass of the night for `consumer`, in a session of its own, committed:
+    "booked" or "sold_out"."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            bookings_service.create_booking(
+                session,
+                event_id=night.event.id,
+                consumer=consumer,
+                items=[BookingItemCreate(offering_id=night.offering.id, quantity=1)],
+            )
+            session.commit()
+            return "booked"
+        except SoldOut:
+            session.rollback()
+            return "sold_out"
+
+
 def test_200_attempts_on_50_places_take_exactly_50(engine: Engine, committed: list[Night]) -> None:
     night = _night(engine, committed, size=50)
     consumers = _consumers(engine, 200)  # one attempt each (unpaid holds are capped per consumer)
 
     def attempt(i: int) -> str:
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                bookings_service.create_booking(
-                    session,
-                    event_id=night.event.id,
-                    consumer=consumers[i % len(consumers)],
-                    items=[BookingItemCreate(offering_id=night.offering.id, quantity=1)],
-                )
-                session.commit()
-                return "booked"
-            except SoldOut:
-                session.rollback()
-                return "sold_out"
+        return _book_one(engine, night, consumers[i % len(consumers)])
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         results = list(pool.map(attempt, range(200)))
@@ -305,19 +311,7 @@ def test_expiry_late_payments_and_new_bookings_racing_keep_the_count_exact(
         return "expired"
 
     def book(i: int) -> str:
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                bookings_service.create_booking(
-                    session,
-                    event_id=night.event.id,
-                    consumer=consumers[20 + i],
-                    items=[BookingItemCreate(offering_id=night.offering.id, quantity=1)],
-                )
-                session.commit()
-                return "booked"
-            except SoldOut:
-                session.rollback()
-                return "sold_out"
+        return _book_one(engine, night, consumers[20 + i])
 
     work = [(capture, i) for i in range(10)] + [(expire, i) for i in range(6)]
     work += [(book, i) for i in range(40)]
