@@ -85,23 +85,11 @@ def lock(session: Session, *, booking_id: uuid.UUID) -> Booking:
     return booking
 
 
-_ITEM_COLUMNS = (
-    "id",
-    "booking_id",
-    "offering_id",
-    "quantity",
-    "guests",
-    "unit_price_minor",
-    "cover_credit_minor",
-)
-
-
 def insert_items(session: Session, *, items: Sequence[BookingItem]) -> None:
     """Write a new booking's lines (their booking written first) in one INSERT, outside
     the unit of work: the booking path writes them under its pools' locks, so the Python
     work between the lock and the commit is kept short. The objects stay untracked."""
-    rows = [{name: getattr(item, name) for name in _ITEM_COLUMNS} for item in items]
-    session.execute(_insert_items(), rows)
+    session.execute(_insert_items(), [item.model_dump() for item in items])
 
 
 @cache
