@@ -39,40 +39,6 @@ def get_for_event(session: Session, *, booking_id: uuid.UUID, event_id: uuid.UUI
     return booking
 
 
-@cache
-def _live_holds_statement(*, excluding: bool) -> Any:
-    # Built once: it is counted on the path of every booking.
-    statement = (
-        select(sa.func.count())
-        .select_from(Booking)
-        .where(
-            col(Booking.event_id) == sa.bindparam("event_id"),
-            col(Booking.consumer_id) == sa.bindparam("consumer_id"),
-            col(Booking.status) == BookingStatus.HELD,
-            col(Booking.hold_expires_at) > sa.bindparam("now"),
-        )
-    )
-    if excluding:
-        statement = statement.where(col(Booking.id) != sa.bindparam("exclude"))
-    return statement
-
-
-def count_live_holds(
-    session: Session,
-    *,
-    event_id: uuid.UUID,
-    consumer_id: uuid.UUID,
-    now: datetime,
-    exclude: uuid.UUID | None = None,
-) -> int:
-    """A consumer's held (unpaid) bookings for an event whose hold has not expired."""
-    params: dict[str, Any] = {"event_id": event_id, "consumer_id": consumer_id, "now": now}
-    if exclude is not None:
-        params["exclude"] = exclude
-    statement = _live_holds_statement(excluding=exclude is not None)
-    return int(session.execute(statement, params).scalar_one())
-
-
 def lock(session: Session, *, booking_id: uuid.UUID) -> Booking:
     booking = session.exec(
         select(Booking)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -29,6 +30,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.crud.common import AnySelect, row_exists
+from app.models import Event, EventStatus, Venue, VenueStatus
 from app.models.booking import (
     Booking,
     BookingItem,
@@ -37,6 +39,7 @@ from app.models.booking import (
     CapacityPoolBooked,
     Offering,
     OfferingPool,
+    OfferingStatus,
 )
 
 
@@ -144,6 +147,50 @@ def used_places(
     return used
 
 
+@cache
+def _taken_and_holds() -> AnySelect:
+    """`_taken_per_pool(excluding=True)`, with the consumer's other live holds for the
+    event on every row. Built once: it is counted on the path of every booking."""
+    holds = (
+        sa.select(sa.func.count())
+        .select_from(Booking)
+        .where(
+            col(Booking.event_id) == sa.bindparam("event_id"),
+            col(Booking.consumer_id) == sa.bindparam("consumer_id"),
+            col(Booking.status) == BookingStatus.HELD,
+            col(Booking.hold_expires_at) > sa.bindparam("now"),
+            col(Booking.id) != sa.bindparam("exclude_booking_id"),
+        )
+        .scalar_subquery()
+    )
+    return _taken_per_pool(excluding=True).add_columns(holds)
+
+
+def count_for_booking(
+    session: Session, *, booking: Booking, pool_ids: Collection[uuid.UUID], now: datetime
+) -> tuple[dict[uuid.UUID, int], int]:
+    """Under the pools' locks, in one statement: the places others take from each of
+    `booking`'s pools at `now` (as `used_places` counts them, leaving the booking out),
+    and how many other held bookings with a live hold its consumer has for its event
+    (a bound on unpaid holds, counted under the same locks so that parallel requests of
+    one consumer cannot all slip past it)."""
+    params = {
+        "pool_ids": list(pool_ids),
+        "now": now,
+        "exclude_booking_id": booking.id,
+        "event_id": booking.event_id,
+        "consumer_id": booking.consumer_id,
+    }
+    used = dict.fromkeys(pool_ids, 0)
+    holds = 0
+    for places, pool_id, live in session.execute(_taken_and_holds(), params):
+        if places is None:  # every pool has its count (a trigger makes it with the pool)
+            raise RuntimeError(f"capacity pool {pool_id} has no booked count")
+        used[pool_id] = int(places)
+        holds = int(live)
+    return used, holds
+
+
 def left_of(pools: Iterable[CapacityPool], used: dict[uuid.UUID, int]) -> dict[uuid.UUID, int]:
     """Places left in each pool, given what is taken (never below zero)."""
     return {pool.id: max(pool.size - used.get(pool.id, 0), 0) for pool in pools}
@@ -249,44 +296,133 @@ def _taken_from(pool: Any, *, now: Any) -> sa.ColumnElement[int]:
     return _places_taken(now=now, exclude_booking_id=None, pool=pool)
 
 
+@dataclass(frozen=True)
+class SaleOffering:
+    """What a booking checks and takes of one offering (the columns, not the entity)."""
+
+    id: uuid.UUID
+    status: OfferingStatus
+    sale_starts_at: datetime | None
+    sale_ends_at: datetime | None
+    max_per_booking: int
+    currency: str
+    price_minor: int
+    guests_per_pass: int
+    cover_credit_minor: int
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """An event, its venue and some of its offerings as a booking checks them, with
+    the pools those offerings draw from and the places left in them: read together,
+    without locks."""
+
+    event_id: uuid.UUID
+    event_status: EventStatus
+    starts_at: datetime
+    ends_at: datetime
+    min_age: int | None
+    venue_is_active: bool
+    venue_status: VenueStatus
+    venue_timezone: str
+    #: The offerings asked for that are the event's (by id; others are missing).
+    offerings: dict[uuid.UUID, SaleOffering]
+    draws: dict[uuid.UUID, Draws]
+    left: dict[uuid.UUID, int]
+
+
+_SALE_OFFERING_COLUMNS = [f.name for f in fields(SaleOffering)]
+
+
 @cache
 def _first_look_statement() -> AnySelect:
-    """Built once (see `_taken_per_pool`)."""
+    """Built once (see `_taken_per_pool`): one row per (offering, pool it draws from),
+    an offering drawing from no pool on a row of its own, and the event alone on a row
+    when none of the offerings asked for is its."""
+    offering = aliased(Offering, name="look_offering")
     draw = aliased(OfferingPool, name="look_draw")
     pool = aliased(CapacityPool, name="look_pool")
     taken = _taken_from(pool, now=sa.bindparam("now"))
     return (
         sa.select(
-            col(draw.offering_id),
+            col(Event.id),
+            col(Event.status),
+            col(Event.starts_at),
+            col(Event.ends_at),
+            col(Event.min_age),
+            col(Venue.is_active),
+            col(Venue.status),
+            col(Venue.timezone),
+            *(getattr(offering, name) for name in _SALE_OFFERING_COLUMNS),
             col(draw.pool_id),
             col(draw.places_per_pass),
             col(pool.size) - taken,
         )
-        .join(pool, col(pool.id) == col(draw.pool_id))
-        .where(col(draw.offering_id).in_(sa.bindparam("offering_ids", expanding=True)))
+        .select_from(Event)
+        .join(Venue, col(Venue.id) == col(Event.venue_id))
+        .outerjoin(
+            offering,
+            sa.and_(
+                col(offering.event_id) == col(Event.id),
+                col(offering.id).in_(sa.bindparam("offering_ids", expanding=True)),
+            ),
+        )
+        .outerjoin(draw, col(draw.offering_id) == col(offering.id))
+        .outerjoin(pool, col(pool.id) == col(draw.pool_id))
+        .where(col(Event.id) == sa.bindparam("event_id"))
     )
 
 
 def first_look(
-    session: Session, *, offering_ids: Collection[uuid.UUID], now: datetime
-) -> tuple[dict[uuid.UUID, Draws], dict[uuid.UUID, int]]:
-    """What these offerings draw from which pool, and the places left in those pools
-    at `now`, in one statement without locks: a first look. Never the count a booking
-    takes places by: lock the pools first (`lock_pools`), then count in a NEW statement
-    (`used_places`). A lock and a count in one statement would wait for the lock but
-    count from the snapshot taken before the wait, missing what the previous holder
-    committed (the concurrency tests oversold by 1-4 places of 50 that way)."""
-    draws: dict[uuid.UUID, Draws] = {offering_id: {} for offering_id in offering_ids}
-    left: dict[uuid.UUID, int] = {}
-    if not offering_ids:
-        return draws, left
+    session: Session,
+    *,
+    event_id: uuid.UUID,
+    offering_ids: Collection[uuid.UUID],
+    now: datetime,
+) -> FirstLook | None:
+    """The event (None when there is none), these of its offerings, what they draw
+    from which pool and the places left in those pools at `now`, in one statement
+    without locks: a first look. Never the count a booking takes places by: lock the
+    pools first (`lock_pools`), then count in a NEW statement (`used_places`). A lock
+    and a count in one statement would wait for the lock but count from the snapshot
+    taken before the wait, missing what the previous holder committed (the
+    concurrency tests oversold by 1-4 places of 50 that way)."""
     rows = session.execute(
-        _first_look_statement(), {"offering_ids": list(offering_ids), "now": now}
+        _first_look_statement(),
+        {"event_id": event_id, "offering_ids": list(offering_ids), "now": now},
+    ).all()
+    if not rows:
+        return None
+    width = len(_SALE_OFFERING_COLUMNS)
+    offerings: dict[uuid.UUID, SaleOffering] = {}
+    draws: dict[uuid.UUID, Draws] = {}
+    left: dict[uuid.UUID, int] = {}
+    for row in rows:
+        values = row[8 : 8 + width]
+        pool_id, per_pass, places = row[8 + width :]
+        if values[0] is None:  # none of the offerings asked for is the event's
+            continue
+        offering = offerings.get(values[0])
+        if offering is None:
+            offering = offerings[values[0]] = SaleOffering(*values)
+            draws[offering.id] = {}
+        if pool_id is not None:
+            draws[offering.id][pool_id] = per_pass
+            left[pool_id] = max(int(places), 0)
+    first = rows[0]
+    return FirstLook(
+        event_id=first[0],
+        event_status=first[1],
+        starts_at=first[2],
+        ends_at=first[3],
+        min_age=first[4],
+        venue_is_active=first[5],
+        venue_status=first[6],
+        venue_timezone=first[7],
+        offerings=offerings,
+        draws=draws,
+        left=left,
     )
-    for offering_id, pool_id, per_pass, places in rows:
-        draws[offering_id][pool_id] = per_pass
-        left[pool_id] = max(int(places), 0)
-    return draws, left
 
 
 def offering_has_room(offering: Any, *, now: Any) -> sa.ColumnElement[bool]:

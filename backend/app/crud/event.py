@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -29,7 +29,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def is_over(event: Event, now: datetime | None = None) -> bool:
+class _Ends(Protocol):
+    @property
+    def ends_at(self) -> datetime: ...
+
+
+def is_over(event: _Ends, now: datetime | None = None) -> bool:
+    """An event (or what was read of one) that has ended by `now`."""
     return event.ends_at <= (now or _now())
 
 

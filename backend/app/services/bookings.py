@@ -25,12 +25,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.core import jobs
 from app.core.config import settings
@@ -56,7 +53,7 @@ from app.core.errors import (
 from app.crud import booking as booking_crud
 from app.crud import capacity
 from app.crud import event as event_crud
-from app.models import Event, EventStatus, User, Venue, VenueStatus
+from app.models import Event, EventStatus, User, VenueStatus
 from app.models.booking import (
     Booking,
     BookingItem,
@@ -88,54 +85,29 @@ class BookingCheckout:
 # --- the checks, in order --------------------------------------------------------------
 
 
-# The statements on the path of every booking are built once (building one took about
-# as long as running it).
-@cache
-def _event_and_venue() -> Any:
-    return (
-        select(Event, Venue)
-        .join(Venue, col(Venue.id) == col(Event.venue_id))
-        .where(col(Event.id) == sa.bindparam("event_id"))
-    )
-
-
-@cache
-def _event_offerings() -> Any:
-    return select(Offering).where(
-        col(Offering.id).in_(sa.bindparam("ids", expanding=True)),
-        col(Offering.event_id) == sa.bindparam("event_id"),
-    )
-
-
-def _bookable_event(session: Session, *, event_id: uuid.UUID, now: datetime) -> Event:
-    # The event and its venue in one round trip (the venue stays in the session).
-    found = session.execute(_event_and_venue(), {"event_id": event_id}).first()
-    if found is None:
+def _bookable_event(look: capacity.FirstLook | None, *, now: datetime) -> capacity.FirstLook:
+    if look is None:
         raise NotFound("event")
-    event: Event = found[0]
-    venue: Venue = found[1]
     if (
-        not venue.is_active  # a venue taken offline: none of its events are public
-        or event.status is not EventStatus.SCHEDULED
-        or event_crud.is_over(event, now)
+        not look.venue_is_active  # a venue taken offline: none of its events are public
+        or look.event_status is not EventStatus.SCHEDULED
+        or event_crud.is_over(look, now)
     ):
         raise EventNotBookable()
-    if venue.status is not VenueStatus.VERIFIED:
+    if look.venue_status is not VenueStatus.VERIFIED:
         raise VenueNotVerified()
-    return event
+    return look
 
 
 def _offerings(
-    session: Session, *, event: Event, items: list[BookingItemCreate], now: datetime
-) -> list[tuple[Offering, int]]:
+    look: capacity.FirstLook, *, items: list[BookingItemCreate], now: datetime
+) -> list[tuple[capacity.SaleOffering, int]]:
     ids = [item.offering_id for item in items]
     if len(set(ids)) != len(ids):
         raise DuplicateOffering()
-    rows = session.execute(_event_offerings(), {"ids": ids, "event_id": event.id}).scalars()
-    found = {o.id: o for o in rows}
-    chosen: list[tuple[Offering, int]] = []
+    chosen: list[tuple[capacity.SaleOffering, int]] = []
     for index, item in enumerate(items):
-        offering = found.get(item.offering_id)
+        offering = look.offerings.get(item.offering_id)
         if offering is None:
             raise UnknownOffering(loc=("body", "items", index, "offering_id"))
         facts = {"offering_id": str(offering.id)}
@@ -169,22 +141,18 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def _check_age(session: Session, *, event: Event, consumer: User) -> None:
-    if not event.min_age:
+def _check_age(look: capacity.FirstLook, *, consumer: User) -> None:
+    if not look.min_age:
         return
     if consumer.date_of_birth is None:
-        raise DateOfBirthRequired(
-            {"message": DateOfBirthRequired.message, "min_age": event.min_age}
-        )
-    venue = session.get(Venue, event.venue_id)
-    assert venue is not None
+        raise DateOfBirthRequired({"message": DateOfBirthRequired.message, "min_age": look.min_age})
     try:
-        zone = ZoneInfo(venue.timezone)
+        zone = ZoneInfo(look.venue_timezone)
     except (ValueError, KeyError):
         zone = ZoneInfo("UTC")
-    day = event.starts_at.astimezone(zone).date()
-    if age_on(consumer.date_of_birth, day) < event.min_age:
-        raise UnderAge({"message": UnderAge.message, "min_age": event.min_age})
+    day = look.starts_at.astimezone(zone).date()
+    if age_on(consumer.date_of_birth, day) < look.min_age:
+        raise UnderAge({"message": UnderAge.message, "min_age": look.min_age})
 
 
 # --- booking -----------------------------------------------------------------------------
@@ -200,17 +168,24 @@ def create_booking(
 ) -> BookingCheckout:
     """Hold the places of these passes and make the payment (see the module's doc)."""
     now = _now()
-    event = _bookable_event(session, event_id=event_id, now=now)
-    chosen = _offerings(session, event=event, items=items, now=now)
-    _check_age(session, event=event, consumer=consumer)
+    # The event, its venue, the offerings and the places left, in one statement
+    # without locks: the checks, then a first look at capacity (when the places are
+    # already gone, say so at once: no gateway order, no lock to wait for); the count
+    # under the locks decides.
+    look = _bookable_event(
+        capacity.first_look(
+            session, event_id=event_id, offering_ids=[i.offering_id for i in items], now=now
+        ),
+        now=now,
+    )
+    chosen = _offerings(look, items=items, now=now)
+    _check_age(look, consumer=consumer)
     total = sum(o.price_minor * q for o, q in chosen)
     currency = chosen[0][0].currency
     booking_id, payment_id = uuid.uuid4(), uuid.uuid4()
-
-    # A first look, without locks: when the places are already gone, say so at once
-    # (no gateway order, no lock to wait for); the count under the locks decides.
-    draws, left = capacity.first_look(session, offering_ids=[o.id for o, _ in chosen], now=now)
-    pool_ids = set(left)
+    draws = {o.id: look.draws[o.id] for o, _ in chosen}
+    left = dict(look.left)
+    pool_ids = {pool_id for d in draws.values() for pool_id in d}
     _take(chosen=chosen, draws=draws, left=left)
 
     # The gateway first, holding no lock (an order nobody pays costs nothing).
@@ -222,7 +197,7 @@ def create_booking(
             payment_id=payment_id,
             amount=total,
             currency=currency,
-            notes={"booking": str(booking_id), "event": str(event.id)},
+            notes={"booking": str(booking_id), "event": str(look.event_id)},
         )
         if provider is not None
         else None
@@ -237,7 +212,7 @@ def create_booking(
     now = _now()
     booking = Booking(
         id=booking_id,
-        event_id=event.id,
+        event_id=look.event_id,
         consumer_id=consumer.id,
         status=BookingStatus.HELD if total > 0 else BookingStatus.CONFIRMED,
         guests=sum(o.guests_per_pass * q for o, q in chosen),
@@ -290,20 +265,14 @@ def create_booking(
         )
 
     # Last, the count, under the locks: this booking's own lines are left out of it and
-    # taken from what is left; a refusal rolls all of it back.
-    now = _now()
-    left = capacity.left_of(
-        pools,
-        capacity.used_places(session, pool_ids=pool_ids, now=now, exclude_booking_id=booking.id),
+    # taken from what is left; a refusal rolls all of it back. Holds are counted under
+    # the same locks, so parallel requests of one consumer cannot all slip past the bound.
+    used, live_holds = capacity.count_for_booking(
+        session, booking=booking, pool_ids=pool_ids, now=_now()
     )
-    if payment is not None:
-        # Counted under the pools' locks, so parallel requests of one consumer cannot
-        # all slip past it.
-        unpaid = booking_crud.count_live_holds(
-            session, event_id=event.id, consumer_id=consumer.id, now=now, exclude=booking.id
-        )
-        if unpaid >= settings.BOOKING_MAX_UNPAID_PER_EVENT:
-            raise TooManyHolds()
+    if payment is not None and live_holds >= settings.BOOKING_MAX_UNPAID_PER_EVENT:
+        raise TooManyHolds()
+    left = capacity.left_of(pools, used)
     _take(chosen=chosen, draws=draws, left=left)
     issued = 0
     if payment is None:  # nothing to pay: confirmed at once
@@ -317,7 +286,7 @@ def create_booking(
 
 def _take(
     *,
-    chosen: list[tuple[Offering, int]],
+    chosen: list[tuple[capacity.SaleOffering, int]],
     draws: dict[uuid.UUID, capacity.Draws],
     left: dict[uuid.UUID, int],
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from sqlmodel import Session, select
 
 from app.crud import booking as booking_crud
 from app.crud import capacity
+from app.models import VenueStatus
 from app.models.booking import (
     PLACE_TAKING,
     Booking,
@@ -27,7 +29,8 @@ from tests.factories.places import make_event
 def test_live_holds_and_confirmed_bookings_take_places_and_expired_holds_do_not(
     session: Session,
 ) -> None:
-    event = make_event(session, venue=make_venue(session))
+    venue = make_venue(session)
+    event = make_event(session, venue=venue)
     door = make_pool(session, event=event, size=10)
     tables = make_pool(session, event=event, size=2)
     stag = make_offering(session, event=event, pools=[door])
@@ -61,18 +64,39 @@ def test_live_holds_and_confirmed_bookings_take_places_and_expired_holds_do_not(
     make_booking(session, consumer=guest, items=[(table, 1)], status=BookingStatus.CONFIRMED)
     left, _ = capacity.places_left(session, event_id=event.id, now=now)
     assert left == {door.id: 3, tables.id: 1}
-    # The one-statement first look says the same, with what each offering draws.
-    look_draws, look_left = capacity.first_look(
-        session, offering_ids=[stag.id, table.id, unpooled.id], now=now
+    # The one-statement first look says the same, with what each offering draws and
+    # the event's and venue's facts; an offering of another event is not found.
+    other = make_offering(session, event=make_event(session, venue=venue))
+    look = capacity.first_look(
+        session,
+        event_id=event.id,
+        offering_ids=[stag.id, table.id, unpooled.id, other.id],
+        now=now,
     )
-    assert look_left == left
-    assert look_draws == {
+    assert look is not None
+    assert look.left == left
+    assert look.draws == {
         stag.id: {door.id: 1},
         table.id: {door.id: 4, tables.id: 1},
         unpooled.id: {},
     }
+    assert set(look.offerings) == {stag.id, table.id, unpooled.id}
+    assert look.offerings[table.id].guests_per_pass == 4
+    assert (look.event_id, look.ends_at, look.venue_status) == (
+        event.id,
+        event.ends_at,
+        VenueStatus.VERIFIED,
+    )
     make_booking(session, consumer=guest, items=[(stag, 2)])
-    assert capacity.first_look(session, offering_ids=[stag.id], now=now)[1] == {door.id: 1}
+    look = capacity.first_look(session, event_id=event.id, offering_ids=[stag.id], now=now)
+    assert look is not None
+    assert look.left == {door.id: 1}
+    # The event alone when none of the offerings is its; nothing for no event.
+    look = capacity.first_look(session, event_id=event.id, offering_ids=[other.id], now=now)
+    assert look is not None
+    assert (look.offerings, look.left) == ({}, {})
+    assert capacity.first_look(session, event_id=other.event_id, offering_ids=[], now=now)
+    assert capacity.first_look(session, event_id=uuid.uuid4(), offering_ids=[], now=now) is None
 
     # Later, the live hold has expired too.
     later = now + timedelta(minutes=11)
