@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import NotFound
 from app.crud import capacity
-from app.crud.common import paginate
+from app.crud.common import paginate, table_of
 from app.models import User
 from app.models.booking import Booking, BookingItem, BookingStatus, OfferingPool, Ticket
 from app.models.payment import Payment, PaymentStatus
@@ -60,7 +60,7 @@ def insert_items(session: Session, *, items: Sequence[BookingItem]) -> None:
 
 @cache
 def _insert_items() -> Any:
-    return sa.insert(BookingItem)
+    return sa.insert(table_of(BookingItem))
 
 
 def items_of(session: Session, *, booking_id: uuid.UUID) -> list[BookingItem]:

@@ -82,3 +82,12 @@ def row_exists(statement: AnySelect) -> sa.Exists:
     poster feed that plan summed every event's bookings to answer for the few
     posters around one caller."""
     return statement.offset(sa.literal_column("0")).exists()
+
+
+def table_of(model: type[Any]) -> sa.Table:
+    """The Core table of a table model: an INSERT of plain rows into it skips the ORM's
+    bulk-insert machinery (for hot paths that track no objects)."""
+    table = model.__table__
+    if not isinstance(table, sa.Table):  # pragma: no cover - every table model has one
+        raise TypeError(f"{model!r} is not a table model")
+    return table

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.crud.common import table_of
 from app.models.base import utcnow
 from app.models.payment import IdempotencyKey
 
@@ -60,7 +61,7 @@ def delete(session: Session, *, row: IdempotencyKey) -> None:
 
 @cache
 def _insert() -> Any:
-    return sa.insert(IdempotencyKey)
+    return sa.insert(table_of(IdempotencyKey))
 
 
 def store(
@@ -85,7 +86,7 @@ def store(
         "response_headers": headers,
         "created_at": utcnow(),
     }
-    session.execute(_insert(), [row])
+    session.execute(_insert(), row)
 
 
 def delete_expired(session: Session, *, before: datetime) -> int:

@@ -55,6 +55,7 @@ from app.core.errors import (
     PaymentUnavailable,
     RefundExceedsPaid,
 )
+from app.crud.common import table_of
 from app.models import User
 from app.models.payment import (
     WALLET_PROVIDER,
@@ -172,7 +173,7 @@ def _now() -> datetime:
 
 @cache
 def _append_event() -> Any:
-    return sa.insert(PaymentEvent)
+    return sa.insert(table_of(PaymentEvent))
 
 
 def record(
@@ -194,7 +195,7 @@ def record(
         "data": data or {},
         "created_at": _now(),
     }
-    session.execute(_append_event(), [row])
+    session.execute(_append_event(), row)
 
 
 def _record_once(
