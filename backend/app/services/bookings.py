@@ -221,7 +221,7 @@ def create_booking(
         hold_expires_at=now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
         confirmed_at=None if total > 0 else now,
     )
-    session.add(booking)
+    # The booking and its payment in one statement, before any pool lock.
     payment = None
     if provider is not None and order is not None:
         payment = payments.record_payment(
@@ -232,9 +232,11 @@ def create_booking(
             provider=provider,
             order=order,
             booking_id=booking.id,
+            paying_for=booking,
         )
-    # The booking and its payment in one flush, before any pool lock.
-    session.flush()
+    else:
+        session.add(booking)
+        session.flush()
 
     # Then the pools, in id order, held to the commit. Writing the lines changes their
     # booked counts (a trigger), so the lines are written under the locks, as late as that.

@@ -42,7 +42,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.core import jobs
 from app.core.config import settings
@@ -55,7 +55,7 @@ from app.core.errors import (
     PaymentUnavailable,
     RefundExceedsPaid,
 )
-from app.crud.common import table_of
+from app.crud.common import insert_together, table_of
 from app.models import User
 from app.models.payment import (
     WALLET_PROVIDER,
@@ -176,6 +176,24 @@ def _append_event() -> Any:
     return sa.insert(table_of(PaymentEvent))
 
 
+def _ledger_row(
+    *,
+    payment: Payment | None,
+    kind: PaymentEventKind,
+    amount_minor: int | None = None,
+    refund_id: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "payment_id": payment.id if payment is not None else None,
+        "kind": kind,
+        "amount_minor": amount_minor,
+        "refund_id": refund_id,
+        "data": data or {},
+        "created_at": _now(),
+    }
+
+
 def record(
     session: Session,
     *,
@@ -187,14 +205,9 @@ def record(
 ) -> None:
     """Append one event to the ledger: one INSERT, after flushing what is pending (the
     payment it names), and no object to track (the ledger is only ever appended to)."""
-    row = {
-        "payment_id": payment.id if payment is not None else None,
-        "kind": kind,
-        "amount_minor": amount_minor,
-        "refund_id": refund_id,
-        "data": data or {},
-        "created_at": _now(),
-    }
+    row = _ledger_row(
+        payment=payment, kind=kind, amount_minor=amount_minor, refund_id=refund_id, data=data
+    )
     session.execute(_append_event(), row)
 
 
@@ -278,8 +291,11 @@ def record_payment(
     order_id: uuid.UUID | None = None,
     bill_share_id: uuid.UUID | None = None,
     group_id: uuid.UUID | None = None,
+    paying_for: SQLModel | None = None,
 ) -> Payment:
-    """The payment row for a gateway order just made, with its `order_created` event."""
+    """The payment row for a gateway order just made, with its `order_created` event,
+    in one statement, after what is pending is flushed; `paying_for`, a new object the
+    payment names (the booking it pays), is written in that statement too."""
     payment = Payment(
         id=payment_id,
         purpose=purpose,
@@ -293,15 +309,15 @@ def record_payment(
         provider=provider.name,
         provider_order_id=order.order_id,
     )
-    session.add(payment)
-    session.flush()
-    record(
-        session,
+    event = _ledger_row(
         payment=payment,
         kind=PaymentEventKind.ORDER_CREATED,
         amount_minor=order.amount,
         data={"request": {"reference": payment_id.hex}, "answer": order.raw},
     )
+    session.flush()
+    written = [payment] if paying_for is None else [paying_for, payment]
+    insert_together(session, written, rows=[(PaymentEvent, event)])
     return payment
 
 
