@@ -27,12 +27,13 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import aiohttp
 from sqlmodel import Session, func, select
 
 from bench.common import WrkResult, report, run_wrk, scratch_database, serve
 
 CONNECTIONS = (16, 64)
+SELL_OUT_CONNECTIONS = 64
 PRETIX_PER_MINUTE = 400
 CONSUMERS = 1000
 
@@ -130,19 +131,27 @@ end
 async def _sell_out(
     base: str, *, event_id: str, offering_id: str, tokens: list[str], contenders: int
 ) -> tuple[float, Counter[int]]:
+    """`contenders` bookings of one place each, as many in flight as there are connections.
+
+    The client is aiohttp: httpx spent about 4 ms of CPU per request at 64 connections
+    (about 17 s for this run, on the cores the server needs), so the sell-out measured
+    the client; aiohttp spends about 0.15 ms."""
     path = f"{base}/api/v1/events/{event_id}/bookings"
     body = {"items": [{"offering_id": offering_id, "quantity": 1}]}
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     statuses: Counter[int] = Counter()
-    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
+    in_flight = asyncio.Semaphore(SELL_OUT_CONNECTIONS)
+    connector = aiohttp.TCPConnector(limit=SELL_OUT_CONNECTIONS)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
 
         async def one(n: int) -> None:
             headers = {
                 "Authorization": f"Bearer {tokens[n % len(tokens)]}",
                 "Idempotency-Key": str(uuid.uuid4()),
             }
-            response = await client.post(path, json=body, headers=headers)
-            statuses[response.status_code] += 1
+            async with in_flight, client.post(path, json=body, headers=headers) as response:
+                await response.read()
+                statuses[response.status] += 1
 
         start = time.perf_counter()
         await asyncio.gather(*(one(n) for n in range(contenders)))
