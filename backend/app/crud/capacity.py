@@ -191,9 +191,9 @@ def count_for_booking(
     return used, holds
 
 
-def left_of(pools: Iterable[CapacityPool], used: dict[uuid.UUID, int]) -> dict[uuid.UUID, int]:
-    """Places left in each pool, given what is taken (never below zero)."""
-    return {pool.id: max(pool.size - used.get(pool.id, 0), 0) for pool in pools}
+def left_of(sizes: dict[uuid.UUID, int], used: dict[uuid.UUID, int]) -> dict[uuid.UUID, int]:
+    """Places left in each pool (id -> size), given what is taken (never below zero)."""
+    return {pool_id: max(size - used.get(pool_id, 0), 0) for pool_id, size in sizes.items()}
 
 
 def locked_places_left(
@@ -206,9 +206,9 @@ def locked_places_left(
     """Lock the pools (id order, held to the commit), then count what is left: the
     count places are taken by. The count is a statement of its own, after the locks,
     so it sees what the previous holder committed."""
-    pools = lock_pools(session, pool_ids=pool_ids)
+    sizes = lock_pools(session, pool_ids=pool_ids)
     used = used_places(session, pool_ids=pool_ids, now=now, exclude_booking_id=exclude_booking_id)
-    return left_of(pools, used)
+    return left_of(sizes, used)
 
 
 def first_short(
@@ -232,19 +232,20 @@ def first_short(
 @cache
 def _lock_pools_statement() -> AnySelect:
     return (
-        select(CapacityPool)
+        sa.select(col(CapacityPool.id), col(CapacityPool.size))
         .where(col(CapacityPool.id).in_(sa.bindparam("pool_ids", expanding=True)))
         .order_by(col(CapacityPool.id))
         .with_for_update()
     )
 
 
-def lock_pools(session: Session, *, pool_ids: Collection[uuid.UUID]) -> list[CapacityPool]:
-    """Lock these pools for the rest of the transaction, in id order (never deadlocks)."""
+def lock_pools(session: Session, *, pool_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Lock these pools for the rest of the transaction, in id order (never deadlocks);
+    their sizes, by id in that order."""
     if not pool_ids:
-        return []
+        return {}
     rows = session.execute(_lock_pools_statement(), {"pool_ids": sorted(pool_ids)})
-    return list(rows.scalars())
+    return {pool_id: size for pool_id, size in rows}  # noqa: C416 (a Result is not a mapping)
 
 
 Draws = dict[uuid.UUID, int]  # pool id -> places one pass takes from it
@@ -277,7 +278,7 @@ def places_left(
     used = used_places(
         session, pool_ids=[p.id for p in pools], now=now, exclude_booking_id=exclude_booking_id
     )
-    left = left_of(pools, used)
+    left = left_of({p.id: p.size for p in pools}, used)
     offering_ids = list(session.exec(select(Offering.id).where(Offering.event_id == event_id)))
     return left, draws_of_offerings(session, offering_ids=offering_ids)
 

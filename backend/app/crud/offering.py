@@ -282,7 +282,7 @@ def _team_views(
     now = _now()
     pools = {pool.id: pool for pool in _pools_of(session, event_id=event.id)}
     used = capacity.used_places(session, pool_ids=list(pools), now=now)
-    left = capacity.left_of(pools.values(), used)
+    left = capacity.left_of({pool_id: pool.size for pool_id, pool in pools.items()}, used)
     draws = capacity.draws_of_offerings(session, offering_ids=[o.id for o in offerings])
     views = []
     for offering in offerings:
@@ -406,9 +406,9 @@ def _set_draws(
     if new == old:
         return
     grown = [pool_id for pool_id, per_pass in new.items() if per_pass > old.get(pool_id, 0)]
-    locked: dict[uuid.UUID, CapacityPool] = {}
+    sizes: dict[uuid.UUID, int] = {}
     if check_taken and grown:
-        locked = {p.id: p for p in capacity.lock_pools(session, pool_ids={*old, *new})}
+        sizes = capacity.lock_pools(session, pool_ids={*old, *new})
     # Written in a savepoint: when the bookings would overfill a pool, nothing stays.
     with session.begin_nested():
         session.execute(sa.delete(OfferingPool).where(col(OfferingPool.offering_id) == offering.id))
@@ -417,11 +417,12 @@ def _set_draws(
             for pool_id, per_pass in new.items()
         )
         session.flush()
-        if locked:
+        if sizes:
             taken = capacity.used_places(session, pool_ids=grown, now=_now())
-            over = [pool_id for pool_id in grown if taken[pool_id] > locked[pool_id].size]
+            over = [pool_id for pool_id in grown if taken[pool_id] > sizes[pool_id]]
             if over:
-                pool = locked[over[0]]
+                pool = session.get(CapacityPool, over[0])
+                assert pool is not None  # locked above
                 raise PoolBelowTaken(
                     {
                         "message": f"The passes already booked would take {taken[pool.id]} "

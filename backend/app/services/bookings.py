@@ -240,7 +240,7 @@ def create_booking(
 
     # Then the pools, in id order, held to the commit. Writing the lines changes their
     # booked counts (a trigger), so the lines are written under the locks, as late as that.
-    pools = capacity.lock_pools(session, pool_ids=pool_ids)
+    sizes = capacity.lock_pools(session, pool_ids=pool_ids)
     booking_items = [
         BookingItem(
             booking_id=booking.id,
@@ -274,7 +274,7 @@ def create_booking(
     )
     if payment is not None and live_holds >= settings.BOOKING_MAX_UNPAID_PER_EVENT:
         raise TooManyHolds()
-    left = capacity.left_of(pools, used)
+    left = capacity.left_of(sizes, used)
     _take(chosen=chosen, draws=draws, left=left)
     issued = 0
     if payment is None:  # nothing to pay: confirmed at once

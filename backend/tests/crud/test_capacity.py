@@ -108,9 +108,10 @@ def test_live_holds_and_confirmed_bookings_take_places_and_expired_holds_do_not(
 
 def test_pools_are_locked_in_id_order(session: Session) -> None:
     event = make_event(session, venue=make_venue(session))
-    pools = [make_pool(session, event=event) for _ in range(4)]
+    pools = [make_pool(session, event=event, size=10 + n) for n in range(4)]
     locked = capacity.lock_pools(session, pool_ids={p.id for p in reversed(pools)})
-    assert [p.id for p in locked] == sorted(p.id for p in pools)
+    assert list(locked) == sorted(p.id for p in pools)
+    assert locked == {p.id: p.size for p in pools}
 
 
 def _booked(session: Session, pool: CapacityPool) -> int:
