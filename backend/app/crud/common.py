@@ -104,7 +104,8 @@ def insert_together(session: Session, objects: Sequence[SQLModel], *, rows: Rows
     its end), then put the objects in the session as persistent, as a flush would have:
     a later change to one of them is an UPDATE. For hot paths that write several new
     rows at once: one round trip and no unit of work. The objects must be complete (no
-    value the database makes for them) and new; nothing pending is flushed first."""
+    value the database makes for them), new and not added to the session (what is
+    pending there is flushed first, as before any statement)."""
     parts = [(type(obj), obj.model_dump()) for obj in objects] + list(rows)
     shape = tuple((model, tuple(values)) for model, values in parts)
     params = {

@@ -71,6 +71,25 @@ def test_a_booking_makes_a_gateway_order_and_records_it(
     assert kinds(session, made.payment) == ["order_created"]
 
 
+def test_the_ledger_writes_the_payment_it_names_first(session: Session, night: Night) -> None:
+    """A payment added but not flushed yet is written before its event (the session
+    flushes what is pending before the event's INSERT into the Core table)."""
+    made = book(session, night=night)
+    assert made.payment is not None
+    later = Payment(
+        purpose=made.payment.purpose,
+        booking_id=made.booking.id,
+        payer_id=made.payment.payer_id,
+        amount_minor=100,
+        currency="INR",
+        provider="test",
+    )
+    session.add(later)
+    assert later in session.new
+    payments.record(session, payment=later, kind=PaymentEventKind.ORDER_CREATED, amount_minor=100)
+    assert kinds(session, later) == ["order_created"]
+
+
 def test_the_state_machine_never_goes_backwards(session: Session, night: Night) -> None:
     with FakeRazorpay() as fake, payments.use_provider(fake.provider()):
         made = book(session, night=night)
