@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import NotFound
 from app.core.timezones import NIGHT_STARTS_HOUR
-from app.crud.common import paginate
+from app.crud.common import paginate, table_of
 from app.models import User, Venue
 from app.models.order import (
     OPEN_ORDER_STATUSES,
@@ -283,7 +283,7 @@ def session_orders(session: Session, *, session_id: uuid.UUID) -> list[Order]:
 def next_number(session: Session, *, venue_id: uuid.UUID, day: date) -> int:
     """The venue's next order number of its local `day` (1, 2, ...): one atomic upsert
     (the counter row stays locked until the commit)."""
-    table = OrderDayCounter.__table__  # type: ignore[attr-defined]
+    table = table_of(OrderDayCounter)
     statement = (
         pg_insert(table)
         .values(venue_id=venue_id, day=day, last_number=1)

@@ -39,7 +39,7 @@ from app.core.errors import (
 from app.core.geo import haversine_sql_bound
 from app.core.timezones import local_date, zone
 from app.crud import offering as offering_crud
-from app.crud.common import AnyRow, AnySelect, get_or_404, paginate
+from app.crud.common import AnyRow, AnySelect, get_or_404, paginate, table_of
 from app.models.base import utcnow
 from app.models.event import Event, EventStatus
 from app.models.poster import (
@@ -500,7 +500,7 @@ def _add_counts(
     rows: list[dict[str, object]],
 ) -> None:
     statement = pg.insert(table).values(rows)
-    target = table.__table__  # type: ignore[union-attr]
+    target = table_of(table)
     session.exec(
         statement.on_conflict_do_update(
             index_elements=keys,

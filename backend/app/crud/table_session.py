@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, col, select
 
 from app.core.errors import NotFound
+from app.crud.common import table_of
 from app.models import Venue
 from app.models.order import (
     Bill,
@@ -169,7 +170,7 @@ def move_members(session: Session, *, source_id: uuid.UUID, target_id: uuid.UUID
                 index_elements=["session_id", "user_id"],
                 set_={
                     "joined_at": sa.func.greatest(
-                        TableSessionMember.__table__.c.joined_at,  # type: ignore[attr-defined]
+                        table_of(TableSessionMember).c.joined_at,
                         statement.excluded.joined_at,
                     )
                 },

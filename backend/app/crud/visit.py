@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from app.crud.common import AnyRow, paginate
+from app.crud.common import AnyRow, paginate, table_of
 from app.models import Event, User, Venue
 from app.models.booking import Booking, ScanDirection, ScanOutcome, Ticket, TicketScan
 from app.models.group import ClubVisit, GroupMember
@@ -103,7 +103,7 @@ def record_door(session: Session, *, change: DoorChange, now: datetime) -> bool:
             created_at=now,
             updated_at=now,
         )
-        table = ClubVisit.__table__  # type: ignore[attr-defined]
+        table = table_of(ClubVisit)
         session.execute(
             insert.on_conflict_do_update(
                 index_elements=["venue_id", "consumer_id", "night"],
