@@ -43,12 +43,14 @@ from app.models.booking import (
 )
 
 
+def live_hold(now: Any) -> sa.ColumnElement[bool]:
+    """The bookings held (unpaid) with a hold that has not expired at `now`."""
+    return sa.and_(col(Booking.status) == BookingStatus.HELD, col(Booking.hold_expires_at) > now)
+
+
 def takes_places(now: Any) -> sa.ColumnElement[bool]:
     """The bookings that count against capacity at `now`."""
-    return sa.or_(
-        col(Booking.status) == BookingStatus.CONFIRMED,
-        sa.and_(col(Booking.status) == BookingStatus.HELD, col(Booking.hold_expires_at) > now),
-    )
+    return sa.or_(col(Booking.status) == BookingStatus.CONFIRMED, live_hold(now))
 
 
 def _lines_in(pool: Any) -> AnySelect:
@@ -157,8 +159,7 @@ def _taken_and_holds() -> AnySelect:
         .where(
             col(Booking.event_id) == sa.bindparam("event_id"),
             col(Booking.consumer_id) == sa.bindparam("consumer_id"),
-            col(Booking.status) == BookingStatus.HELD,
-            col(Booking.hold_expires_at) > sa.bindparam("now"),
+            live_hold(sa.bindparam("now")),
             col(Booking.id) != sa.bindparam("exclude_booking_id"),
         )
         .scalar_subquery()
@@ -333,6 +334,18 @@ class FirstLook:
 
 
 _SALE_OFFERING_COLUMNS = [f.name for f in fields(SaleOffering)]
+#: The event's and venue's columns of a first look, in `FirstLook`'s field order.
+_FACT_COLUMNS = (
+    Event.id,
+    Event.status,
+    Event.starts_at,
+    Event.ends_at,
+    Event.min_age,
+    Venue.is_active,
+    Venue.status,
+    Venue.timezone,
+)
+_FACT_FIELDS = [f.name for f in fields(FirstLook)][: len(_FACT_COLUMNS)]
 
 
 @cache
@@ -346,14 +359,7 @@ def _first_look_statement() -> AnySelect:
     taken = _taken_from(pool, now=sa.bindparam("now"))
     return (
         sa.select(
-            col(Event.id),
-            col(Event.status),
-            col(Event.starts_at),
-            col(Event.ends_at),
-            col(Event.min_age),
-            col(Venue.is_active),
-            col(Venue.status),
-            col(Venue.timezone),
+            *(col(column) for column in _FACT_COLUMNS),
             *(getattr(offering, name) for name in _SALE_OFFERING_COLUMNS),
             col(draw.pool_id),
             col(draw.places_per_pass),
@@ -394,13 +400,13 @@ def first_look(
     ).all()
     if not rows:
         return None
-    width = len(_SALE_OFFERING_COLUMNS)
+    facts, width = len(_FACT_COLUMNS), len(_SALE_OFFERING_COLUMNS)
     offerings: dict[uuid.UUID, SaleOffering] = {}
     draws: dict[uuid.UUID, Draws] = {}
     left: dict[uuid.UUID, int] = {}
     for row in rows:
-        values = row[8 : 8 + width]
-        pool_id, per_pass, places = row[8 + width :]
+        values = row[facts : facts + width]
+        pool_id, per_pass, places = row[facts + width :]
         if values[0] is None:  # none of the offerings asked for is the event's
             continue
         offering = offerings.get(values[0])
@@ -410,20 +416,8 @@ def first_look(
         if pool_id is not None:
             draws[offering.id][pool_id] = per_pass
             left[pool_id] = max(int(places), 0)
-    first = rows[0]
-    return FirstLook(
-        event_id=first[0],
-        event_status=first[1],
-        starts_at=first[2],
-        ends_at=first[3],
-        min_age=first[4],
-        venue_is_active=first[5],
-        venue_status=first[6],
-        venue_timezone=first[7],
-        offerings=offerings,
-        draws=draws,
-        left=left,
-    )
+    event_and_venue = dict(zip(_FACT_FIELDS, rows[0][:facts], strict=True))
+    return FirstLook(**event_and_venue, offerings=offerings, draws=draws, left=left)
 
 
 def offering_has_room(offering: Any, *, now: Any) -> sa.ColumnElement[bool]:
