@@ -540,7 +540,9 @@ def test_a_pickup_order_ready_tells_the_consumer_and_is_picked_up(session: Sessi
         orders_service.move_by_staff(session, order=order, to=S.SERVED, by=d.staff, reason=None)
     orders_service.move_by_staff(session, order=order, to=S.PICKED_UP, by=d.staff, reason=None)
     orders_service.move_by_staff(session, order=order, to=S.COMPLETED, by=d.staff, reason=None)
-    events = session.exec(select(LiveEvent).where(LiveEvent.order_id == order.id)).all()
+    events = session.exec(
+        select(LiveEvent).where(LiveEvent.order_id == order.id).order_by(col(LiveEvent.id))
+    ).all()
     assert [e.data["status"] for e in events][-3:] == ["ready", "picked_up", "completed"]
 
 
